@@ -1,0 +1,118 @@
+/**
+ * ImmyBot enums, by name. ImmyBot accepts names or integers in requests and answers with integers; the
+ * integers are not positional (`RebootPreference.Force` is -1, `TargetType` starts at 1 with gaps), so every
+ * enum is an explicit name -> integer table, taken from the API notes and checked against the OpenAPI spec
+ * by `test/unit/enums.test.ts`.
+ *
+ * The provider speaks names everywhere: requests send names, responses are mapped back with `fromWire`.
+ */
+import { z } from "zod";
+
+export interface WireEnum<N extends string> {
+  /** The enum's name in the ImmyBot API (used in messages and the spec check). */
+  readonly enumName: string;
+  readonly names: readonly N[];
+  readonly values: Readonly<Record<N, number>>;
+  /** zod schema of the names, with an error that lists them. */
+  readonly schema: z.ZodType<N>;
+  /** Name or integer from the wire -> name. An integer this provider does not know is kept as its decimal text. */
+  fromWire(value: unknown): N;
+  /** Name -> integer (requests send names; the sandbox and the spec check need integers). */
+  toInt(name: N): number;
+}
+
+export function wireEnum<const M extends Record<string, number>>(enumName: string, values: M): WireEnum<Extract<keyof M, string>> {
+  type N = Extract<keyof M, string>;
+  const names = Object.keys(values) as N[];
+  const byInt = new Map<number, N>(names.map((n) => [values[n] as number, n]));
+  const byLowerName = new Map<string, N>(names.map((n) => [n.toLowerCase(), n]));
+  const schema = z.enum(names as [N, ...N[]], {
+    error: (issue) => `must be one of ${names.map((n) => JSON.stringify(n)).join(", ")}; got ${JSON.stringify(issue.input)}`,
+  });
+  return {
+    enumName,
+    names,
+    values: values as unknown as Record<N, number>,
+    schema: schema as unknown as z.ZodType<N>,
+    fromWire(value: unknown): N {
+      if (typeof value === "number") return byInt.get(value) ?? (String(value) as N);
+      if (typeof value === "string") return byLowerName.get(value.toLowerCase()) ?? (value as N);
+      throw new TypeError(`${enumName}: expected a name or an integer, got ${JSON.stringify(value)}`);
+    },
+    toInt(name: N): number {
+      const v = values[name];
+      if (v === undefined) throw new TypeError(`${enumName}: unknown name ${JSON.stringify(name)}`);
+      return v;
+    },
+  };
+}
+
+export const MaintenanceType = wireEnum("MaintenanceType", {
+  GlobalSoftware: 0,
+  LocalSoftware: 1,
+  WindowsUpdate: 2,
+  ChocolateySoftware: 3,
+  NiniteSoftware: 4,
+  LocalMaintenanceTask: 5,
+  GlobalMaintenanceTask: 6,
+  AgentUpdate: 7,
+});
+export type MaintenanceTypeName = (typeof MaintenanceType.names)[number];
+
+export const TargetType = wireEnum("TargetType", {
+  All: 1,
+  Computer: 2,
+  Metascript: 5,
+  Person: 7,
+  AzureGroup: 8,
+  TenantMetascript: 20,
+  AllForTenant: 21,
+  ProviderDeviceGroup: 22,
+  ProviderClientGroup: 23,
+  TenantFilterScript: 24,
+  FilterScript: 25,
+  AllTenants: 28,
+  SpecificTenant: 29,
+  Tag: 30,
+  TenantTag: 31,
+  CloudTag: 40,
+  CloudProviderClientGroup: 42,
+});
+export type TargetTypeName = (typeof TargetType.names)[number];
+
+export const TargetCategory = wireEnum("TargetCategory", { Computer: 0, Tenant: 1, Person: 2 });
+export type TargetCategoryName = (typeof TargetCategory.names)[number];
+
+export const TargetGroupFilter = wireEnum("TargetGroupFilter", {
+  All: 0,
+  Servers: 1,
+  Workstations: 2,
+  PortableDevices: 3,
+  WorkstationsAndPortableDevices: 4,
+  DomainControllers: 5,
+  PrimaryDomainControllers: 6,
+});
+export type TargetGroupFilterName = (typeof TargetGroupFilter.names)[number];
+
+/** `Normal` is the UI's "If necessary". */
+export const RebootPreference = wireEnum("RebootPreference", { Normal: 0, Suppress: 1, Prompt: 2, Force: -1 });
+export type RebootPreferenceName = (typeof RebootPreference.names)[number];
+
+export const PromptTimeoutAction = wireEnum("PromptTimeoutAction", { Reboot: 0, Suppress: 1, FailSession: 2 });
+export type PromptTimeoutActionName = (typeof PromptTimeoutAction.names)[number];
+
+/** API name: ComputerOfflineMaintenanceSessionBehavior. There is no 0, so it is always sent. */
+export const OfflineBehavior = wireEnum("ComputerOfflineMaintenanceSessionBehavior", { Skip: 1, ApplyOnConnect: 2 });
+export type OfflineBehaviorName = (typeof OfflineBehavior.names)[number];
+
+/** A schedule's `day`: .NET DayOfWeek (0 = Sunday). The API sends the bare integer, never a name. */
+export const DayOfWeek = wireEnum("DayOfWeek", {
+  Sunday: 0,
+  Monday: 1,
+  Tuesday: 2,
+  Wednesday: 3,
+  Thursday: 4,
+  Friday: 5,
+  Saturday: 6,
+});
+export type DayOfWeekName = (typeof DayOfWeek.names)[number];
