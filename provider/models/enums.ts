@@ -14,7 +14,7 @@ export interface WireEnum<N extends string> {
   readonly names: readonly N[];
   readonly values: Readonly<Record<N, number>>;
   /** zod schema of the names, with an error that lists them. */
-  readonly schema: z.ZodType<N>;
+  readonly schema: z.ZodType<N, N>;
   /** Name or integer from the wire -> name. An integer this provider does not know is kept as its decimal text. */
   fromWire(value: unknown): N;
   /** Name -> integer (requests send names; the sandbox and the spec check need integers). */
@@ -33,7 +33,7 @@ export function wireEnum<const M extends Record<string, number>>(enumName: strin
     enumName,
     names,
     values: values as unknown as Record<N, number>,
-    schema: schema as unknown as z.ZodType<N>,
+    schema: schema as unknown as z.ZodType<N, N>,
     fromWire(value: unknown): N {
       if (typeof value === "number") return byInt.get(value) ?? (String(value) as N);
       if (typeof value === "string") return byLowerName.get(value.toLowerCase()) ?? (value as N);

@@ -1,0 +1,169 @@
+/**
+ * Plan-time validation and diffing shared by every resource: a resource describes its inputs once (zod fields,
+ * cross-field rules, a normaliser) and gets `check` and `diff` from here.
+ *
+ * - Values not yet known at preview (the engine's sentinel string) are never validated and never defaulted:
+ *   their field is left out of the parse and every rule that reads it is skipped.
+ * - Each problem becomes a failure `{property, reason}`; the reason says what is wrong and how to fix it.
+ * - The returned inputs are canonical (defaults filled, nulls dropped), equal to what `read` rebuilds from the
+ *   server's answer, so a refresh followed by a preview shows no change.
+ */
+import { z } from "zod";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+
+/** What the engine sends for a value that is not known yet (preview of an output of another resource). */
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+export interface CheckFailure {
+  property: string;
+  reason: string;
+}
+
+export interface RuleContext<T> {
+  readonly value: T;
+  /** False when the field's value is unknown at preview: rules that read it must not judge it. */
+  known(key: string): boolean;
+  issue(property: string, reason: string): void;
+}
+
+export type Rule<T> = (ctx: RuleContext<T>) => void;
+
+/** A resource's input model: its fields, its cross-field rules and its canonical form. */
+export interface InputModel<S extends z.ZodRawShape = z.ZodRawShape> {
+  /** The resource's name, for messages. */
+  readonly kind: string;
+  readonly fields: S;
+  readonly rules: ReadonlyArray<Rule<z.output<z.ZodObject<S>>>>;
+  /** Fills values the server would infer; runs after the parse, before the rules. */
+  readonly normalize?: (value: z.output<z.ZodObject<S>>, known: (key: string) => boolean) => z.output<z.ZodObject<S>>;
+  /** Input keys whose change cannot be made in place (the resource is replaced). */
+  readonly replaceOnChanges: readonly string[];
+  /** Input keys read only at create (like `adoptId`); the generic diff never compares them. */
+  readonly createOnly?: readonly string[];
+}
+
+export function containsUnknown(v: unknown): boolean {
+  if (v === UNKNOWN) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+export interface ParsedInputs<T> {
+  /** Canonical inputs, unknown values kept as they came. */
+  inputs: Record<string, unknown>;
+  /** The parsed known values (when there is no failure). */
+  value?: T;
+  failures: CheckFailure[];
+  unknown: ReadonlySet<string>;
+}
+
+/** Validates and canonicalises raw inputs against a model. Makes no API call. */
+export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: Record<string, unknown>): ParsedInputs<z.output<z.ZodObject<S>>> {
+  const given: Record<string, unknown> = {};
+  const unknown = new Set<string>();
+  for (const [k, v] of Object.entries(raw)) {
+    if (k === "__provider" || v === null || v === undefined) continue;
+    if (containsUnknown(v)) unknown.add(k);
+    else given[k] = v;
+  }
+  const mask = Object.fromEntries([...unknown].filter((k) => k in model.fields).map((k) => [k, true as const]));
+  const schema = z.strictObject(model.fields).omit(mask as never);
+  const parsed = schema.safeParse(given, { reportInput: true });
+  const restore = Object.fromEntries([...unknown].map((k) => [k, raw[k]]));
+  if (!parsed.success) {
+    return { inputs: { ...given, ...restore }, failures: parsed.error.issues.flatMap((i) => failuresOf(i, Object.keys(model.fields))), unknown };
+  }
+  const known = (k: string) => !unknown.has(k);
+  let value = parsed.data as z.output<z.ZodObject<S>>;
+  if (model.normalize) value = model.normalize(value, known);
+  const failures: CheckFailure[] = [];
+  for (const rule of model.rules) rule({ value, known, issue: (property, reason) => failures.push({ property, reason }) });
+  return { inputs: plainJson({ ...value, ...restore }), value, failures, unknown };
+}
+
+/** The dynamic provider's `check`: canonical inputs plus failures. */
+export function checkWith<S extends z.ZodRawShape>(model: InputModel<S>, news: Record<string, unknown>): dynamic.CheckResult {
+  const { inputs, failures } = parseInputs(model, news);
+  return { inputs, failures };
+}
+
+/**
+ * The dynamic provider's `diff`: compares the model's input keys of the stored state (canonicalised the same way,
+ * so state written by an older version with fewer defaults does not diff) with the checked new inputs.
+ * Output-only fields (id, timestamps, computed values) and `__provider` are never compared.
+ */
+export function diffWith<S extends z.ZodRawShape>(model: InputModel<S>, olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
+  const keys = Object.keys(model.fields).filter((k) => !model.createOnly?.includes(k));
+  const oldInputs = pick(olds, keys);
+  const canonicalOld = parseInputs(model, oldInputs);
+  const before = canonicalOld.failures.length === 0 ? canonicalOld.inputs : oldInputs;
+  const changed = keys.filter((k) => containsUnknown(news[k]) || !jsonEqual(before[k], news[k]));
+  const replaces = changed.filter((k) => model.replaceOnChanges.includes(k));
+  return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+export function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => o[k] !== undefined && o[k] !== null).map((k) => [k, o[k]]));
+}
+
+/** Structural equality of JSON values; key order does not matter. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Plain JSON (no undefined anywhere): the host's Struct conversion rejects anything else. */
+export function plainJson<T>(v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T;
+}
+
+function failuresOf(issue: z.core.$ZodIssue, fieldNames: string[]): CheckFailure[] {
+  const property = issue.path.map(String).join(".");
+  if (issue.code === "unrecognized_keys") {
+    return issue.keys.map((k) => {
+      const near = closest(k, fieldNames);
+      return { property: [...issue.path.map(String), k].join("."), reason: `is not a known property${near ? `; did you mean ${JSON.stringify(near)}?` : ""}` };
+    });
+  }
+  if (issue.code === "invalid_type") {
+    const input = (issue as { input?: unknown }).input;
+    if (input === undefined) return [{ property, reason: `is required (${issue.expected})` }];
+    return [{ property, reason: `must be ${article(issue.expected)}; got ${JSON.stringify(input)}` }];
+  }
+  return [{ property, reason: issue.message }];
+}
+
+function article(t: string): string {
+  return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
+}
+
+/** The field name nearest to a typo (edit distance at most 3), for "did you mean". */
+function closest(word: string, candidates: string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = 4;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number;
+      row[j] = Math.min((row[j] as number) + 1, (row[j - 1] as number) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return row[b.length] as number;
+}

@@ -1,0 +1,175 @@
+/**
+ * The target model ("which machines, tenants or people"): one definition shared by Schedule, Deployment and
+ * MaintenanceSession. Field names are the API's; `target` holds a key whose meaning depends on `targetType`.
+ */
+import { z } from "zod";
+import { TargetCategory, TargetGroupFilter, TargetType, type TargetCategoryName, type TargetGroupFilterName, type TargetTypeName } from "./enums";
+import type { Tie } from "./tie";
+import type { RuleContext } from "../check";
+
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const positiveId = z.number().int().positive();
+const guid = z.string().regex(GUID, { error: (i) => `${JSON.stringify(i.input)} is not a GUID (e.g. "0f8fad5b-d9cb-469f-a165-70867728950e")` });
+
+/** Where a schedule, deployment or session applies ("which machines, tenants or people"). */
+export interface TargetArgs {
+  /**
+   * What the target is (UI: Target type), e.g. "All", "AllForTenant", "Computer", "Tag", "FilterScript".
+   * `target` then holds the key for that type.
+   */
+  targetType: TargetTypeName;
+  /**
+   * The target's key, depending on targetType: a computer, person, tag, script or tenant id (as a string), an Entra
+   * group object id, or an integration's group id. Omit for All, AllForTenant and AllTenants.
+   */
+  target?: string;
+  /**
+   * What the run is for (UI: Runs against): "Computer", "Tenant" (UI: Cloud) or "Person". Default: "Person" for
+   * Person targets, "Tenant" for AllTenants, SpecificTenant, CloudTag and CloudProviderClientGroup, else "Computer".
+   */
+  targetCategory?: TargetCategoryName;
+  /** Device class filter (UI: Group filter): "All" (default), "Servers", "Workstations", "PortableDevices", ... */
+  targetGroupFilter?: TargetGroupFilterName;
+  /** The tenant the target is limited to (UI: Tenant). Omit for a cross-tenant target. */
+  tenantId?: number;
+  /** Include the tenant's child tenants (UI: Propagate to child tenants). Needs tenantId. Default false. */
+  propagateToChildTenants?: boolean;
+  /** Let child tenants use the parent tenant's resources (UI: Allow access to parent tenant). Default false. */
+  allowAccessToParentTenant?: boolean;
+  /** The integration (provider link) id, for ProviderDeviceGroup and ProviderClientGroup targets. */
+  providerLinkId?: number;
+  /** Client group type GUID, for ProviderClientGroup targets. */
+  providerClientGroupType?: string;
+  /** Device group type GUID, for ProviderDeviceGroup targets. */
+  providerDeviceGroupType?: string;
+}
+
+/** zod fields of a target; spread into a resource's input object. */
+export const targetFields = {
+  targetType: TargetType.schema,
+  target: z.string().min(1).max(256).optional(),
+  targetCategory: TargetCategory.schema.optional(),
+  targetGroupFilter: TargetGroupFilter.schema.default("All"),
+  tenantId: positiveId.optional(),
+  propagateToChildTenants: z.boolean().default(false),
+  allowAccessToParentTenant: z.boolean().default(false),
+  providerLinkId: positiveId.optional(),
+  providerClientGroupType: guid.optional(),
+  providerDeviceGroupType: guid.optional(),
+};
+const _tie: Tie<z.input<z.ZodObject<typeof targetFields>>, TargetArgs> = true;
+type TargetValues = z.output<z.ZodObject<typeof targetFields>>;
+
+/** Which key `target` holds for each target type: the format it must have, or undefined when it must be absent. */
+const TARGET_KEY: Partial<Record<TargetTypeName, { what: string; test: (v: string) => boolean; example: string }>> = {
+  Computer: { what: "a computer id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"1042\"" },
+  Person: { what: "a person id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"77\"" },
+  AzureGroup: { what: "an Entra (Azure AD) group object id", test: (v) => GUID.test(v), example: "\"0f8fad5b-d9cb-469f-a165-70867728950e\"" },
+  Metascript: { what: "a script id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"12\"" },
+  TenantMetascript: { what: "a script id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"12\"" },
+  FilterScript: { what: "a filter script id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"12\"" },
+  TenantFilterScript: { what: "a filter script id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"12\"" },
+  Tag: { what: "a tag id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"5\"" },
+  TenantTag: { what: "a tag id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"5\"" },
+  CloudTag: { what: "a tag id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"5\"" },
+  SpecificTenant: { what: "a tenant id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"3\"" },
+  ProviderDeviceGroup: { what: "the integration's device group id", test: (v) => v.length > 0, example: "\"group-17\"" },
+  ProviderClientGroup: { what: "the integration's client group id", test: (v) => v.length > 0, example: "\"group-17\"" },
+  CloudProviderClientGroup: { what: "the integration's client group id", test: (v) => v.length > 0, example: "\"group-17\"" },
+};
+
+/** The category a target type runs against unless the user says otherwise. */
+export function defaultTargetCategory(targetType: TargetTypeName): TargetCategoryName {
+  if (targetType === "Person") return "Person";
+  if (targetType === "AllTenants" || targetType === "SpecificTenant" || targetType === "CloudTag" || targetType === "CloudProviderClientGroup") {
+    return "Tenant";
+  }
+  return "Computer";
+}
+
+/** Cross-field rules of a target. `forbidden` lists target types the resource does not allow, with the reason. */
+export function targetRules(ctx: RuleContext<TargetValues>, forbidden: Partial<Record<TargetTypeName, string>> = {}): void {
+  const v = ctx.value;
+  if (!ctx.known("targetType")) return;
+  const why = forbidden[v.targetType];
+  if (why) ctx.issue("targetType", `${JSON.stringify(v.targetType)} is not allowed here: ${why}`);
+
+  const key = TARGET_KEY[v.targetType];
+  if (ctx.known("target")) {
+    if (key && v.target === undefined) {
+      ctx.issue("target", `is required for targetType ${JSON.stringify(v.targetType)}: set it to ${key.what} (e.g. ${key.example})`);
+    } else if (key && v.target !== undefined && !key.test(v.target)) {
+      ctx.issue("target", `${JSON.stringify(v.target)} is not ${key.what} (targetType ${JSON.stringify(v.targetType)}; e.g. ${key.example})`);
+    } else if (!key && v.target !== undefined) {
+      ctx.issue("target", `must be omitted for targetType ${JSON.stringify(v.targetType)}, which needs no key`);
+    }
+  }
+  if (v.targetType === "AllForTenant" && ctx.known("tenantId") && v.tenantId === undefined) {
+    ctx.issue("tenantId", `is required for targetType "AllForTenant": set the tenant's id, or use targetType "All" for every tenant`);
+  }
+  if (v.propagateToChildTenants && ctx.known("tenantId") && v.tenantId === undefined) {
+    ctx.issue("propagateToChildTenants", "only applies to a single tenant: set tenantId, or remove propagateToChildTenants");
+  }
+  const groupType = v.targetType === "ProviderDeviceGroup" ? "providerDeviceGroupType" : v.targetType === "ProviderClientGroup" ? "providerClientGroupType" : undefined;
+  if (groupType) {
+    if (ctx.known("providerLinkId") && v.providerLinkId === undefined) {
+      ctx.issue("providerLinkId", `is required for targetType ${JSON.stringify(v.targetType)}: set the integration's provider link id`);
+    }
+    if (ctx.known(groupType) && v[groupType] === undefined) {
+      ctx.issue(groupType, `is required for targetType ${JSON.stringify(v.targetType)}: set the group type's GUID`);
+    }
+  }
+}
+
+/** Fills what the server would otherwise infer, so stored inputs equal what the server echoes. */
+export function normalizeTarget<T extends TargetValues>(v: T, known: (k: string) => boolean): T {
+  if (v.targetCategory === undefined && known("targetType") && known("targetCategory")) {
+    return { ...v, targetCategory: defaultTargetCategory(v.targetType) };
+  }
+  return v;
+}
+
+/** Target fields -> wire (names for enums, explicit nulls: every request is a full replacement). */
+export function targetToWire(v: TargetValues & { targetCategory?: TargetCategoryName }) {
+  return {
+    targetType: v.targetType,
+    target: v.target ?? null,
+    targetCategory: v.targetCategory ?? defaultTargetCategory(v.targetType),
+    targetGroupFilter: v.targetGroupFilter,
+    tenantId: v.tenantId ?? null,
+    propagateToChildTenants: v.propagateToChildTenants,
+    allowAccessToParentTenant: v.allowAccessToParentTenant,
+    providerLinkId: v.providerLinkId ?? null,
+    providerClientGroupType: v.providerClientGroupType ?? null,
+    providerDeviceGroupType: v.providerDeviceGroupType ?? null,
+  };
+}
+
+/** Wire -> target fields in canonical form (names; absent instead of null). */
+export function targetFromWire(w: Record<string, unknown>): TargetValues {
+  return dropUndefined({
+    targetType: TargetType.fromWire(w.targetType),
+    target: nonEmpty(w.target),
+    targetCategory: TargetCategory.fromWire(w.targetCategory ?? 0),
+    targetGroupFilter: TargetGroupFilter.fromWire(w.targetGroupFilter ?? 0),
+    tenantId: numberOrUndefined(w.tenantId),
+    propagateToChildTenants: Boolean(w.propagateToChildTenants),
+    allowAccessToParentTenant: Boolean(w.allowAccessToParentTenant),
+    providerLinkId: numberOrUndefined(w.providerLinkId),
+    providerClientGroupType: nonEmpty(w.providerClientGroupType),
+    providerDeviceGroupType: nonEmpty(w.providerDeviceGroupType),
+  }) as TargetValues;
+}
+
+export function nonEmpty(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+export function numberOrUndefined(v: unknown): number | undefined {
+  return typeof v === "number" ? v : undefined;
+}
+
+/** Removes keys whose value is undefined, so objects compare and serialize as plain JSON. */
+export function dropUndefined<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

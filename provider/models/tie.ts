@@ -1,0 +1,14 @@
+/**
+ * Compile-time tie between a documented TypeScript interface (the source of TSDoc, JSON Schema and README
+ * tables) and the zod schema that validates it: same keys, and each side assignable to the other.
+ * Usage: `const _tie: Tie<z.input<typeof schema>, Args> = true;` fails to compile when they drift.
+ */
+export type Tie<A, B> = [keyof A] extends [keyof B]
+  ? [keyof B] extends [keyof A]
+    ? [A] extends [B]
+      ? [B] extends [A]
+        ? true
+        : "zod input is narrower than the interface"
+      : "interface is narrower than the zod input"
+    : "interface has keys the zod schema lacks"
+  : "zod schema has keys the interface lacks";

@@ -1,0 +1,334 @@
+/**
+ * Schedule: when maintenance runs, for which targets, with which reboot, prompt and e-mail behaviour
+ * (ImmyBot `/api/v1/schedules`).
+ *
+ * Order: arguments (documented interface) and zod schema, outputs, wire mapping (toWire / fromWire, each
+ * written once), then the lifecycle: check, diff, create (with adopt), read, update, delete.
+ *
+ * Update or replace: every argument is updated in place. ImmyBot's PUT replaces the whole schedule and keeps its
+ * id, so nothing forces a new schedule; only pointing `adoptId` at a different schedule replaces the resource.
+ */
+import { z } from "zod";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { checkWith, diffWith, jsonEqual, parseInputs, plainJson, type InputModel, type RuleContext } from "./check";
+import { client } from "./context";
+import { createWithRecovery, deleteIfExists, keepInState, readOrGone, updateExisting } from "./lifecycle";
+import { DayOfWeek, MaintenanceType, type DayOfWeekName, type MaintenanceTypeName } from "./models/enums";
+import {
+  emailFields,
+  executionFields,
+  maintenanceOptionRules,
+  maintenanceOptionsFromWire,
+  rebootFields,
+  type EmailArgs,
+  type ExecutionArgs,
+  type RebootArgs,
+} from "./models/maintenance-options";
+import { dropUndefined, nonEmpty, normalizeTarget, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import { cronExpression, minutesOfDay, timeFromWire, timeOfDay, timeZone } from "./models/time";
+import type { Tie } from "./models/tie";
+
+const KIND = "Schedule";
+const PATH = "/api/v1/schedules";
+
+/** The arguments of a Schedule. Every one is updated in place. */
+export interface ScheduleArgs extends TargetArgs, RebootArgs, EmailArgs, ExecutionArgs {
+  /**
+   * Weekly on this day (UI: Day), "Sunday" to "Saturday"; omit for a daily schedule.
+   * Not with cronExpression.
+   */
+  dayOfWeek?: DayOfWeekName;
+  /** Detection time of day, 24-hour "HH:mm" (UI: Detection time; API: time). Required unless cronExpression is set. */
+  detectionTime?: string;
+  /**
+   * Execution time of day, 24-hour "HH:mm" (UI: Execution time; API: maintenanceTime), at least one hour after
+   * detectionTime. Omit to execute immediately after detection. Not with cronExpression.
+   */
+  executionTime?: string;
+  /**
+   * A custom 5-field cron expression (UI: Custom cron; API: customCronExpression), "minute hour day-of-month month
+   * day-of-week". ImmyBot runs a schedule at most once a day, so minute and hour are single numbers (e.g. "0 22 * * 6",
+   * "00 08 1,15 * *"). Replaces detectionTime, executionTime and dayOfWeek; execution follows detection.
+   */
+  cronExpression?: string;
+  /** IANA time zone the times and the cron expression are in (UI: Time zone; API: timeZoneInfoId), e.g. "Europe/Berlin". Omit for UTC. */
+  timeZone?: string;
+  /**
+   * Limit the schedule to one maintenance item (UI: Limit to): the kind of item, "GlobalSoftware", "LocalSoftware",
+   * "GlobalMaintenanceTask", "LocalMaintenanceTask", "ChocolateySoftware" or "NiniteSoftware". Needs maintenanceIdentifier.
+   * Omit both for full maintenance.
+   */
+  maintenanceType?: MaintenanceTypeName;
+  /** The id of that software or task, as a string (e.g. "303"). Needs maintenanceType. */
+  maintenanceIdentifier?: string;
+  /** Install Windows updates during the run (UI: Apply Windows updates). Not with a maintenance item. Default false. */
+  applyWindowsUpdates?: boolean;
+  /** Let scripts use the MSP tenant's resources (UI: Allow access to MSP resources; MSP admins only). Default false. */
+  allowAccessToMSPResources?: boolean;
+  /** The schedule is inactive (UI: Disabled). Default false. */
+  disabled?: boolean;
+  /**
+   * Take an existing ImmyBot schedule with this id under management instead of creating one. On create the schedule
+   * is read and then updated to these arguments; nothing is recreated. Read only at create.
+   */
+  adoptId?: string;
+}
+
+const scheduleFields = {
+  ...targetFields,
+  dayOfWeek: DayOfWeek.schema.optional(),
+  detectionTime: timeOfDay.optional(),
+  executionTime: timeOfDay.optional(),
+  cronExpression: cronExpression.optional(),
+  timeZone: timeZone.optional(),
+  maintenanceType: MaintenanceType.schema.optional(),
+  maintenanceIdentifier: z.string().min(1).max(128).optional(),
+  applyWindowsUpdates: z.boolean().default(false),
+  ...rebootFields,
+  ...emailFields,
+  ...executionFields,
+  allowAccessToMSPResources: z.boolean().default(false),
+  disabled: z.boolean().default(false),
+  adoptId: z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not a schedule id (a positive whole number, e.g. "42")` }).optional(),
+};
+const _tie: Tie<z.input<z.ZodObject<typeof scheduleFields>>, ScheduleArgs> = true;
+
+/** Checked, canonical Schedule arguments (defaults filled). */
+export type ScheduleInputs = z.output<z.ZodObject<typeof scheduleFields>>;
+
+/** What ImmyBot computes for a schedule (outputs besides the echoed arguments). */
+export interface ScheduleComputed {
+  /** The next detection run ImmyBot computed (ISO 8601, UTC), or null when none is planned (e.g. disabled). */
+  nextOccurrence: string | null;
+  /** When the schedule was created (ISO 8601, UTC). */
+  createdAt: string | null;
+  /** When the schedule was last changed (ISO 8601, UTC). */
+  updatedAt: string | null;
+}
+
+/** What a Schedule resource exposes: its arguments as ImmyBot echoes them, plus what the server computes. */
+export type ScheduleOutputs = ScheduleInputs & ScheduleComputed;
+
+/** Every property of a Schedule resource (arguments and computed outputs). */
+export const outputKeys: readonly string[] = [...Object.keys(scheduleFields), "nextOccurrence", "createdAt", "updatedAt"];
+
+const ITEM_TYPES: readonly MaintenanceTypeName[] = ["GlobalSoftware", "LocalSoftware", "ChocolateySoftware", "NiniteSoftware", "LocalMaintenanceTask", "GlobalMaintenanceTask"];
+
+function whenRules(ctx: RuleContext<ScheduleInputs>): void {
+  const v = ctx.value;
+  const all = ["cronExpression", "detectionTime", "executionTime", "dayOfWeek"].every(ctx.known);
+  if (!all) return;
+  if (v.cronExpression !== undefined) {
+    for (const k of ["detectionTime", "executionTime", "dayOfWeek"] as const) {
+      if (v[k] !== undefined) ctx.issue(k, `cannot be combined with cronExpression (the cron expression sets the days and the time): remove ${k}, or remove cronExpression`);
+    }
+    return;
+  }
+  if (v.detectionTime === undefined) {
+    ctx.issue("detectionTime", `is required unless cronExpression is set: give the detection time as "HH:mm" (e.g. "14:00")`);
+    return;
+  }
+  if (v.executionTime !== undefined) {
+    const gap = (minutesOfDay(v.executionTime) - minutesOfDay(v.detectionTime) + 1440) % 1440;
+    if (gap < 60) {
+      const suggestion = new Date(Date.UTC(2000, 0, 1, 0, minutesOfDay(v.detectionTime) + 60)).toISOString().slice(11, 16);
+      ctx.issue(
+        "executionTime",
+        `${JSON.stringify(v.executionTime)} is ${gap} minute(s) after detectionTime ${JSON.stringify(v.detectionTime)}; ImmyBot wants execution at least one hour after detection (e.g. "${suggestion}"), or omit executionTime to execute immediately after detection`,
+      );
+    }
+  }
+}
+
+function itemRules(ctx: RuleContext<ScheduleInputs>): void {
+  const v = ctx.value;
+  if (!ctx.known("maintenanceType") || !ctx.known("maintenanceIdentifier")) return;
+  if (v.maintenanceIdentifier !== undefined && v.maintenanceType === undefined) {
+    ctx.issue("maintenanceType", `is required with maintenanceIdentifier: say what the item is (${ITEM_TYPES.map((t) => JSON.stringify(t)).join(", ")})`);
+  }
+  if (v.maintenanceType !== undefined && v.maintenanceIdentifier === undefined) {
+    ctx.issue("maintenanceIdentifier", "is required with maintenanceType: give the software or task id (e.g. \"303\"), or remove maintenanceType for full maintenance");
+  }
+  if (v.maintenanceType !== undefined && !ITEM_TYPES.includes(v.maintenanceType)) {
+    ctx.issue("maintenanceType", `${JSON.stringify(v.maintenanceType)} is internal to ImmyBot and cannot limit a schedule; use one of ${ITEM_TYPES.map((t) => JSON.stringify(t)).join(", ")}`);
+  }
+  const numericIds: readonly MaintenanceTypeName[] = ["GlobalSoftware", "LocalSoftware", "LocalMaintenanceTask", "GlobalMaintenanceTask"];
+  if (v.maintenanceType && v.maintenanceIdentifier !== undefined && numericIds.includes(v.maintenanceType) && !/^[1-9]\d*$/.test(v.maintenanceIdentifier)) {
+    ctx.issue("maintenanceIdentifier", `${JSON.stringify(v.maintenanceIdentifier)} is not an id for ${v.maintenanceType} (a positive whole number as a string, e.g. "303")`);
+  }
+  if (v.maintenanceIdentifier !== undefined && v.applyWindowsUpdates && ctx.known("applyWindowsUpdates")) {
+    ctx.issue("applyWindowsUpdates", "has no effect on a schedule limited to one maintenance item: remove it, or remove maintenanceType and maintenanceIdentifier");
+  }
+}
+
+export const model: InputModel<typeof scheduleFields> = {
+  kind: KIND,
+  fields: scheduleFields,
+  rules: [
+    (ctx) => targetRules(ctx, { Metascript: "ImmyBot does not allow metascript targets on schedules; use FilterScript", TenantMetascript: "ImmyBot does not allow metascript targets on schedules; use TenantFilterScript" }),
+    maintenanceOptionRules,
+    whenRules,
+    itemRules,
+  ],
+  normalize: normalizeTarget,
+  // Every field updates in place (PUT replaces the whole schedule and keeps its id).
+  replaceOnChanges: [],
+  createOnly: ["adoptId"],
+};
+
+// ---- wire mapping ----------------------------------------------------------------------------------------------
+
+/** Canonical arguments -> the request body (`CreateScheduleRequest`; with `id`, `UpdateScheduleRequest`). Enums go by name. */
+export function toWire(v: ScheduleInputs, id?: number): Record<string, unknown> {
+  return {
+    ...(id === undefined ? {} : { id }),
+    ...targetToWire(v),
+    customCronExpression: v.cronExpression ?? null,
+    time: v.detectionTime ?? null,
+    day: v.dayOfWeek === undefined ? null : DayOfWeek.toInt(v.dayOfWeek),
+    maintenanceTime: v.executionTime ?? null,
+    timeZoneInfoId: v.timeZone ?? null,
+    // Full maintenance: the type is non-nullable on the wire; it means nothing without an identifier.
+    maintenanceType: v.maintenanceType ?? "GlobalSoftware",
+    maintenanceIdentifier: v.maintenanceIdentifier ?? null,
+    applyWindowsUpdates: v.applyWindowsUpdates,
+    rebootPreference: v.rebootPreference,
+    promptTimeoutAction: v.promptTimeoutAction,
+    promptTimeoutMinutes: v.promptTimeoutMinutes,
+    autoConsentToReboots: v.autoConsentToReboots,
+    suppressRebootsDuringBusinessHours: v.suppressRebootsDuringBusinessHours,
+    offlineBehavior: v.offlineBehavior,
+    sendDetectionEmail: v.sendDetectionEmail,
+    sendDetectionEmailWhenAllActionsAreCompliant: v.sendDetectionEmailWhenAllActionsAreCompliant,
+    sendFollowUpEmail: v.sendFollowUpEmail,
+    sendFollowUpOnlyIfActionNeeded: v.sendFollowUpOnlyIfActionNeeded,
+    showRunNowButton: v.showRunNowButton,
+    showPostponeButton: v.showPostponeButton,
+    showMaintenanceActions: v.showMaintenanceActions,
+    useComputersTimezoneForExecution: v.useComputersTimezoneForExecution,
+    scheduleExecutionAfterActiveHours: v.scheduleExecutionAfterActiveHours,
+    allowAccessToMSPResources: v.allowAccessToMSPResources,
+    disabled: v.disabled,
+  };
+}
+
+/** A `GetScheduleResponse` -> canonical arguments (names, absent instead of null) and the resource's outputs. */
+export function fromWire(w: Record<string, unknown>): { id: string; inputs: ScheduleInputs; outputs: ScheduleOutputs } {
+  const identifier = nonEmpty(w.maintenanceIdentifier);
+  const inputs = dropUndefined({
+    ...targetFromWire(w),
+    dayOfWeek: typeof w.day === "number" ? DayOfWeek.fromWire(w.day) : undefined,
+    detectionTime: timeFromWire(w.time),
+    executionTime: timeFromWire(w.maintenanceTime),
+    cronExpression: nonEmpty(w.customCronExpression),
+    timeZone: nonEmpty(w.timeZoneInfoId),
+    maintenanceType: identifier === undefined ? undefined : MaintenanceType.fromWire(w.maintenanceType),
+    maintenanceIdentifier: identifier,
+    applyWindowsUpdates: Boolean(w.applyWindowsUpdates),
+    ...maintenanceOptionsFromWire(w),
+    allowAccessToMSPResources: Boolean(w.allowAccessToMSPResources),
+    disabled: Boolean(w.disabled),
+  }) as ScheduleInputs;
+  const outputs: ScheduleOutputs = {
+    ...inputs,
+    nextOccurrence: typeof w.nextOccurenceDate === "string" ? w.nextOccurenceDate : null,
+    createdAt: typeof w.createdDateUTC === "string" ? w.createdDateUTC : null,
+    updatedAt: typeof w.updatedDateUTC === "string" ? w.updatedDateUTC : null,
+  };
+  return { id: String(w.id), inputs, outputs };
+}
+
+/** The id ImmyBot uses in paths, from a Pulumi id. */
+function numericId(id: string): number {
+  if (!/^[1-9]\d*$/.test(id)) throw new Error(`${JSON.stringify(id)} is not a ${KIND} id (a positive whole number)`);
+  return Number(id);
+}
+
+function withAdoptId(outputs: ScheduleOutputs, adoptId: unknown): ScheduleOutputs {
+  return typeof adoptId === "string" ? { ...outputs, adoptId } : outputs;
+}
+
+function checked(inputs: Record<string, unknown>): ScheduleInputs {
+  const parsed = parseInputs(model, inputs);
+  if (parsed.failures.length > 0 || !parsed.value) {
+    throw new Error(`Invalid ${KIND} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  }
+  return parsed.value;
+}
+
+// ---- lifecycle -------------------------------------------------------------------------------------------------
+
+export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+  return checkWith(model, news);
+}
+
+export async function diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
+  // adoptId matters only when it names another schedule than the managed one: a replace then moves management
+  // to that schedule (and deletes the old one, unless it is protected with retainOnDelete).
+  if (typeof news.adoptId === "string" && news.adoptId !== id) {
+    return { changes: true, replaces: ["adoptId"], deleteBeforeReplace: false };
+  }
+  return diffWith(model, olds, news);
+}
+
+export async function create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
+  const v = checked(inputs);
+  if (v.adoptId !== undefined) return adopt(v);
+  const body = toWire(v);
+  const api = client();
+  const created = await createWithRecovery<Record<string, unknown>>({
+    kind: KIND,
+    post: async () => (await api.post<Record<string, unknown>>(PATH, body)) ?? {},
+    findCommitted: async (since) => {
+      const all = (await api.get<Record<string, unknown>[]>(PATH, v.tenantId === undefined ? undefined : { tenantId: v.tenantId })) ?? [];
+      return all.filter((w) => Date.parse(String(w.createdDateUTC)) >= since.getTime() && jsonEqual(fromWire(w).inputs, v));
+    },
+    idOf: (w) => String(w.id),
+  });
+  const { id, outputs } = fromWire(created);
+  return { id, outs: plainJson(outputs) };
+}
+
+/** Takes an existing schedule under management: read it, then bring it to the arguments if it differs. */
+async function adopt(v: ScheduleInputs): Promise<dynamic.CreateResult> {
+  const id = v.adoptId as string;
+  const api = client();
+  const existing = await readOrGone(() => api.get<Record<string, unknown>>(`${PATH}/${numericId(id)}`));
+  if (!existing) {
+    throw new Error(`adoptId: ImmyBot has no schedule with id ${id}. Check the id in ImmyBot (Schedules), or remove adoptId to create a new schedule.`);
+  }
+  const current = fromWire(existing);
+  const { adoptId: _omit, ...wanted } = v;
+  if (jsonEqual(current.inputs, wanted)) return { id, outs: plainJson(withAdoptId(current.outputs, id)) };
+  try {
+    const updated = await api.put<Record<string, unknown>>(`${PATH}/${id}`, toWire(v, Number(id)));
+    return { id, outs: plainJson(withAdoptId(fromWire(updated).outputs, id)) };
+  } catch (e) {
+    // The schedule exists and is now ours: keep it in state even though bringing it up to date failed.
+    throw keepInState(e, id, plainJson(withAdoptId(current.outputs, id)));
+  }
+}
+
+export async function read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
+  const found = await readOrGone(() => client().get<Record<string, unknown>>(`${PATH}/${numericId(id)}`));
+  if (!found) return { id: "" };
+  const { outputs, inputs } = fromWire(found);
+  const adoptId = props.adoptId;
+  return {
+    id,
+    props: plainJson(withAdoptId(outputs, adoptId)),
+    inputs: plainJson(typeof adoptId === "string" ? { ...inputs, adoptId } : inputs),
+  };
+}
+
+export async function update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
+  const v = checked(news);
+  const updated = await updateExisting(KIND, id, () => client().put<Record<string, unknown>>(`${PATH}/${numericId(id)}`, toWire(v, Number(id))));
+  return { outs: plainJson(withAdoptId(fromWire(updated).outputs, news.adoptId ?? olds.adoptId)) };
+}
+
+export async function remove(id: string): Promise<void> {
+  await deleteIfExists(() => client().delete(`${PATH}/${numericId(id)}`));
+}
+
+export const lifecycle = { check, diff, create, read, update, delete: remove };

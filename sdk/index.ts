@@ -1,0 +1,5 @@
+/**
+ * pulumi-immybot: ImmyBot maintenance configuration as Pulumi resources.
+ * Configure with `pulumi config set immybot:instance <subdomain>` and credentials (see the README).
+ */
+export { Schedule, type ScheduleArgs } from "./schedule";

@@ -1,0 +1,187 @@
+/**
+ * Drives Pulumi's real dynamic-provider host over gRPC, as the engine does: Configure, then Check, Diff, Create,
+ * Read, Update, Delete with the serialized provider in `__provider`. No Pulumi CLI is needed.
+ *
+ * The host runs with its working directory in a scratch project whose node_modules/pulumi-immybot links to this
+ * repository, exactly where a user's project has the installed package (the shim requires it by name).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, mkdirSync, symlinkSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const require = createRequire(import.meta.url);
+export const REPO = resolve(__dirname, "../..");
+const grpc = require("@grpc/grpc-js");
+const services = require("@pulumi/pulumi/proto/provider_grpc_pb");
+const messages = require("@pulumi/pulumi/proto/provider_pb");
+const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+const { Status } = require("@pulumi/pulumi/proto/status_pb");
+
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+type Props = Record<string, unknown>;
+
+export function urnFor(type: string, name: string, stack = "dev", project = "immybot-test"): string {
+  return `urn:pulumi:${stack}::${project}::pulumi-nodejs:dynamic/immybot:${type}::${name}`;
+}
+
+/** The exact `__provider` text the engine stores for a resource type: the SDK's own serializer on the built shim. */
+export async function serializedProvider(kind: string): Promise<string> {
+  const runtime = require("@pulumi/pulumi/runtime");
+  const { shimFor } = require(join(REPO, "dist/sdk/shim.js"));
+  const sf = await runtime.serializeFunction(() => shimFor(kind), { allowSecrets: true });
+  return sf.text;
+}
+
+/** An error the host returned; `initFailure` is set when the object exists (partial failure kept in state). */
+export class HostError extends Error {
+  constructor(
+    message: string,
+    readonly initFailure?: { id: string; properties: Props; reasons: string[] },
+  ) {
+    super(message);
+  }
+}
+
+export class ProviderHost {
+  private constructor(
+    private readonly child: ChildProcess,
+    private readonly stub: any,
+    private readonly dir: string,
+    readonly logs: { stdout: string; stderr: string },
+  ) {}
+
+  static async start(env: NodeJS.ProcessEnv = {}): Promise<ProviderHost> {
+    const dir = mkdtempSync(join(tmpdir(), "immybot-host-"));
+    mkdirSync(join(dir, "node_modules"));
+    symlinkSync(REPO, join(dir, "node_modules", "pulumi-immybot"), "dir");
+    const child = spawn(process.execPath, [join(REPO, "test/helpers/host-entry.cjs"), "127.0.0.1:1"], {
+      cwd: dir,
+      env: { ...cleanEnv(), ...env, PULUMI_IMMYBOT_HOST_MODULE: require.resolve("@pulumi/pulumi/cmd/dynamic-provider") },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const logs = { stdout: "", stderr: "" };
+    child.stderr!.on("data", (d) => (logs.stderr += d));
+    const port = await new Promise<string>((ok, fail) => {
+      const timer = setTimeout(() => fail(new Error(`provider host did not start: ${logs.stderr}`)), 20_000);
+      child.stdout!.on("data", (d) => {
+        logs.stdout += d;
+        const m = /^(\d+)\s*$/m.exec(logs.stdout);
+        if (m) {
+          clearTimeout(timer);
+          ok(m[1] as string);
+        }
+      });
+      child.on("exit", (code) => fail(new Error(`provider host exited (${code}): ${logs.stderr}`)));
+    });
+    const stub = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    return new ProviderHost(child, stub, dir, logs);
+  }
+
+  async stop(): Promise<void> {
+    this.stub.close();
+    this.child.stdin!.end();
+    await new Promise((r) => (this.child.exitCode !== null ? r(undefined) : this.child.on("exit", r)));
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private call<T>(method: string, req: unknown): Promise<T> {
+    return new Promise((ok, fail) =>
+      this.stub[method](req, (err: any, resp: T) => {
+        if (err) fail(toHostError(err));
+        else ok(resp);
+      }),
+    );
+  }
+
+  async configure(config: Record<string, string>): Promise<void> {
+    const req = new messages.ConfigureRequest();
+    req.setArgs(Struct.fromJavaScript(config));
+    req.setAcceptsecrets(true);
+    await this.call("configure", req);
+  }
+
+  async check(urn: string, olds: Props, news: Props): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
+    const req = new messages.CheckRequest();
+    req.setUrn(urn);
+    req.setOlds(Struct.fromJavaScript(olds));
+    req.setNews(Struct.fromJavaScript(news));
+    const resp: any = await this.call("check", req);
+    return {
+      inputs: resp.getInputs().toJavaScript(),
+      failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+    };
+  }
+
+  async diff(urn: string, id: string, olds: Props, news: Props): Promise<{ changes: "none" | "some" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean }> {
+    const req = new messages.DiffRequest();
+    req.setUrn(urn);
+    req.setId(id);
+    req.setOlds(Struct.fromJavaScript(olds));
+    req.setNews(Struct.fromJavaScript(news));
+    const resp: any = await this.call("diff", req);
+    const kinds = messages.DiffResponse.DiffChanges;
+    const changes = resp.getChanges() === kinds.DIFF_SOME ? "some" : resp.getChanges() === kinds.DIFF_NONE ? "none" : "unknown";
+    return { changes, replaces: resp.getReplacesList(), deleteBeforeReplace: resp.getDeletebeforereplace() };
+  }
+
+  async create(urn: string, props: Props): Promise<{ id: string; properties: Props }> {
+    const req = new messages.CreateRequest();
+    req.setUrn(urn);
+    req.setProperties(Struct.fromJavaScript(props));
+    const resp: any = await this.call("create", req);
+    return { id: resp.getId(), properties: resp.getProperties().toJavaScript() };
+  }
+
+  async read(urn: string, id: string, props: Props, inputs?: Props): Promise<{ id: string; properties: Props; inputs?: Props }> {
+    const req = new messages.ReadRequest();
+    req.setUrn(urn);
+    req.setId(id);
+    req.setProperties(Struct.fromJavaScript(props));
+    if (inputs) req.setInputs(Struct.fromJavaScript(inputs));
+    const resp: any = await this.call("read", req);
+    return { id: resp.getId(), properties: resp.getProperties()?.toJavaScript() ?? {}, inputs: resp.getInputs()?.toJavaScript() };
+  }
+
+  async update(urn: string, id: string, olds: Props, news: Props): Promise<{ properties: Props }> {
+    const req = new messages.UpdateRequest();
+    req.setUrn(urn);
+    req.setId(id);
+    req.setOlds(Struct.fromJavaScript(olds));
+    req.setNews(Struct.fromJavaScript(news));
+    const resp: any = await this.call("update", req);
+    return { properties: resp.getProperties().toJavaScript() };
+  }
+
+  async delete(urn: string, id: string, props: Props): Promise<void> {
+    const req = new messages.DeleteRequest();
+    req.setUrn(urn);
+    req.setId(id);
+    req.setProperties(Struct.fromJavaScript(props));
+    await this.call("delete", req);
+  }
+}
+
+/** The host's environment: nothing IMMYBOT_* from the developer's shell leaks into a test. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("IMMYBOT_")));
+}
+
+function toHostError(err: any): HostError {
+  const raw = err.metadata?.get?.("grpc-status-details-bin")?.[0];
+  if (raw) {
+    const status = Status.deserializeBinary(new Uint8Array(raw));
+    for (const any of status.getDetailsList()) {
+      if (any.getTypeName() === "pulumirpc.ErrorResourceInitFailed") {
+        const detail = messages.ErrorResourceInitFailed.deserializeBinary(any.getValue_asU8());
+        return new HostError(err.details ?? err.message, {
+          id: detail.getId(),
+          properties: detail.getProperties()?.toJavaScript() ?? {},
+          reasons: detail.getReasonsList(),
+        });
+      }
+    }
+  }
+  return new HostError(err.details ?? err.message);
+}

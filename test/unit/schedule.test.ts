@@ -1,0 +1,202 @@
+import { describe, expect, it } from "vitest";
+import { check, diff, fromWire, model, toWire } from "../../provider/schedule";
+import { parseInputs, UNKNOWN } from "../../provider/check";
+import { DayOfWeek, MaintenanceType, OfflineBehavior, PromptTimeoutAction, RebootPreference, TargetCategory, TargetGroupFilter, TargetType } from "../../provider/models/enums";
+
+const minimal = { targetType: "AllForTenant", tenantId: 3, detectionTime: "20:00", executionTime: "22:00", dayOfWeek: "Saturday", timeZone: "Europe/Berlin" };
+
+async function failuresOf(inputs: Record<string, unknown>) {
+  return (await check({}, inputs)).failures ?? [];
+}
+
+/** What ImmyBot sends back for a request body: integers for enums, plus server-computed fields. */
+function serverEcho(body: Record<string, unknown>, id = 7): Record<string, unknown> {
+  const ints: Record<string, { toInt(n: string): number }> = {
+    targetType: TargetType, targetCategory: TargetCategory, targetGroupFilter: TargetGroupFilter, maintenanceType: MaintenanceType,
+    rebootPreference: RebootPreference, promptTimeoutAction: PromptTimeoutAction, offlineBehavior: OfflineBehavior,
+  };
+  const echoed = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, ints[k] && typeof v === "string" ? ints[k].toInt(v as never) : v]));
+  return { ...echoed, id, createdDateUTC: "2026-11-20T10:00:00Z", updatedDateUTC: "2026-11-20T10:00:00Z", nextOccurenceDate: "2026-11-21T19:00:00Z", targetText: "Contoso", targetTypeName: "All computers for tenant", onboardingOnly: false, updatedBy: 1, createdBy: 1 };
+}
+
+describe("Schedule check", () => {
+  it("accepts a minimal weekly schedule and fills every default", async () => {
+    const r = await check({}, minimal);
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({
+      ...minimal,
+      targetCategory: "Computer",
+      targetGroupFilter: "All",
+      rebootPreference: "Normal",
+      promptTimeoutAction: "Reboot",
+      promptTimeoutMinutes: 60,
+      offlineBehavior: "Skip",
+      disabled: false,
+      applyWindowsUpdates: false,
+      sendDetectionEmail: false,
+    });
+    expect(r.inputs).not.toHaveProperty("maintenanceType");
+  });
+
+  it("derives the category from the target type", async () => {
+    expect((await check({}, { ...minimal, targetType: "AllTenants", tenantId: undefined })).inputs.targetCategory).toBe("Tenant");
+    expect((await check({}, { ...minimal, targetType: "Person", target: "77" })).inputs.targetCategory).toBe("Person");
+  });
+
+  it("treats null like an omitted value", async () => {
+    const r = await check({}, { ...minimal, targetType: "All", tenantId: null, timeZone: null });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).not.toHaveProperty("tenantId");
+    expect(r.inputs).not.toHaveProperty("timeZone");
+  });
+
+  const bad: [string, Record<string, unknown>, string, RegExp][] = [
+    ["unknown target type", { targetType: "Everything" }, "targetType", /must be one of "All", "Computer"/],
+    ["integer enum from a user", { rebootPreference: -1 }, "rebootPreference", /must be one of "Normal", "Suppress", "Prompt", "Force"/],
+    ["detection time not HH:mm", { detectionTime: "25:00" }, "detectionTime", /"25:00" is not HH:mm/],
+    ["execution time 30 min after detection", { detectionTime: "21:30", executionTime: "22:00" }, "executionTime", /at least one hour after detection \(e\.g\. "22:30"\)/],
+    ["execution 40 min after detection across midnight", { detectionTime: "23:30", executionTime: "00:10" }, "executionTime", /40 minute/],
+    ["execution equal to detection", { detectionTime: "22:00", executionTime: "22:00" }, "executionTime", /0 minute/],
+    ["no detection time and no cron", { detectionTime: undefined, executionTime: undefined }, "detectionTime", /required unless cronExpression/],
+    ["cron with a step in the minute", { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "*/5 22 * * *" }, "cronExpression", /minute field "\*\/5" must be a single number/],
+    ["cron with a list of hours", { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 8,20 * * *" }, "cronExpression", /at most once a day/],
+    ["cron with four fields", { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 * *" }, "cronExpression", /has 4 field/],
+    ["cron with a bad month", { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 1 13 *" }, "cronExpression", /month field "13"/],
+    ["cron together with a detection time", { executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 * * 6" }, "detectionTime", /cannot be combined with cronExpression/],
+    ["unknown time zone", { timeZone: "Mars/Olympus_Mons" }, "timeZone", /not an IANA time zone id/],
+    ["Windows time zone name", { timeZone: "W. Europe Standard Time" }, "timeZone", /not an IANA time zone id/],
+    ["computer target without a key", { targetType: "Computer" }, "target", /is required for targetType "Computer": set it to a computer id/],
+    ["computer target with a name instead of an id", { targetType: "Computer", target: "PC-042" }, "target", /"PC-042" is not a computer id/],
+    ["Entra group that is not a GUID", { targetType: "AzureGroup", target: "Sales" }, "target", /not an Entra/],
+    ["key on a target type that takes none", { targetType: "All", tenantId: undefined, target: "5" }, "target", /must be omitted/],
+    ["tenant-wide target without a tenant", { tenantId: undefined }, "tenantId", /required for targetType "AllForTenant"/],
+    ["metascript target on a schedule", { targetType: "Metascript", target: "4" }, "targetType", /metascript targets on schedules/],
+    ["provider group without its link", { targetType: "ProviderDeviceGroup", target: "g1" }, "providerLinkId", /required for targetType "ProviderDeviceGroup"/],
+    ["item id without its type", { maintenanceIdentifier: "303" }, "maintenanceType", /required with maintenanceIdentifier/],
+    ["item type without an id", { maintenanceType: "GlobalSoftware" }, "maintenanceIdentifier", /required with maintenanceType/],
+    ["internal item type", { maintenanceType: "WindowsUpdate", maintenanceIdentifier: "1" }, "maintenanceType", /internal to ImmyBot/],
+    ["software id that is not a number", { maintenanceType: "GlobalSoftware", maintenanceIdentifier: "chrome" }, "maintenanceIdentifier", /not an id for GlobalSoftware/],
+    ["windows updates on a limited schedule", { maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303", applyWindowsUpdates: true }, "applyWindowsUpdates", /no effect/],
+    ["follow-up filter without follow-up e-mail", { sendFollowUpOnlyIfActionNeeded: true }, "sendFollowUpOnlyIfActionNeeded", /needs sendFollowUpEmail/],
+    ["prompt timeout of zero", { promptTimeoutMinutes: 0 }, "promptTimeoutMinutes", /./],
+    ["tenant id as a string", { tenantId: "3" }, "tenantId", /must be a number; got "3"/],
+    ["typo in a property name", { rebootPreferance: "Force" }, "rebootPreferance", /did you mean "rebootPreference"/],
+    ["adoptId that is not an id", { adoptId: "schedule-1" }, "adoptId", /not a schedule id/],
+    ["oversized target key", { targetType: "ProviderClientGroup", target: "x".repeat(300), providerLinkId: 1, providerClientGroupType: "0f8fad5b-d9cb-469f-a165-70867728950e" }, "target", /./],
+  ];
+  it.each(bad)("rejects %s, naming the field and the fix", async (_name, patch, property, reason) => {
+    const failures = await failuresOf({ ...minimal, ...patch });
+    const hit = failures.find((f) => f.property === property);
+    expect(hit, JSON.stringify(failures)).toBeDefined();
+    expect(hit!.reason).toMatch(reason);
+  });
+
+  it("accepts the edge cases next to the rules", async () => {
+    for (const patch of [
+      { detectionTime: "23:30", executionTime: "00:30" },
+      { detectionTime: "22:00", executionTime: undefined },
+      { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "00 08 1,15 * *" },
+      { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "30 2 * * MON-FRI" },
+      { timeZone: "UTC" },
+      { targetType: "AzureGroup", target: "0f8fad5b-d9cb-469f-a165-70867728950e" },
+      { maintenanceType: "GlobalMaintenanceTask", maintenanceIdentifier: "12" },
+      { maintenanceType: "ChocolateySoftware", maintenanceIdentifier: "googlechrome" },
+    ]) {
+      expect(await failuresOf({ ...minimal, ...patch }), JSON.stringify(patch)).toEqual([]);
+    }
+  });
+
+  it("reports every field problem at once", async () => {
+    const failures = await failuresOf({ ...minimal, detectionTime: "7pm", timeZone: "Nowhere", rebootPreference: "Sometimes" });
+    expect(failures.map((f) => f.property).sort()).toEqual(["detectionTime", "rebootPreference", "timeZone"]);
+  });
+
+  it("skips values unknown at preview and the rules that read them", async () => {
+    const r = await check({}, { ...minimal, tenantId: UNKNOWN, detectionTime: UNKNOWN, executionTime: "22:10" });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.tenantId).toBe(UNKNOWN);
+    expect(r.inputs.detectionTime).toBe(UNKNOWN);
+    expect(r.inputs.rebootPreference).toBe("Normal");
+    // A known bad value is still reported next to an unknown one.
+    expect(await failuresOf({ ...minimal, tenantId: UNKNOWN, timeZone: "Nowhere" })).toHaveLength(1);
+  });
+
+  it("leaves out the engine's __provider", async () => {
+    expect((await check({}, { ...minimal, __provider: "exports.handler = ..." })).inputs).not.toHaveProperty("__provider");
+  });
+});
+
+describe("Schedule wire mapping", () => {
+  it("sends enums by name and every field explicitly", async () => {
+    const v = parseInputs(model, minimal).value!;
+    const body = toWire(v);
+    expect(body).toMatchObject({ targetType: "AllForTenant", targetCategory: "Computer", day: 6, time: "20:00", maintenanceTime: "22:00", timeZoneInfoId: "Europe/Berlin", customCronExpression: null, target: null, maintenanceType: "GlobalSoftware", maintenanceIdentifier: null, rebootPreference: "Normal", offlineBehavior: "Skip" });
+    expect(body).not.toHaveProperty("id");
+    expect(toWire(v, 9)).toMatchObject({ id: 9 });
+    expect(Object.values(body)).not.toContain(undefined);
+  });
+
+  it("maps a server echo with integer enums back to exactly the checked inputs", async () => {
+    for (const inputs of [
+      minimal,
+      { ...minimal, rebootPreference: "Force", promptTimeoutAction: "FailSession", offlineBehavior: "ApplyOnConnect", targetGroupFilter: "Servers" },
+      { targetType: "Computer", target: "1042", tenantId: 3, cronExpression: "0 22 * * 6", maintenanceType: "LocalMaintenanceTask", maintenanceIdentifier: "12", sendFollowUpEmail: true, sendFollowUpOnlyIfActionNeeded: true },
+      { targetType: "All", detectionTime: "14:00", disabled: true },
+    ]) {
+      const checked = parseInputs(model, inputs);
+      expect(checked.failures).toEqual([]);
+      const echo = serverEcho(toWire(checked.value!));
+      const back = fromWire(echo);
+      expect(back.inputs).toEqual(checked.inputs);
+      expect(back.id).toBe("7");
+      expect(back.outputs).toMatchObject({ nextOccurrence: "2026-11-21T19:00:00Z", createdAt: "2026-11-20T10:00:00Z" });
+    }
+  });
+
+  it("treats a time echoed as HH:mm:ss as the same time", () => {
+    const echo = serverEcho(toWire(parseInputs(model, minimal).value!));
+    expect(fromWire({ ...echo, time: "20:00:00", maintenanceTime: "22:00:00" }).inputs).toMatchObject({ detectionTime: "20:00", executionTime: "22:00" });
+  });
+
+  it("ignores the maintenance type of a full-maintenance schedule", () => {
+    const echo = serverEcho(toWire(parseInputs(model, minimal).value!));
+    expect(fromWire({ ...echo, maintenanceType: 4 }).inputs).not.toHaveProperty("maintenanceType");
+  });
+
+  it("maps every day of the week both ways", () => {
+    for (const day of DayOfWeek.names) {
+      const v = parseInputs(model, { ...minimal, dayOfWeek: day }).value!;
+      expect(fromWire(serverEcho(toWire(v))).inputs.dayOfWeek).toBe(day);
+    }
+  });
+});
+
+describe("Schedule diff", () => {
+  const checked = parseInputs(model, minimal).inputs;
+  const state = { ...fromWire(serverEcho(toWire(parseInputs(model, minimal).value!))).outputs, __provider: "old code" };
+
+  it("reports no change when only server-computed fields and __provider differ", async () => {
+    const r = await diff("7", { ...state, nextOccurrence: "2030-01-01T00:00:00Z", updatedAt: "2030-01-01T00:00:00Z" }, { ...checked, __provider: "new code" });
+    expect(r).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("updates in place when an argument changes", async () => {
+    const r = await diff("7", state, { ...checked, executionTime: "23:00" });
+    expect(r.changes).toBe(true);
+    expect(r.replaces).toEqual([]);
+  });
+
+  it("reports a change when a value is unknown at preview", async () => {
+    expect((await diff("7", state, { ...checked, tenantId: UNKNOWN })).changes).toBe(true);
+  });
+
+  it("does not diff state written before a default existed", async () => {
+    const { promptTimeoutMinutes: _dropped, ...older } = state;
+    expect((await diff("7", older, checked)).changes).toBe(false);
+  });
+
+  it("ignores adoptId naming the managed schedule, and replaces when it names another one", async () => {
+    expect((await diff("7", state, { ...checked, adoptId: "7" })).changes).toBe(false);
+    expect(await diff("7", state, { ...checked, adoptId: "8" })).toEqual({ changes: true, replaces: ["adoptId"], deleteBeforeReplace: false });
+  });
+});
