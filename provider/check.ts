@@ -67,18 +67,28 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
     if (containsUnknown(v)) unknown.add(k);
     else given[k] = v;
   }
-  const mask = Object.fromEntries([...unknown].filter((k) => k in model.fields).map((k) => [k, true as const]));
-  const schema = z.strictObject(model.fields).omit(mask as never);
-  const parsed = schema.safeParse(given, { reportInput: true });
   const restore = Object.fromEntries([...unknown].map((k) => [k, raw[k]]));
+  const parse = (skip: ReadonlySet<string>) => {
+    const mask = Object.fromEntries([...skip].filter((k) => k in model.fields).map((k) => [k, true as const]));
+    const fields = Object.fromEntries(Object.entries(given).filter(([k]) => !skip.has(k)));
+    return z.strictObject(model.fields).omit(mask as never).safeParse(fields, { reportInput: true });
+  };
+  let skip: Set<string> = new Set(unknown);
+  let parsed = parse(skip);
+  const failures: CheckFailure[] = [];
   if (!parsed.success) {
-    return { inputs: { ...given, ...restore }, failures: parsed.error.issues.flatMap((i) => failuresOf(i, Object.keys(model.fields))), unknown };
+    failures.push(...parsed.error.issues.flatMap((i) => failuresOf(i, Object.keys(model.fields))));
+    // Judge the cross-field rules on the fields that did parse, treating the bad ones like unknown values,
+    // so one run reports every problem.
+    skip = new Set([...skip, ...failures.map((f) => f.property.split(".")[0] as string)]);
+    parsed = parse(skip);
+    if (!parsed.success) return { inputs: { ...given, ...restore }, failures, unknown };
   }
-  const known = (k: string) => !unknown.has(k);
+  const known = (k: string) => !skip.has(k);
   let value = parsed.data as z.output<z.ZodObject<S>>;
   if (model.normalize) value = model.normalize(value, known);
-  const failures: CheckFailure[] = [];
   for (const rule of model.rules) rule({ value, known, issue: (property, reason) => failures.push({ property, reason }) });
+  if (failures.length > 0) return { inputs: { ...given, ...restore }, failures, unknown };
   return { inputs: plainJson({ ...value, ...restore }), value, failures, unknown };
 }
 

@@ -114,11 +114,13 @@ export async function createWithRecovery<W>(o: CreateWithRecoveryOptions<W>): Pr
 
 /**
  * An error the dynamic-provider host turns into a partial failure: the engine keeps `id` and `properties` in
- * state, so an object that exists is never lost even though the step failed.
+ * state, so an object that exists is never lost even though the step failed. The host adds `__provider` only
+ * to successful answers, so it is copied from the call's inputs here: without it the next delete or refresh
+ * of that state could not load the provider.
  */
-export function keepInState(error: unknown, id: string, properties: Record<string, unknown>): Error {
+export function keepInState(error: unknown, id: string, properties: object, inputs: Record<string, unknown>): Error {
   const message = error instanceof Error ? error.message : String(error);
-  return Object.assign(new Error(message), { id, properties, reasons: [message] });
+  return Object.assign(new Error(message), { id, properties: { ...properties, __provider: inputs.__provider }, reasons: [message] });
 }
 
 function describe(e: unknown): string {

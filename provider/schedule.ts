@@ -273,7 +273,7 @@ export async function diff(id: string, olds: Record<string, unknown>, news: Reco
 
 export async function create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
   const v = checked(inputs);
-  if (v.adoptId !== undefined) return adopt(v);
+  if (v.adoptId !== undefined) return adopt(v, inputs);
   const body = toWire(v);
   const api = client();
   const created = await createWithRecovery<Record<string, unknown>>({
@@ -290,7 +290,7 @@ export async function create(inputs: Record<string, unknown>): Promise<dynamic.C
 }
 
 /** Takes an existing schedule under management: read it, then bring it to the arguments if it differs. */
-async function adopt(v: ScheduleInputs): Promise<dynamic.CreateResult> {
+async function adopt(v: ScheduleInputs, inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
   const id = v.adoptId as string;
   const api = client();
   const existing = await readOrGone(() => api.get<Record<string, unknown>>(`${PATH}/${numericId(id)}`));
@@ -305,7 +305,7 @@ async function adopt(v: ScheduleInputs): Promise<dynamic.CreateResult> {
     return { id, outs: plainJson(withAdoptId(fromWire(updated).outputs, id)) };
   } catch (e) {
     // The schedule exists and is now ours: keep it in state even though bringing it up to date failed.
-    throw keepInState(e, id, plainJson(withAdoptId(current.outputs, id)));
+    throw keepInState(e, id, plainJson(withAdoptId(current.outputs, id)), inputs);
   }
 }
 

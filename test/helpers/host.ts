@@ -30,7 +30,8 @@ export function urnFor(type: string, name: string, stack = "dev", project = "imm
 export async function serializedProvider(kind: string): Promise<string> {
   const runtime = require("@pulumi/pulumi/runtime");
   const { shimFor } = require(join(REPO, "dist/sdk/shim.js"));
-  const sf = await runtime.serializeFunction(() => shimFor(kind), { allowSecrets: true });
+  const provider = shimFor(kind); // what pulumi.dynamic.Resource does: serialize `() => provider`
+  const sf = await runtime.serializeFunction(() => provider, { allowSecrets: true });
   return sf.text;
 }
 

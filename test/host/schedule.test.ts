@@ -140,7 +140,7 @@ describe("Schedule through the dynamic-provider host", () => {
     const err = await host.create(urn, news).catch((e) => e);
     expect(err).toBeInstanceOf(HostError);
     expect(err.initFailure?.id).toBe(existing);
-    expect(err.initFailure?.properties).toMatchObject({ rebootPreference: "Suppress", adoptId: existing });
+    expect(err.initFailure?.properties).toMatchObject({ rebootPreference: "Suppress", adoptId: existing, __provider: provider });
     await host.delete(urn, existing, err.initFailure!.properties);
   });
 
