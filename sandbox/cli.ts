@@ -1,0 +1,162 @@
+/**
+ * Command line for the sandbox. The first stdout line is one JSON object with the connection details (a script
+ * can read that line and go); everything after it is for people.
+ *
+ *   node dist/sandbox/cli.js [--port N] [--state FILE] [--client-id X] [--client-secret Y] [--latency-ms N]
+ *     [--rate-429 0..1] [--rate-5xx 0..1] [--rate-reset 0..1] [--seed N] ...   (--help lists all)
+ *
+ * With `npm run sandbox -- ...` npm prints its own banner first; use `npm run --silent sandbox -- ...` when a
+ * program reads the first line.
+ */
+import { parseArgs } from "node:util";
+import type { FaultOptions } from "./faults";
+import { Sandbox, type RequestLogEntry, type SandboxOptions } from "./server";
+
+const USAGE = `Usage: node dist/sandbox/cli.js [options]
+
+  --port N                     port on 127.0.0.1 (default 0 = any free port)
+  --state FILE                 keep state in FILE (created if missing); default: memory only
+  --client-id X                client id to accept (default: from the state file, else random)
+  --client-secret Y            client secret to accept (default: from the state file, else random)
+  --azure-tenant-id T          Entra tenant id in the token URL (default: from the state file, else random)
+  --token-lifetime-seconds N   access token lifetime (default 3599)
+  --latency-ms N               delay before every /api/ request is handled
+  --rate-429 R                 share (0..1) of /api/ requests answered 429 + Retry-After
+  --retry-after-seconds N      Retry-After on those 429s (default 1)
+  --rate-5xx R                 share answered with a 5xx (see --status-5xx)
+  --status-5xx S               500, 502, 503 (default) or 504
+  --rate-reset R               share whose connection is reset before they are handled
+  --rate-reset-after-commit R  share handled (committed) and then reset without an answer
+  --rate-slow R                share answered only after --slow-ms
+  --slow-ms N                  hold time of slow answers (default 30000)
+  --seed N                     seed of the random faults (default: the clock)
+  --faults-on-token            apply random faults to the token endpoint too
+  --exit-on-stdin-close        stop when stdin closes (for a parent process that may die)
+  --verbose                    print one line per request
+  --help                       this text
+`;
+
+const OPTIONS = {
+  port: { type: "string" },
+  state: { type: "string" },
+  "client-id": { type: "string" },
+  "client-secret": { type: "string" },
+  "azure-tenant-id": { type: "string" },
+  "token-lifetime-seconds": { type: "string" },
+  "latency-ms": { type: "string" },
+  "rate-429": { type: "string" },
+  "retry-after-seconds": { type: "string" },
+  "rate-5xx": { type: "string" },
+  "status-5xx": { type: "string" },
+  "rate-reset": { type: "string" },
+  "rate-reset-after-commit": { type: "string" },
+  "rate-slow": { type: "string" },
+  "slow-ms": { type: "string" },
+  seed: { type: "string" },
+  "faults-on-token": { type: "boolean" },
+  "exit-on-stdin-close": { type: "boolean" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean" },
+} as const;
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>["values"];
+
+class UsageError extends Error {}
+
+/** A numeric flag, or undefined when absent; refuses text that is not a number. */
+function numberFlag(values: Values, name: keyof typeof OPTIONS): number | undefined {
+  const raw = values[name];
+  if (raw === undefined || typeof raw === "boolean") return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n)) throw new UsageError(`--${name} needs a number, got "${raw}"`);
+  return n;
+}
+
+function optionsFrom(values: Values): SandboxOptions {
+  const status5xx = numberFlag(values, "status-5xx");
+  if (status5xx !== undefined && ![500, 502, 503, 504].includes(status5xx)) throw new UsageError(`--status-5xx must be 500, 502, 503 or 504`);
+  const faults: FaultOptions = {
+    latencyMs: numberFlag(values, "latency-ms"),
+    rate429: numberFlag(values, "rate-429"),
+    retryAfterSeconds: numberFlag(values, "retry-after-seconds"),
+    rate5xx: numberFlag(values, "rate-5xx"),
+    status5xx: status5xx as FaultOptions["status5xx"],
+    rateReset: numberFlag(values, "rate-reset"),
+    rateResetAfterCommit: numberFlag(values, "rate-reset-after-commit"),
+    rateSlow: numberFlag(values, "rate-slow"),
+    slowMs: numberFlag(values, "slow-ms"),
+    seed: numberFlag(values, "seed"),
+    faultsOnToken: values["faults-on-token"],
+  };
+  return {
+    port: numberFlag(values, "port") ?? 0,
+    stateFile: values.state,
+    clientId: values["client-id"],
+    clientSecret: values["client-secret"],
+    azureTenantId: values["azure-tenant-id"],
+    tokenLifetimeSeconds: numberFlag(values, "token-lifetime-seconds"),
+    faults,
+    onRequest: values.verbose ? printRequest : undefined,
+  };
+}
+
+function printRequest(e: RequestLogEntry): void {
+  const query = new URLSearchParams(e.query).toString();
+  const outcome = e.status === null ? "no answer" : String(e.status);
+  console.log(`${new Date(e.at).toISOString()} ${e.method} ${e.path}${query ? `?${query}` : ""} -> ${outcome}${e.fault ? ` (fault: ${e.fault})` : ""}`);
+}
+
+function describe(sandbox: Sandbox, options: SandboxOptions): string[] {
+  const { baseUrl, tokenUrl } = sandbox.info;
+  const activeFaults = Object.entries(sandbox.faults.options).filter(([, v]) => v !== undefined && v !== 0 && v !== false);
+  return [
+    `ImmyBot API sandbox listening on ${baseUrl} (loopback only)`,
+    `  token:     POST ${tokenUrl}  (client credentials, scope ${baseUrl}/.default)`,
+    `  schedules: GET/POST ${baseUrl}/api/v1/schedules, GET/PUT/DELETE ${baseUrl}/api/v1/schedules/{id}`,
+    `  lookups:   GET ${baseUrl}/api/v1/system/timezones`,
+    `  state:     ${options.stateFile ?? "in memory (lost on exit)"}`,
+    `  faults:    ${activeFaults.length ? activeFaults.map(([k, v]) => `${k}=${v}`).join(" ") : "none"}`,
+    `Press Ctrl-C to stop.`,
+  ];
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values: Values;
+  let options: SandboxOptions;
+  try {
+    values = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }).values;
+    if (values.help) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    options = optionsFrom(values);
+  } catch (e) {
+    process.stderr.write(`sandbox: ${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+
+  const sandbox = await Sandbox.start(options);
+  process.stdout.write(JSON.stringify(sandbox.info) + "\n");
+  for (const line of describe(sandbox, options)) console.log(line);
+
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+    if (values["exit-on-stdin-close"]) {
+      process.stdin.once("end", resolve);
+      process.stdin.once("close", resolve);
+      process.stdin.resume();
+    }
+  });
+  await sandbox.stop();
+  console.log("Sandbox stopped.");
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`sandbox: ${(e as Error).message ?? e}\n`);
+    process.exit(1);
+  },
+);

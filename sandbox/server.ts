@@ -1,0 +1,336 @@
+/**
+ * The ImmyBot API sandbox: a loopback HTTP server that behaves like an ImmyBot instance (plus its Entra token
+ * endpoint) for the routes the provider uses, with state that can live in a file and faults on demand.
+ *
+ * Every request goes through one pipeline (`handle`): log it, read the body, decide a fault, wait out any
+ * latency, answer the fault or route the request, then deliver, drop or delay the answer.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { TokenIssuer } from "./auth";
+import { Faults, type FaultDecision, type FaultKind, type FaultOptions } from "./faults";
+import {
+  BodyTooLargeError,
+  emptyReply,
+  jsonReply,
+  methodNotAllowedReply,
+  problemReply,
+  readBody,
+  spaIndexReply,
+  type FieldErrors,
+  type Reply,
+} from "./http";
+import { matchRoute, type Route } from "./router";
+import { bindScheduleRequest, type ScheduleFields } from "./schedule-model";
+import { scheduleRoutes } from "./schedule-routes";
+import { scheduleProblems } from "./schedule-rules";
+import { ScheduleService, UI_ACTOR, type ScheduleResponse } from "./schedules";
+import { StateStore, type SandboxState } from "./state";
+import { timeZoneList } from "./timezones";
+
+export type { FaultKind, FaultOptions, ScriptedFault } from "./faults";
+export type { ScheduleResponse } from "./schedules";
+export type { SandboxState } from "./state";
+
+export interface SandboxOptions {
+  /** 0 (default) = any free port. */
+  port?: number;
+  /** Only loopback: "127.0.0.1" (default), "localhost" (bound as 127.0.0.1) or "::1". */
+  host?: string;
+  /** JSON file holding the state across restarts; created when missing. Default: memory only. */
+  stateFile?: string;
+  /** Default: from the state file, else a random GUID. */
+  clientId?: string;
+  /** Default: from the state file, else random. */
+  clientSecret?: string;
+  /** Entra tenant id in the token URL. Default: from the state file, else a random GUID. */
+  azureTenantId?: string;
+  /** Lifetime of issued access tokens. Default 3599, as Entra issues. */
+  tokenLifetimeSeconds?: number;
+  faults?: FaultOptions;
+  /** The server's clock for audit dates, token expiry and nextOccurenceDate. Default: the real time. */
+  now?: () => Date;
+  /** Called once per request when its outcome is known (the CLI prints these with --verbose). */
+  onRequest?: (entry: RequestLogEntry) => void;
+}
+
+/** What a client needs to connect; the CLI prints exactly this as its first line. */
+export interface SandboxInfo {
+  baseUrl: string;
+  tokenUrl: string;
+  azureTenantId: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface RequestLogEntry {
+  method: string;
+  /** Path without the query, as sent. */
+  path: string;
+  query: Record<string, string>;
+  /** The status the client received; null when it received none (a reset) or has not yet (a slow answer). */
+  status: number | null;
+  fault?: FaultKind;
+  /** When the request arrived (ms since epoch, real time). */
+  at: number;
+}
+
+/** Thrown by the out-of-band edit helpers when the edit breaks a rule the API would enforce. */
+export class SandboxValidationError extends Error {
+  constructor(readonly errors: FieldErrors) {
+    super(`schedule edit rejected: ${Object.entries(errors).map(([k, v]) => `${k}: ${v.join(" ")}`).join("; ")}`);
+  }
+}
+
+const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token\/?$/i;
+const LOOPBACK_HOSTS: Record<string, string> = { "127.0.0.1": "127.0.0.1", localhost: "127.0.0.1", "::1": "::1" };
+const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
+
+export class Sandbox {
+  readonly faults: Faults;
+  private readonly log: RequestLogEntry[] = [];
+  private readonly routes: Route[];
+  /** Wake-ups of requests waiting out latency or a slow answer; stop() runs them all. */
+  private readonly sleepers = new Set<() => void>();
+  private stopped = false;
+
+  private constructor(
+    private readonly server: Server,
+    private readonly store: StateStore,
+    private readonly tokens: TokenIssuer,
+    private readonly scheduleService: ScheduleService,
+    readonly info: SandboxInfo,
+    private readonly options: SandboxOptions,
+  ) {
+    this.faults = new Faults(options.faults);
+    this.routes = [
+      ...scheduleRoutes(scheduleService),
+      { pattern: /^\/api\/v1\/system\/timezones$/i, handlers: { GET: () => jsonReply(200, timeZoneList()) } },
+    ];
+    server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
+  }
+
+  static async start(options: SandboxOptions = {}): Promise<Sandbox> {
+    const host = LOOPBACK_HOSTS[options.host ?? "127.0.0.1"];
+    if (!host) throw new Error(`the sandbox only listens on loopback (127.0.0.1, localhost, ::1), not ${options.host}`);
+    const lifetime = options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
+    if (!(Number.isInteger(lifetime) && lifetime > 0)) throw new RangeError(`tokenLifetimeSeconds must be a positive integer, got ${lifetime}`);
+
+    const store = StateStore.open(options.stateFile, {
+      clientId: options.clientId,
+      clientSecret: options.clientSecret,
+      azureTenantId: options.azureTenantId,
+    });
+    const server = createServer();
+    await listen(server, options.port ?? 0, host);
+    const port = (server.address() as AddressInfo).port;
+    const baseUrl = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+    const { azureTenantId, clientId, clientSecret } = store.state.credentials;
+    const info: SandboxInfo = { baseUrl, tokenUrl: `${baseUrl}/${azureTenantId}/oauth2/v2.0/token`, azureTenantId, clientId, clientSecret };
+    const now = options.now ?? (() => new Date());
+    const tokens = new TokenIssuer(store, baseUrl, lifetime, now);
+    return new Sandbox(server, store, tokens, new ScheduleService(store, now), info, options);
+  }
+
+  /** Every request so far (token requests included), oldest first. */
+  get requests(): RequestLogEntry[] {
+    return this.log.map((e) => ({ ...e, query: { ...e.query } }));
+  }
+
+  clearRequests(): void {
+    this.log.length = 0;
+  }
+
+  /** Requests to the token endpoint in the log (so clearRequests() resets it too). */
+  get tokenRequests(): number {
+    return this.log.filter((e) => TOKEN_PATH.test(e.path)).length;
+  }
+
+  /**
+   * Every access token this sandbox process issued, oldest first, revoked and expired ones included (so a test
+   * can check that none of them leaked into logs or state).
+   */
+  issuedTokens(): string[] {
+    return [...this.tokens.issued];
+  }
+
+  /** Expires every issued token; clients must fetch a new one. */
+  revokeTokens(): void {
+    this.tokens.revokeAll();
+  }
+
+  /** The stored schedules exactly as `GET /api/v1/schedules` would return them. */
+  schedules(): ScheduleResponse[] {
+    return this.scheduleService.list();
+  }
+
+  schedule(id: number): ScheduleResponse | undefined {
+    return this.scheduleService.get(id);
+  }
+
+  /**
+   * Creates a schedule out of band (someone in the web UI). Takes the request's fields, enums by name or
+   * integer; fields left out take .NET zero values, as over the API. Throws SandboxValidationError when invalid.
+   */
+  createSchedule(fields: Partial<Record<keyof ScheduleFields, unknown>>): ScheduleResponse {
+    return this.scheduleService.create(validFields(fields), UI_ACTOR);
+  }
+
+  /**
+   * Changes some fields of a schedule out of band (someone in the web UI), keeping the rest; names or
+   * integers for enums. Bumps updatedDateUTC/updatedBy like any edit. Throws when missing or invalid.
+   */
+  editSchedule(id: number, patch: Partial<Record<keyof ScheduleFields, unknown>>): ScheduleResponse {
+    const current = this.scheduleService.fieldsOf(id);
+    if (!current) throw new Error(`no schedule ${id}`);
+    return this.scheduleService.replace(id, validFields({ ...current, ...patch }), UI_ACTOR)!;
+  }
+
+  /** Deletes a schedule out of band; false when there was none. */
+  deleteSchedule(id: number): boolean {
+    return this.scheduleService.remove(id);
+  }
+
+  /** A deep copy of the whole state (credentials, next id, stored schedules, tokens). */
+  snapshot(): SandboxState {
+    return this.store.snapshot();
+  }
+
+  /** Closes the listener and every connection; requests held by latency or a slow fault are dropped. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const wake of [...this.sleepers]) wake();
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", this.info.baseUrl);
+    const entry: RequestLogEntry = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: null, at: Date.now() };
+    this.log.push(entry);
+    try {
+      let body: Buffer;
+      try {
+        body = await readBody(req);
+      } catch (e) {
+        if (e instanceof BodyTooLargeError) this.deliver(res, entry, problemReply(413, "Payload Too Large"));
+        return;
+      }
+      const isToken = TOKEN_PATH.test(url.pathname);
+      const decision = this.faults.decide({ method, path: url.pathname, isApi: /^\/api\//i.test(url.pathname), isToken });
+      if (decision.fault) entry.fault = decision.fault;
+      if (decision.latencyMs > 0) await this.sleep(decision.latencyMs);
+      if (this.stopped) return this.drop(req, entry);
+
+      const early = faultReply(decision);
+      if (early) return this.deliver(res, entry, early);
+      if (decision.fault === "reset") return this.drop(req, entry);
+
+      const reply = this.safeRoute(method, url, req, body);
+      if (decision.fault === "reset-after-commit") return this.drop(req, entry);
+      if (decision.fault === "slow") {
+        await this.sleep(decision.delayMs);
+        if (this.stopped) return this.drop(req, entry);
+      }
+      this.deliver(res, entry, reply);
+    } catch (e) {
+      // A bug in the sandbox must not look like a network fault to the client.
+      console.error("sandbox: unhandled error", e);
+      if (!res.headersSent) this.deliver(res, entry, problemReply(500, "An error occurred while processing your request."));
+    }
+  }
+
+  private safeRoute(method: string, url: URL, req: IncomingMessage, body: Buffer): Reply {
+    const token = TOKEN_PATH.exec(url.pathname);
+    if (token) return this.tokens.issue({ method, tenantInPath: token[1]!, contentType: req.headers["content-type"], body });
+    const match = matchRoute(this.routes, method, url.pathname);
+    switch (match.kind) {
+      case "unknown":
+        return spaIndexReply();
+      case "wrong-method":
+        return methodNotAllowedReply(match.allowed);
+      case "handler": {
+        const denied = this.tokens.authenticate(req.headers.authorization);
+        if (denied) return denied;
+        return match.handler({ method, params: match.params, query: url.searchParams, body, contentType: req.headers["content-type"] });
+      }
+    }
+  }
+
+  private deliver(res: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
+    if (res.destroyed || res.writableEnded) return this.finish(entry);
+    res.writeHead(reply.status, { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) });
+    res.end(reply.body);
+    entry.status = reply.status;
+    this.finish(entry);
+  }
+
+  /** Ends the connection with a TCP reset and no answer, as a crashed server or a broken network would. */
+  private drop(req: IncomingMessage, entry: RequestLogEntry): void {
+    req.socket.resetAndDestroy();
+    this.finish(entry);
+  }
+
+  private finish(entry: RequestLogEntry): void {
+    this.options.onRequest?.({ ...entry });
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.sleepers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.sleepers.add(wake);
+    });
+  }
+}
+
+/** The answer for a fault that stops the request before it is handled, or undefined for the other kinds. */
+function faultReply(decision: FaultDecision): Reply | undefined {
+  switch (decision.fault) {
+    case "429":
+      return emptyReply(429, { "retry-after": String(decision.retryAfterSeconds) });
+    case "500":
+      return problemReply(500, "An error occurred while processing your request.");
+    case "502":
+    case "503":
+    case "504":
+      return gatewayPage(Number(decision.fault));
+    default:
+      return undefined;
+  }
+}
+
+const GATEWAY_TITLES: Record<number, string> = { 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout" };
+
+/** What a reverse proxy in front of the app sends: HTML, not JSON, so clients must not parse error bodies blindly. */
+function gatewayPage(status: number): Reply {
+  const title = `${status} ${GATEWAY_TITLES[status]}`;
+  return { status, headers: { "content-type": "text/html" }, body: `<html><head><title>${title}</title></head><body><h1>${title}</h1></body></html>\n` };
+}
+
+/** Out-of-band edits obey the same binding and rules as the API, so tests cannot create states the API forbids. */
+function validFields(fields: Partial<Record<keyof ScheduleFields, unknown>>): ScheduleFields {
+  const bound = bindScheduleRequest(fields, "CreateScheduleRequest");
+  if (!bound.ok) throw new SandboxValidationError(bound.errors);
+  const problems = scheduleProblems(bound.fields);
+  if (Object.keys(problems).length > 0) throw new SandboxValidationError(problems);
+  return bound.fields;
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+}

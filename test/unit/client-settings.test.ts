@@ -1,0 +1,248 @@
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ImmyBotConfigError } from "../../provider/client/errors";
+import { resolveSettings, secretsOf, settingKeys, type Settings } from "../../provider/client/settings";
+
+const SECRET = "s3cr3t-Value~with/odd\"chars";
+const TOKEN = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0ZXN0In0.pre-issued-token";
+
+function fromConfig(config: Record<string, string>, env: NodeJS.ProcessEnv = {}): Settings {
+  return resolveSettings((key) => config[key], env);
+}
+
+function problemsOf(config: Record<string, string>, env: NodeJS.ProcessEnv = {}): string[] {
+  try {
+    fromConfig(config, env);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ImmyBotConfigError);
+    expect((e as ImmyBotConfigError).code).toBe("IMMYBOT_CONFIG");
+    return [...(e as ImmyBotConfigError).problems];
+  }
+  throw new Error("expected an ImmyBotConfigError");
+}
+
+const creds = {
+  "immybot:instance": "contoso",
+  "immybot:clientId": "11111111-2222-3333-4444-555555555555",
+  "immybot:clientSecret": SECRET,
+  "immybot:azureTenantId": "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+};
+
+describe("resolveSettings: derived values and defaults", () => {
+  it("derives base URL, token URL and scope from instance and tenant", () => {
+    const s = fromConfig(creds);
+    expect(s).toMatchObject({
+      instance: "contoso",
+      baseUrl: "https://contoso.immy.bot",
+      origin: "https://contoso.immy.bot",
+      scope: "https://contoso.immy.bot/.default",
+      auth: "clientCredentials",
+      tokenUrl: "https://login.microsoftonline.com/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/oauth2/v2.0/token",
+      maxConcurrency: 4,
+      requestTimeoutMs: 30_000,
+      maxRetries: 4,
+    });
+    expect(secretsOf(s)).toEqual({ clientSecret: SECRET });
+    expect(Object.isFrozen(s)).toBe(true);
+  });
+
+  it.each(["contoso", "contoso.immy.bot", "Contoso.Immy.Bot", " contoso "])("accepts the instance as %j", (instance) => {
+    expect(fromConfig({ ...creds, "immybot:instance": instance }).baseUrl).toBe("https://contoso.immy.bot");
+  });
+
+  it("prefers baseUrl over instance, keeps a path prefix and takes the scope from the origin", () => {
+    const s = fromConfig({ ...creds, "immybot:baseUrl": "https://immy.example.com/tenant-a/" });
+    expect(s.baseUrl).toBe("https://immy.example.com/tenant-a");
+    expect(s.origin).toBe("https://immy.example.com");
+    expect(s.scope).toBe("https://immy.example.com/.default");
+  });
+
+  it("prefers tokenUrl over the URL derived from azureTenantId, and needs no tenant with it", () => {
+    const { "immybot:azureTenantId": _t, ...noTenant } = creds;
+    const s = fromConfig({ ...noTenant, "immybot:tokenUrl": "https://login.example.com/t/token" });
+    expect(s.tokenUrl).toBe("https://login.example.com/t/token");
+    expect(s.azureTenantId).toBeUndefined();
+  });
+
+  it("accepts a pre-issued access token instead of client credentials", () => {
+    const s = fromConfig({ "immybot:instance": "contoso", "immybot:accessToken": TOKEN });
+    expect(s.auth).toBe("accessToken");
+    expect(s.tokenUrl).toBeUndefined();
+    expect(secretsOf(s)).toEqual({ accessToken: TOKEN });
+  });
+
+  it("reads tuning numbers and allows maxRetries 0", () => {
+    const s = fromConfig({ ...creds, "immybot:maxConcurrency": "2", "immybot:requestTimeoutMs": "5000", "immybot:maxRetries": "0", "immybot:retryMinDelayMs": "1", "immybot:retryMaxDelayMs": "5" });
+    expect(s).toMatchObject({ maxConcurrency: 2, requestTimeoutMs: 5000, maxRetries: 0, retryMinDelayMs: 1, retryMaxDelayMs: 5 });
+  });
+});
+
+describe("resolveSettings: environment fallback", () => {
+  const env = {
+    IMMYBOT_INSTANCE: "fabrikam",
+    IMMYBOT_CLIENT_ID: "env-client",
+    IMMYBOT_CLIENT_SECRET: SECRET,
+    IMMYBOT_AZURE_TENANT_ID: "env-tenant.onmicrosoft.com",
+    IMMYBOT_MAX_CONCURRENCY: "8",
+  };
+
+  it("falls back to IMMYBOT_* variables for every key", () => {
+    const s = fromConfig({}, env);
+    expect(s).toMatchObject({ baseUrl: "https://fabrikam.immy.bot", clientId: "env-client", azureTenantId: "env-tenant.onmicrosoft.com", maxConcurrency: 8 });
+    expect(secretsOf(s).clientSecret).toBe(SECRET);
+  });
+
+  it("takes stack config over the environment, key by key", () => {
+    const s = fromConfig({ "immybot:instance": "contoso", "immybot:maxConcurrency": "3" }, env);
+    expect(s).toMatchObject({ baseUrl: "https://contoso.immy.bot", clientId: "env-client", maxConcurrency: 3 });
+  });
+
+  it("treats empty values as unset", () => {
+    const s = fromConfig({ "immybot:instance": "", "immybot:clientId": "  " }, env);
+    expect(s).toMatchObject({ baseUrl: "https://fabrikam.immy.bot", clientId: "env-client" });
+  });
+
+  it("every key has a distinct IMMYBOT_ variable", () => {
+    const vars = Object.values(settingKeys).map((k) => k.env);
+    expect(new Set(vars).size).toBe(vars.length);
+    for (const v of vars) expect(v).toMatch(/^IMMYBOT_[A-Z_]+$/);
+  });
+});
+
+describe("resolveSettings: one error listing every problem", () => {
+  it("lists instance, clientId, clientSecret and azureTenantId when nothing is set, each with key, variable and fix", () => {
+    const problems = problemsOf({});
+    expect(problems).toHaveLength(4);
+    const [instance, clientId, clientSecret, tenant] = problems as [string, string, string, string];
+    expect(instance).toContain("pulumi config set immybot:instance");
+    expect(instance).toContain("IMMYBOT_INSTANCE");
+    expect(instance).toContain("IMMYBOT_BASE_URL");
+    expect(clientId).toContain("immybot:clientId (IMMYBOT_CLIENT_ID)");
+    expect(clientSecret).toContain("pulumi config set --secret immybot:clientSecret");
+    expect(clientSecret).toContain("IMMYBOT_CLIENT_SECRET");
+    expect(tenant).toContain("immybot:azureTenantId (IMMYBOT_AZURE_TENANT_ID)");
+    expect(tenant).toContain("immybot:tokenUrl");
+    for (const p of problems.slice(1)) expect(p).toContain("immybot:accessToken"); // the alternative is always offered
+  });
+
+  it("puts all problems into the one message", () => {
+    try {
+      fromConfig({});
+      expect.unreachable();
+    } catch (e) {
+      const err = e as ImmyBotConfigError;
+      expect(err.message).toMatch(/^ImmyBot provider configuration has 4 problems:\n/);
+      for (const p of err.problems) expect(err.message).toContain(p);
+    }
+  });
+
+  it("lists only what is missing from partial client credentials", () => {
+    const problems = problemsOf({ "immybot:instance": "contoso", "immybot:clientId": "x" });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain("client credentials are incomplete: immybot:clientSecret");
+    expect(problems[1]).toContain("immybot:azureTenantId");
+  });
+
+  it("collects every invalid value at once", () => {
+    const problems = problemsOf({
+      "immybot:instance": "https://contoso.immy.bot",
+      "immybot:clientId": "x",
+      "immybot:clientSecret": SECRET,
+      "immybot:tokenUrl": "ftp://login.example.com/token",
+      "immybot:maxConcurrency": "0",
+      "immybot:requestTimeoutMs": "1.5",
+      "immybot:maxRetries": "-1",
+      "immybot:retryMinDelayMs": "abc",
+    });
+    expect(problems).toHaveLength(6);
+    expect(problems.join("\n")).toMatch(/immybot:instance \(IMMYBOT_INSTANCE\) must be the instance's subdomain.*immybot:baseUrl/);
+    expect(problems.join("\n")).toMatch(/immybot:tokenUrl \(IMMYBOT_TOKEN_URL\) must be an https:\/\/ URL/);
+    expect(problems.join("\n")).toMatch(/immybot:maxConcurrency \(IMMYBOT_MAX_CONCURRENCY\) must be a positive integer \(got "0"\)/);
+    expect(problems.join("\n")).toMatch(/immybot:requestTimeoutMs \(IMMYBOT_REQUEST_TIMEOUT_MS\) must be a positive integer \(got "1.5"\)/);
+    expect(problems.join("\n")).toMatch(/immybot:maxRetries \(IMMYBOT_MAX_RETRIES\) must be a non-negative integer/);
+    expect(problems.join("\n")).toMatch(/immybot:retryMinDelayMs \(IMMYBOT_RETRY_MIN_DELAY_MS\) must be a positive integer/);
+  });
+
+  it("refuses an access token together with a client secret", () => {
+    const problems = problemsOf({ ...creds, "immybot:accessToken": TOKEN });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/both immybot:accessToken .* and immybot:clientSecret .* are set/);
+  });
+
+  it("refuses a base URL that includes /api/v1, a query, or credentials", () => {
+    expect(problemsOf({ ...creds, "immybot:baseUrl": "https://contoso.immy.bot/api/v1" })[0]).toContain("without the API path");
+    expect(problemsOf({ ...creds, "immybot:baseUrl": "https://contoso.immy.bot/?x=1" })[0]).toContain("query");
+    expect(problemsOf({ ...creds, "immybot:baseUrl": "https://u:p@contoso.immy.bot" })[0]).toContain("user name or password");
+    expect(problemsOf({ ...creds, "immybot:baseUrl": "not a url" })[0]).toContain("not a valid URL");
+  });
+
+  it("refuses a maximum retry delay below the minimum", () => {
+    expect(problemsOf({ ...creds, "immybot:retryMinDelayMs": "100", "immybot:retryMaxDelayMs": "10" })[0]).toContain("must not be smaller");
+  });
+
+  it("refuses a malformed tenant id", () => {
+    expect(problemsOf({ ...creds, "immybot:azureTenantId": "a/b" })[0]).toContain("immybot:azureTenantId (IMMYBOT_AZURE_TENANT_ID) must be an Entra tenant id");
+  });
+});
+
+describe("resolveSettings: plain http only for loopback", () => {
+  it.each(["http://contoso.immy.bot", "http://10.0.0.5:8080", "http://128.0.0.1"])("refuses baseUrl %s", (url) => {
+    const problems = problemsOf({ ...creds, "immybot:baseUrl": url });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/immybot:baseUrl \(IMMYBOT_BASE_URL\) uses plain http:\/\/.*use https:\/\//);
+  });
+
+  it.each(["http://127.0.0.1:8080", "http://127.5.6.7", "http://localhost:3000/prefix", "http://[::1]:9000"])("accepts baseUrl %s", (url) => {
+    expect(fromConfig({ ...creds, "immybot:baseUrl": url }).baseUrl).toBe(url.replace(/\/$/, ""));
+  });
+
+  it("refuses an http token URL unless it is loopback", () => {
+    expect(problemsOf({ ...creds, "immybot:tokenUrl": "http://login.example.com/token" })[0]).toContain("immybot:tokenUrl (IMMYBOT_TOKEN_URL) uses plain http://");
+    expect(fromConfig({ ...creds, "immybot:tokenUrl": "http://127.0.0.1:1/t/token" }).tokenUrl).toBe("http://127.0.0.1:1/t/token");
+  });
+});
+
+describe("Settings never show a secret", () => {
+  const withSecret = fromConfig(creds);
+  const withToken = fromConfig({ "immybot:instance": "contoso", "immybot:accessToken": TOKEN });
+
+  it.each([
+    ["JSON.stringify", (s: Settings) => JSON.stringify(s)],
+    ["util.inspect (showHidden)", (s: Settings) => inspect(s, { showHidden: true, depth: 10, getters: true })],
+    ["String()", (s: Settings) => String(s)],
+    ["template", (s: Settings) => `${JSON.stringify(Object.entries(s))}`],
+  ])("%s", (_name, show) => {
+    for (const s of [withSecret, withToken]) {
+      const text = show(s);
+      expect(text).not.toContain(SECRET);
+      expect(text).not.toContain(TOKEN);
+    }
+  });
+
+  it("keys and fingerprint hold no secret", () => {
+    expect(Object.keys(withSecret)).not.toContain("clientSecret");
+    expect(withSecret.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("no configuration problem quotes a secret, even next to other problems", () => {
+    const problems = problemsOf({ "immybot:clientSecret": SECRET, "immybot:accessToken": TOKEN, "immybot:maxRetries": "x" });
+    expect(problems.join("\n")).not.toContain(SECRET);
+    expect(problems.join("\n")).not.toContain(TOKEN);
+  });
+});
+
+describe("Settings fingerprint", () => {
+  it("is equal for equal settings and differs when the instance, the client or the secret differs", () => {
+    const a = fromConfig(creds).fingerprint;
+    expect(fromConfig({ ...creds }).fingerprint).toBe(a);
+    expect(fromConfig({}, { IMMYBOT_INSTANCE: "contoso", IMMYBOT_CLIENT_ID: creds["immybot:clientId"], IMMYBOT_CLIENT_SECRET: SECRET, IMMYBOT_AZURE_TENANT_ID: creds["immybot:azureTenantId"] }).fingerprint).toBe(a);
+    expect(fromConfig({ ...creds, "immybot:clientSecret": `${SECRET}x` }).fingerprint).not.toBe(a);
+    expect(fromConfig({ ...creds, "immybot:instance": "fabrikam" }).fingerprint).not.toBe(a);
+    expect(fromConfig({ ...creds, "immybot:clientId": "other" }).fingerprint).not.toBe(a);
+    expect(fromConfig({ ...creds, "immybot:maxConcurrency": "2" }).fingerprint).not.toBe(a);
+  });
+
+  it("secretsOf refuses objects not made by resolveSettings", () => {
+    expect(() => secretsOf({ ...fromConfig(creds) })).toThrow(TypeError);
+  });
+});
