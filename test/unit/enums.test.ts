@@ -1,0 +1,26 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { expect, it } from "vitest";
+import * as enums from "../../provider/models/enums";
+
+const spec = JSON.parse(readFileSync(join(__dirname, "../fixtures/immybot-openapi.subset.json"), "utf8"));
+
+// Integers the spec allows that have no documented name (PromptTimeoutAction 3 appeared in the May-2025 spec).
+const unnamed: Record<string, number[]> = { PromptTimeoutAction: [3] };
+
+it.each([enums.MaintenanceType, enums.TargetType, enums.TargetCategory, enums.TargetGroupFilter, enums.RebootPreference, enums.PromptTimeoutAction, enums.OfflineBehavior])(
+  "$enumName: every name maps to an integer the real spec has, and every spec integer has a name",
+  (e) => {
+    const specValues: number[] = spec.components.schemas[e.enumName].enum;
+    const ours = e.names.map((n) => e.values[n as never] as number);
+    expect([...ours, ...(unnamed[e.enumName] ?? [])].sort((a, b) => a - b)).toEqual([...specValues].sort((a, b) => a - b));
+    for (const n of e.names) {
+      expect(e.fromWire(e.toInt(n as never))).toBe(n);
+      expect(e.fromWire(n.toLowerCase())).toBe(n);
+    }
+  },
+);
+
+it("keeps an integer it does not know as its text rather than guessing", () => {
+  expect(enums.PromptTimeoutAction.fromWire(3)).toBe("3");
+});
