@@ -11,7 +11,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-const require = createRequire(import.meta.url);
+const require = createRequire(__filename);
 export const REPO = resolve(__dirname, "../..");
 const grpc = require("@grpc/grpc-js");
 const services = require("@pulumi/pulumi/proto/provider_grpc_pb");

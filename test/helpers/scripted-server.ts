@@ -11,6 +11,8 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { closeAll } from "../../provider/client";
 
 export interface LoggedRequest {
   /** 0-based order of arrival. */
@@ -219,4 +221,38 @@ export function clientConfig(server: ScriptedServer, overrides: Record<string, s
   };
   for (const [k, v] of Object.entries(overrides)) config[k.startsWith("immybot:") ? k : `immybot:${k}`] = v;
   return (key) => config[key];
+}
+
+/**
+ * One scripted server for a test file: started before the tests, closed after them, and between tests every
+ * client is closed and the script and log are reset. Read `.server` inside tests and hooks.
+ */
+export function useScriptedServer(): { readonly server: ScriptedServer } {
+  let server: ScriptedServer | undefined;
+  beforeAll(async () => {
+    server = await ScriptedServer.start();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+  afterEach(async () => {
+    await closeAll();
+    server?.reset();
+  });
+  return {
+    get server(): ScriptedServer {
+      if (!server) throw new Error("the scripted server is used before beforeAll started it");
+      return server;
+    },
+  };
+}
+
+/** The error a promise rejects with; fails the test when it resolves. */
+export async function caught(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (e) {
+    return e as Error;
+  }
+  throw new Error("expected a rejection");
 }

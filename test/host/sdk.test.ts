@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { ProviderHost, REPO } from "../helpers/host";
 
-const require = createRequire(import.meta.url);
+const require = createRequire(__filename);
 const pulumi = require("@pulumi/pulumi");
 
 let sandbox: Sandbox;

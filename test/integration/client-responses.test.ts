@@ -2,80 +2,60 @@
  * What the client sends and how it reads answers, over real HTTP on 127.0.0.1: headers, JSON bodies, queries, path
  * prefixes, empty bodies, ImmyBot's HTML-for-unknown-routes, HTTP errors with the server's message, redirects.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   ImmyBotHttpError,
   ImmyBotUnexpectedResponseError,
   clientFor,
-  closeAll,
   resolveSettings,
   type ImmyBotClient,
 } from "../../provider/client";
-import { ScriptedServer, TEST_CLIENT_SECRET, clientConfig, reply } from "../helpers/scripted-server";
+import { TEST_CLIENT_SECRET, clientConfig, reply, caught, useScriptedServer } from "../helpers/scripted-server";
 
-let server: ScriptedServer;
-
-beforeAll(async () => {
-  server = await ScriptedServer.start();
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  await closeAll();
-  server.reset();
-});
+const scripted = useScriptedServer();
 
 function client(overrides: Record<string, string | undefined> = {}): ImmyBotClient {
-  server.on("POST /test-tenant/oauth2/v2.0/token", reply.token({ prefix: "response-test-token" }));
-  return clientFor(resolveSettings(clientConfig(server, overrides), {}));
+  scripted.server.on("POST /test-tenant/oauth2/v2.0/token", reply.token({ prefix: "response-test-token" }));
+  return clientFor(resolveSettings(clientConfig(scripted.server, overrides), {}));
 }
 
-async function caught(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (e) {
-    return e as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("requests", () => {
   it("sends JSON with Content-Type, Accept and the bearer token", async () => {
-    server.on("POST /api/v1/schedules", (req, res) => reply.json(200, { id: 5, ...JSON.parse(req.body) })(req, res));
+    scripted.server.on("POST /api/v1/schedules", (req, res) => reply.json(200, { id: 5, ...JSON.parse(req.body) })(req, res));
     const created = await client().post<{ id: number; name: string }>("/api/v1/schedules", { name: "Nightly", tenantId: 3 });
     expect(created).toEqual({ id: 5, name: "Nightly", tenantId: 3 });
-    const [req] = server.requestsTo("POST /api/v1/schedules");
+    const [req] = scripted.server.requestsTo("POST /api/v1/schedules");
     expect(req?.headers).toMatchObject({ "content-type": "application/json", accept: "application/json", authorization: "Bearer response-test-token-1" });
     expect(req?.body).toBe('{"name":"Nightly","tenantId":3}');
   });
 
   it("sends no body and no Content-Type on GET and DELETE", async () => {
-    server.on("GET /api/v1/schedules", reply.json(200, [])).on("DELETE /api/v1/schedules/5", reply.status(204));
+    scripted.server.on("GET /api/v1/schedules", reply.json(200, [])).on("DELETE /api/v1/schedules/5", reply.status(204));
     const c = client();
     await c.get("/api/v1/schedules");
     await c.delete("/api/v1/schedules/5");
-    for (const r of server.requests.filter((r) => r.path.startsWith("/api/"))) {
+    for (const r of scripted.server.requests.filter((r) => r.path.startsWith("/api/"))) {
       expect(r.body).toBe("");
       expect(r.headers["content-type"]).toBeUndefined();
     }
   });
 
   it("encodes the query: arrays repeat, undefined and null are left out", async () => {
-    server.on("GET /api/v1/target-assignments", reply.json(200, []));
+    scripted.server.on("GET /api/v1/target-assignments", reply.json(200, []));
     await client().get("/api/v1/target-assignments", { Filters: "tenantId==3,name@=a b", Page: 1, PageSize: 500, include: ["x", "y"], skip: undefined, nope: null, flag: true });
-    const [req] = server.requestsTo("GET /api/v1/target-assignments");
+    const [req] = scripted.server.requestsTo("GET /api/v1/target-assignments");
     expect(req?.query.get("Filters")).toBe("tenantId==3,name@=a b");
     expect(req?.query.getAll("include")).toEqual(["x", "y"]);
     expect([...(req?.query.keys() ?? [])]).toEqual(["Filters", "Page", "PageSize", "include", "include", "flag"]);
-    server.on("GET /api/v1/computers", reply.json(200, []));
+    scripted.server.on("GET /api/v1/computers", reply.json(200, []));
     await client().get("/api/v1/computers?name=pc", { pageSize: 10 });
-    expect(server.requestsTo("GET /api/v1/computers")[0]?.query.toString()).toBe("name=pc&pageSize=10");
+    expect(scripted.server.requestsTo("GET /api/v1/computers")[0]?.query.toString()).toBe("name=pc&pageSize=10");
   });
 
   it("appends the API path to a base URL that carries a path prefix", async () => {
-    server.on("GET /immy/api/v1/schedules/7", reply.json(200, { id: 7 }));
-    expect(await client({ baseUrl: `${server.url}/immy/` }).get("/api/v1/schedules/7")).toEqual({ id: 7 });
+    scripted.server.on("GET /immy/api/v1/schedules/7", reply.json(200, { id: 7 }));
+    expect(await client({ baseUrl: `${scripted.server.url}/immy/` }).get("/api/v1/schedules/7")).toEqual({ id: 7 });
   });
 
   it("refuses a path that does not start with /", async () => {
@@ -85,10 +65,10 @@ describe("requests", () => {
 
 describe("2xx answers", () => {
   it("an empty body is undefined for request() and post(), an error for get() and put()", async () => {
-    server.on("POST /api/v1/maintenance-sessions/rerun", reply.status(204));
-    server.on("POST /api/v1/run-immy-service-new", reply.status(202));
-    server.on("GET /api/v1/schedules/1", reply.status(200));
-    server.on("PUT /api/v1/schedules/1", reply.status(204));
+    scripted.server.on("POST /api/v1/maintenance-sessions/rerun", reply.status(204));
+    scripted.server.on("POST /api/v1/run-immy-service-new", reply.status(202));
+    scripted.server.on("GET /api/v1/schedules/1", reply.status(200));
+    scripted.server.on("PUT /api/v1/schedules/1", reply.status(204));
     const c = client();
     expect(await c.request({ method: "POST", path: "/api/v1/maintenance-sessions/rerun" })).toEqual({ status: 204, body: undefined });
     expect(await c.post("/api/v1/run-immy-service-new", { x: 1 })).toBeUndefined();
@@ -97,9 +77,9 @@ describe("2xx answers", () => {
   });
 
   it("accepts JSON content types with parameters and +json", async () => {
-    server.on("GET /api/v1/a", reply.text(200, '{"a":1}', "application/json; charset=utf-8"));
-    server.on("GET /api/v1/b", reply.text(200, '{"b":1}', "text/json"));
-    server.on("GET /api/v1/c", reply.text(200, '{"c":1}', "application/problem+json"));
+    scripted.server.on("GET /api/v1/a", reply.text(200, '{"a":1}', "application/json; charset=utf-8"));
+    scripted.server.on("GET /api/v1/b", reply.text(200, '{"b":1}', "text/json"));
+    scripted.server.on("GET /api/v1/c", reply.text(200, '{"c":1}', "application/problem+json"));
     const c = client();
     expect(await c.get("/api/v1/a")).toEqual({ a: 1 });
     expect(await c.get("/api/v1/b")).toEqual({ b: 1 });
@@ -107,7 +87,7 @@ describe("2xx answers", () => {
   });
 
   it("ImmyBot's web app answering an unknown route (HTML, 200) is an ImmyBotUnexpectedResponseError", async () => {
-    server.on("GET /api/v1/deployments/4", reply.text(200, "<!DOCTYPE html><html><head><title>ImmyBot</title></head><body><div id=app></div></body></html>", "text/html; charset=utf-8"));
+    scripted.server.on("GET /api/v1/deployments/4", reply.text(200, "<!DOCTYPE html><html><head><title>ImmyBot</title></head><body><div id=app></div></body></html>", "text/html; charset=utf-8"));
     const err = await caught(client().get("/api/v1/deployments/4"));
     expect(err).toBeInstanceOf(ImmyBotUnexpectedResponseError);
     expect(err).toMatchObject({ code: "IMMYBOT_UNEXPECTED_RESPONSE", status: 200, method: "GET", path: "/api/v1/deployments/4", contentType: "text/html; charset=utf-8" });
@@ -117,12 +97,12 @@ describe("2xx answers", () => {
   });
 
   it("a JSON content type with a body that does not parse is an ImmyBotUnexpectedResponseError", async () => {
-    server.on("GET /api/v1/schedules/2", reply.text(200, '{"id": 2', "application/json"));
+    scripted.server.on("GET /api/v1/schedules/2", reply.text(200, '{"id": 2', "application/json"));
     await expect(client().get("/api/v1/schedules/2")).rejects.toThrow(/answered 200 OK with a application\/json body that is not valid JSON/);
   });
 
   it("a redirect is an ImmyBotUnexpectedResponseError that points at the base URL", async () => {
-    server.on("GET /api/v1/schedules", reply.status(302, { location: "https://login.example.com/?access_token=abcdefgh1234" }));
+    scripted.server.on("GET /api/v1/schedules", reply.status(302, { location: "https://login.example.com/?access_token=abcdefgh1234" }));
     const err = await caught(client().get("/api/v1/schedules"));
     expect(err).toBeInstanceOf(ImmyBotUnexpectedResponseError);
     expect(err.message).toContain("302 Found redirecting to https://login.example.com/?access_token=[REDACTED]");
@@ -132,16 +112,16 @@ describe("2xx answers", () => {
 
 describe("HTTP errors", () => {
   it("404 is an ImmyBotHttpError with isNotFound, not retried", async () => {
-    server.on("GET /api/v1/schedules/404", reply.status(404));
+    scripted.server.on("GET /api/v1/schedules/404", reply.status(404));
     const err = await caught(client().get("/api/v1/schedules/404"));
     expect(err).toBeInstanceOf(ImmyBotHttpError);
     expect(err).toMatchObject({ code: "IMMYBOT_HTTP_404", status: 404, isNotFound: true, attempts: 1 });
     expect(err.message).toBe("ImmyBot GET /api/v1/schedules/404 failed: 404 Not Found");
-    expect(server.requestsTo("GET /api/v1/schedules/404")).toHaveLength(1);
+    expect(scripted.server.requestsTo("GET /api/v1/schedules/404")).toHaveLength(1);
   });
 
-  it("a ProblemDetails 400 surfaces the field errors and trace id, without the token or secret the server echoed", async () => {
-    server.on("PUT /api/v1/schedules/12", (req, res) =>
+  it("a ProblemDetails 400 surfaces the field errors and trace id, without the token or secret the scripted.server echoed", async () => {
+    scripted.server.on("PUT /api/v1/schedules/12", (req, res) =>
       reply.json(400, {
         type: "https://tools.ietf.org/html/rfc9110#section-15.5.1",
         title: "One or more validation errors occurred.",
@@ -160,15 +140,15 @@ describe("HTTP errors", () => {
   });
 
   it("403 adds the RBAC hint; 429 on a POST adds the concurrency hint", async () => {
-    server.on("GET /api/v1/schedules", reply.json(403, { message: "Access policy denied" }));
-    server.on("POST /api/v1/schedules", reply.status(429));
+    scripted.server.on("GET /api/v1/schedules", reply.json(403, { message: "Access policy denied" }));
+    scripted.server.on("POST /api/v1/schedules", reply.status(429));
     const c = client();
     await expect(c.get("/api/v1/schedules")).rejects.toThrow(/403 Forbidden: Access policy denied\. The app's ImmyBot user lacks permission/);
     await expect(c.post("/api/v1/schedules", {})).rejects.toThrow(/429 Too Many Requests\. ImmyBot is rate limiting; lower `pulumi config set immybot:maxConcurrency 2`/);
   });
 
-  it("a plain-text 500 body becomes the server message", async () => {
-    server.on("GET /api/v1/maintenance-actions/dx", reply.text(500, "Filter operation 'or' is not supported"));
+  it("a plain-text 500 body becomes the scripted.server message", async () => {
+    scripted.server.on("GET /api/v1/maintenance-actions/dx", reply.text(500, "Filter operation 'or' is not supported"));
     await expect(client().get("/api/v1/maintenance-actions/dx")).rejects.toMatchObject({ status: 500, serverMessage: "Filter operation 'or' is not supported" });
   });
 });

@@ -200,3 +200,12 @@ describe("Schedule diff", () => {
     expect(await diff("7", state, { ...checked, adoptId: "8" })).toEqual({ changes: true, replaces: ["adoptId"], deleteBeforeReplace: false });
   });
 });
+
+describe("Schedule request body against the real spec", () => {
+  const spec = JSON.parse(require("node:fs").readFileSync(require("node:path").join(__dirname, "../fixtures/immybot-openapi.subset.json"), "utf8"));
+  it("sends every field of CreateScheduleRequest and UpdateScheduleRequest, and nothing else", () => {
+    const v = parseInputs(model, minimal).value!;
+    expect(Object.keys(toWire(v)).sort()).toEqual(Object.keys(spec.components.schemas.CreateScheduleRequest.properties).sort());
+    expect(Object.keys(toWire(v, 1)).sort()).toEqual(Object.keys(spec.components.schemas.UpdateScheduleRequest.properties).sort());
+  });
+});
