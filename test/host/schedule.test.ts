@@ -43,6 +43,8 @@ describe("Schedule through the dynamic-provider host", () => {
     let stored = sandbox.schedules().find((s) => String(s.id) === created.id)!;
     expect(stored).toMatchObject({ targetType: 21, tenantId: 3, day: 6, time: "20:00", maintenanceTime: "22:00", rebootPreference: -1, timeZoneInfoId: "Europe/Berlin" });
     expect(created.properties).toMatchObject({ ...args, nextOccurrence: expect.any(String), createdAt: expect.any(String) });
+    // State holds no credential: not in the outputs, not in __provider.
+    for (const secret of [sandbox.info.clientSecret, ...sandbox.issuedTokens()]) expect(JSON.stringify(created.properties)).not.toContain(secret);
 
     const read = await host.read(urn, created.id, created.properties);
     expect(read.id).toBe(created.id);
@@ -151,6 +153,27 @@ describe("Schedule through the dynamic-provider host", () => {
       expect(secret).toBeTruthy();
       expect(provider).not.toContain(secret);
       expect(host.logs.stderr + host.logs.stdout).not.toContain(secret);
+    }
+  });
+});
+
+describe("Schedule host with a wrong client secret", () => {
+  it("fails the create with Entra's reason, and neither error nor logs carry the secret", async () => {
+    const wrongSecret = "wrong-secret-Value~do-not-print-4242";
+    const bad = await ProviderHost.start();
+    try {
+      await bad.configure({ ...config, "immybot:clientSecret": wrongSecret });
+      const urn = urnFor("Schedule", "denied");
+      const news = (await bad.check(urn, {}, { ...args, __provider: provider })).inputs;
+      const err = await bad.create(urn, news).catch((e) => e);
+      expect(err).toBeInstanceOf(HostError);
+      expect(err.message).toMatch(/invalid_client|AADSTS7000215/);
+      for (const text of [err.message, bad.logs.stderr, bad.logs.stdout]) {
+        expect(text).not.toContain(wrongSecret);
+        expect(text).not.toContain(sandbox.info.clientSecret);
+      }
+    } finally {
+      await bad.stop();
     }
   });
 });
