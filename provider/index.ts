@@ -2,18 +2,9 @@
  * The module the serialized shim (`sdk/shim.ts`) loads at call time, in the dynamic-provider host.
  * Logic lives here and below, so state never freezes old code and `__provider` stays a few hundred bytes.
  */
-import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { configure as configureContext, settings } from "./context";
+import type { Lifecycle } from "./rest-resource";
 import * as schedule from "./schedule";
-
-export interface Lifecycle {
-  check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult>;
-  diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult>;
-  create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult>;
-  read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult>;
-  update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult>;
-  delete(id: string, props: Record<string, unknown>): Promise<void>;
-}
 
 const resources: Record<string, Lifecycle> = {
   Schedule: schedule.lifecycle,

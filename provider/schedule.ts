@@ -3,16 +3,15 @@
  * (ImmyBot `/api/v1/schedules`).
  *
  * Order: arguments (documented interface) and zod schema, outputs, wire mapping (toWire / fromWire, each
- * written once), then the lifecycle: check, diff, create (with adopt), read, update, delete.
+ * written once), then the lifecycle (the shared REST lifecycle: check, diff, create with adopt, read, update,
+ * delete).
  *
  * Update or replace: every argument is updated in place. ImmyBot's PUT replaces the whole schedule and keeps its
  * id, so nothing forces a new schedule; only pointing `adoptId` at a different schedule replaces the resource.
  */
 import { z } from "zod";
-import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { checkWith, diffWith, jsonEqual, parseInputs, plainJson, type InputModel, type RuleContext } from "./check";
-import { client } from "./context";
-import { createWithRecovery, deleteIfExists, keepInState, readOrGone, updateExisting } from "./lifecycle";
+import type { InputModel, RuleContext } from "./check";
+import { restLifecycle, type Wire } from "./rest-resource";
 import { DayOfWeek, MaintenanceType, type DayOfWeekName, type MaintenanceTypeName } from "./models/enums";
 import {
   emailFields,
@@ -238,97 +237,17 @@ export function fromWire(w: Record<string, unknown>): { id: string; inputs: Sche
   return { id: String(w.id), inputs, outputs };
 }
 
-/** The id ImmyBot uses in paths, from a Pulumi id. */
-function numericId(id: string): number {
-  if (!/^[1-9]\d*$/.test(id)) throw new Error(`${JSON.stringify(id)} is not a ${KIND} id (a positive whole number)`);
-  return Number(id);
-}
-
-function withAdoptId(outputs: ScheduleOutputs, adoptId: unknown): ScheduleOutputs {
-  return typeof adoptId === "string" ? { ...outputs, adoptId } : outputs;
-}
-
-function checked(inputs: Record<string, unknown>): ScheduleInputs {
-  const parsed = parseInputs(model, inputs);
-  if (parsed.failures.length > 0 || !parsed.value) {
-    throw new Error(`Invalid ${KIND} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-  }
-  return parsed.value;
-}
-
 // ---- lifecycle -------------------------------------------------------------------------------------------------
 
-export async function check(_olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
-  return checkWith(model, news);
-}
+export const lifecycle = restLifecycle({
+  kind: KIND,
+  noun: "schedule",
+  path: PATH,
+  model,
+  toWire,
+  fromWire,
+  // Schedules are listed unpaged, per tenant.
+  candidates: async (api, v) => (await api.get<Wire[]>(PATH, v.tenantId === undefined ? undefined : { tenantId: v.tenantId })) ?? [],
+});
 
-export async function diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult> {
-  // adoptId matters only when it names another schedule than the managed one: a replace then moves management
-  // to that schedule (and deletes the old one, unless it is protected with retainOnDelete).
-  if (typeof news.adoptId === "string" && news.adoptId !== id) {
-    return { changes: true, replaces: ["adoptId"], deleteBeforeReplace: false };
-  }
-  return diffWith(model, olds, news);
-}
-
-export async function create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
-  const v = checked(inputs);
-  if (v.adoptId !== undefined) return adopt(v, inputs);
-  const body = toWire(v);
-  const api = client();
-  const created = await createWithRecovery<Record<string, unknown>>({
-    kind: KIND,
-    post: async () => (await api.post<Record<string, unknown>>(PATH, body)) ?? {},
-    findCommitted: async (since) => {
-      const all = (await api.get<Record<string, unknown>[]>(PATH, v.tenantId === undefined ? undefined : { tenantId: v.tenantId })) ?? [];
-      return all.filter((w) => Date.parse(String(w.createdDateUTC)) >= since.getTime() && jsonEqual(fromWire(w).inputs, v));
-    },
-    idOf: (w) => String(w.id),
-  });
-  const { id, outputs } = fromWire(created);
-  return { id, outs: plainJson(outputs) };
-}
-
-/** Takes an existing schedule under management: read it, then bring it to the arguments if it differs. */
-async function adopt(v: ScheduleInputs, inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
-  const id = v.adoptId as string;
-  const api = client();
-  const existing = await readOrGone(() => api.get<Record<string, unknown>>(`${PATH}/${numericId(id)}`));
-  if (!existing) {
-    throw new Error(`adoptId: ImmyBot has no schedule with id ${id}. Check the id in ImmyBot (Schedules), or remove adoptId to create a new schedule.`);
-  }
-  const current = fromWire(existing);
-  const { adoptId: _omit, ...wanted } = v;
-  if (jsonEqual(current.inputs, wanted)) return { id, outs: plainJson(withAdoptId(current.outputs, id)) };
-  try {
-    const updated = await api.put<Record<string, unknown>>(`${PATH}/${id}`, toWire(v, Number(id)));
-    return { id, outs: plainJson(withAdoptId(fromWire(updated).outputs, id)) };
-  } catch (e) {
-    // The schedule exists and is now ours: keep it in state even though bringing it up to date failed.
-    throw keepInState(e, id, plainJson(withAdoptId(current.outputs, id)), inputs);
-  }
-}
-
-export async function read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult> {
-  const found = await readOrGone(() => client().get<Record<string, unknown>>(`${PATH}/${numericId(id)}`));
-  if (!found) return { id: "" };
-  const { outputs, inputs } = fromWire(found);
-  const adoptId = props.adoptId;
-  return {
-    id,
-    props: plainJson(withAdoptId(outputs, adoptId)),
-    inputs: plainJson(typeof adoptId === "string" ? { ...inputs, adoptId } : inputs),
-  };
-}
-
-export async function update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult> {
-  const v = checked(news);
-  const updated = await updateExisting(KIND, id, () => client().put<Record<string, unknown>>(`${PATH}/${numericId(id)}`, toWire(v, Number(id))));
-  return { outs: plainJson(withAdoptId(fromWire(updated).outputs, news.adoptId ?? olds.adoptId)) };
-}
-
-export async function remove(id: string): Promise<void> {
-  await deleteIfExists(() => client().delete(`${PATH}/${numericId(id)}`));
-}
-
-export const lifecycle = { check, diff, create, read, update, delete: remove };
+export const { check, diff, create, read, update } = lifecycle;

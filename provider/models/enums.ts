@@ -116,3 +116,42 @@ export const DayOfWeek = wireEnum("DayOfWeek", {
   Saturday: 6,
 });
 export type DayOfWeekName = (typeof DayOfWeek.names)[number];
+
+/** A software deployment's desired state. UI names: NotPresent "Uninstalled", AnyVersion "Installed – any", LatestVersion "Installed – latest", NoAction "Ignored". */
+export const DesiredSoftwareState = wireEnum("DesiredSoftwareState", {
+  NewerOrEqualVersion: 0,
+  NotPresent: 1,
+  AnyVersion: 2,
+  ThisVersion: 3,
+  OlderOrEqualVersion: 4,
+  LatestVersion: 5,
+  NoAction: 6,
+  UpdateIfFound: 7,
+});
+export type DesiredSoftwareStateName = (typeof DesiredSoftwareState.names)[number];
+
+/** A task deployment's mode: Enforce = test, set, test; Audit = test only; NoAction is the UI's "Ignore". */
+export const MaintenanceTaskMode = wireEnum("MaintenanceTaskMode", { Enforce: 0, Audit: 1, Monitor: 2, NoAction: 3 });
+export type MaintenanceTaskModeName = (typeof MaintenanceTaskMode.names)[number];
+
+/** When a deployment applies: every session (Required), on request (Optional, Adhoc) or during onboarding. No 0. */
+export const TargetEnforcement = wireEnum("TargetEnforcement", { Required: 1, Optional: 2, Adhoc: 3, Onboarding: 4 });
+export type TargetEnforcementName = (typeof TargetEnforcement.names)[number];
+
+export const SoftwareProviderType = wireEnum("SoftwareProviderType", { Ninite: 1, Chocolatey: 2, Inherent: 3 });
+export type SoftwareProviderTypeName = (typeof SoftwareProviderType.names)[number];
+
+/** Where an item or deployment lives: the ImmyBot-published catalog (Global) or this instance (Local). */
+export const DatabaseType = wireEnum("DatabaseType", { Global: 0, Local: 1 });
+export type DatabaseTypeName = (typeof DatabaseType.names)[number];
+
+export const MaintenanceTaskParameterType = wireEnum("MaintenanceTaskParameterType", {
+  Number: 0,
+  Text: 1,
+  Boolean: 2,
+  Select: 3,
+  Password: 4,
+  File: 5,
+  Uri: 6,
+  KeyValuePair: 7,
+});
