@@ -4,10 +4,12 @@
  */
 import { configure as configureContext, settings } from "./context";
 import type { Lifecycle } from "./rest-resource";
+import * as deployment from "./deployment";
 import * as schedule from "./schedule";
 
 const resources: Record<string, Lifecycle> = {
   Schedule: schedule.lifecycle,
+  Deployment: deployment.lifecycle,
 };
 
 export function configure(config: { get(key: string): string | undefined }): void {

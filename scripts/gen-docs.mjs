@@ -12,20 +12,29 @@ const TJS = require("typescript-json-schema");
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
 const check = process.argv.includes("--check");
 
-const resources = [{ name: "Schedule", file: "provider/schedule.ts", args: "ScheduleArgs", computed: "ScheduleComputed" }];
+const resources = [
+  { name: "Schedule", file: "provider/schedule.ts", args: "ScheduleArgs", computed: "ScheduleComputed" },
+  { name: "Deployment", file: "provider/deployment.ts", args: "DeploymentArgs", computed: "DeploymentComputed" },
+];
 
 const program = TJS.getProgramFromFiles(resources.map((r) => join(REPO, r.file)), { strict: true, skipLibCheck: true, esModuleInterop: true });
 const settings = { required: true, noExtraProps: true, ignoreErrors: true };
 
+const refName = (ref) => decodeURIComponent(ref.replace("#/definitions/", ""));
+
 function typeOf(p) {
   if (p.enum) return p.enum.map((v) => `"${v}"`).join(" \\| ");
-  if (p.$ref) return p.$ref.replace("#/definitions/", "");
+  if (p.$ref) return refName(p.$ref).replace(/</g, "&lt;").replace(/\|/g, " \\| ");
   if (Array.isArray(p.type)) return p.type.join(" \\| ");
   return p.type ?? "any";
 }
 
 function table(schema, header) {
-  const resolve = (p) => (p.$ref ? schema.definitions[p.$ref.replace("#/definitions/", "")] : p);
+  // Named enums resolve to their values; named objects keep their name (they get their own table).
+  const resolve = (p) => {
+    const d = p.$ref ? schema.definitions[refName(p.$ref)] : p;
+    return d && d.enum ? d : p;
+  };
   const rows = Object.entries(schema.properties).map(([k, p]) => {
     const t = resolve(p);
     const req = (schema.required ?? []).includes(k) ? "yes" : "";
@@ -49,7 +58,12 @@ for (const r of resources) {
   }
   const begin = `<!-- BEGIN GENERATED:${r.name} (scripts/gen-docs.mjs; do not edit) -->`;
   const end = `<!-- END GENERATED:${r.name} -->`;
-  const body = `${begin}\nArguments:\n\n${table(args, "argument")}\n\nOutputs: every argument (as ImmyBot echoes it), \`id\`, and:\n\n${table(computed, "output")}\n${end}`;
+  // Nested argument objects (e.g. SoftwareItem) get a table of their own.
+  const nested = Object.entries(args.definitions ?? {})
+    .filter(([, d]) => d.type === "object" && d.properties)
+    .map(([n, d]) => `\`${n}\`:\n\n${table({ ...d, definitions: args.definitions }, "field")}`)
+    .join("\n\n");
+  const body = `${begin}\nArguments:\n\n${table(args, "argument")}\n${nested ? `\n${nested}\n` : ""}\nOutputs: every argument (as ImmyBot echoes it), \`id\`, and:\n\n${table(computed, "output")}\n${end}`;
   const re = new RegExp(`<!-- BEGIN GENERATED:${r.name} [^\\n]*-->[\\s\\S]*?<!-- END GENERATED:${r.name} -->`);
   if (!re.test(readme)) throw new Error(`README.md has no GENERATED:${r.name} block`);
   const next = readme.replace(re, body);

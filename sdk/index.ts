@@ -3,3 +3,4 @@
  * Configure with `pulumi config set immybot:instance <subdomain>` and credentials (see the README).
  */
 export { Schedule, type ScheduleArgs } from "./schedule";
+export { Deployment, type DeploymentArgs } from "./deployment";

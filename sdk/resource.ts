@@ -5,8 +5,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shimFor } from "./shim";
 
-/** Every argument may be a Pulumi input (a plain value, a promise or another resource's output). */
-export type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+/** A value or, at any depth, a Pulumi input (a plain value, a promise or another resource's output). */
+export type Input<T> = T extends string | number | boolean | null | undefined
+  ? pulumi.Input<T>
+  : T extends readonly (infer U)[]
+    ? pulumi.Input<Input<U>[]>
+    : pulumi.Input<{ [K in keyof T]: Input<T[K]> }>;
+
+/** Every argument may be a Pulumi input, nested fields included. */
+export type Inputs<T> = { [K in keyof T]: Input<T[K]> };
 
 /** Every output of a resource, as Pulumi outputs. */
 export type Outputs<T> = { readonly [K in keyof T]-?: pulumi.Output<T[K]> };
@@ -17,8 +24,21 @@ export function propsFor(args: object | undefined, outputKeys: readonly string[]
   return { ...props, ...(args ?? {}) };
 }
 
+/**
+ * Arguments in `secretKeys` are wrapped as secrets (so the engine encrypts them in the stored inputs) and the
+ * outputs of the same names are declared secret: the provider host cannot mark outputs secret by itself.
+ */
 export abstract class ImmyBotResource extends pulumi.dynamic.Resource {
-  protected constructor(kind: string, name: string, args: object | undefined, outputKeys: readonly string[], opts?: pulumi.CustomResourceOptions) {
-    super(shimFor(kind), name, propsFor(args, outputKeys), opts, "immybot", kind);
+  protected constructor(
+    kind: string,
+    name: string,
+    args: Record<string, unknown> | undefined,
+    outputKeys: readonly string[],
+    opts?: pulumi.CustomResourceOptions,
+    secretKeys: readonly string[] = [],
+  ) {
+    const secretArgs = args && Object.fromEntries(Object.entries(args).map(([k, v]) => [k, secretKeys.includes(k) && v !== undefined ? pulumi.secret(v) : v]));
+    const secretOpts = secretKeys.length ? { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretKeys] } : opts;
+    super(shimFor(kind), name, propsFor(secretArgs, outputKeys), secretOpts, "immybot", kind);
   }
 }

@@ -1,0 +1,304 @@
+/**
+ * Deployment: which software or task should be in which state on which targets. ImmyBot calls it a *target
+ * assignment* (`/api/v1/target-assignments`, local deployments; there is no `/deployments` route).
+ *
+ * Users say what they mean (`software: { id, desiredState }` or `task: { id, mode }`); the provider maps it to
+ * `maintenanceType` + `maintenanceIdentifier` and the other wire fields. `parameters` (ImmyBot's
+ * `taskParameterValues`) come back from the API in clear text, password parameters included: the SDK marks
+ * them secret in inputs and outputs.
+ *
+ * Update or replace: every argument is updated in place (ImmyBot's PUT replaces the whole deployment and keeps
+ * its id); only `adoptId` pointing at another deployment replaces the resource.
+ */
+import { z } from "zod";
+import type { InputModel, RuleContext } from "./check";
+import { sieveAll } from "./client/paging";
+import {
+  DatabaseType,
+  DesiredSoftwareState,
+  MaintenanceTaskMode,
+  MaintenanceType,
+  TargetEnforcement,
+  type DatabaseTypeName,
+  type DesiredSoftwareStateName,
+  type MaintenanceTaskModeName,
+  type MaintenanceTypeName,
+  type TargetEnforcementName,
+} from "./models/enums";
+import { dropUndefined, nonEmpty, normalizeTarget, numberOrUndefined, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import type { Tie } from "./models/tie";
+import { restLifecycle, type Wire } from "./rest-resource";
+
+const KIND = "Deployment";
+const PATH = "/api/v1/target-assignments";
+
+/** Where an item lives: ImmyBot's published catalog ("Global") or your instance ("Local"). */
+export type ItemScope = "Global" | "Local";
+
+/** The software a deployment installs, updates or removes. */
+export interface SoftwareItem {
+  /** The software's id in ImmyBot, as a string (e.g. "303"; `getSoftware({ name }).id`). */
+  id: string;
+  /** "Global" (ImmyBot's catalog; the default) or "Local" (your instance's own software). */
+  scope?: ItemScope;
+  /**
+   * The state the software should be in (UI: Desired state): "LatestVersion" (UI: Installed – latest),
+   * "AnyVersion" (Installed – any), "ThisVersion", "NewerOrEqualVersion", "OlderOrEqualVersion", "UpdateIfFound",
+   * "NotPresent" (Uninstalled) or "NoAction" (Ignored).
+   */
+  desiredState: DesiredSoftwareStateName;
+  /** The version, e.g. "24.08"; required for ThisVersion, NewerOrEqualVersion and OlderOrEqualVersion, and only there. */
+  version?: string;
+}
+
+/** The maintenance task a deployment runs. */
+export interface TaskItem {
+  /** The task's id in ImmyBot, as a string (e.g. "12"; `getMaintenanceTask({ name }).id`). */
+  id: string;
+  /** "Global" (ImmyBot's catalog) or "Local" (your instance's own task; the default). */
+  scope?: ItemScope;
+  /** UI: Mode. "Enforce" (test, set, test; the default), "Audit" (test only), "Monitor" or "NoAction" (UI: Ignore). */
+  mode?: MaintenanceTaskModeName;
+}
+
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A parameter value with its override flags (the long form of a `parameters` entry). */
+export interface ParameterSetting {
+  /** The value. */
+  value: JsonValue;
+  /** Let a maintenance session override the value. Default false. */
+  allowOverride?: boolean;
+  /** Make a maintenance session supply the value. Default false. */
+  requiresOverride?: boolean;
+}
+
+/** The arguments of a Deployment. Every one is updated in place. */
+export interface DeploymentArgs extends TargetArgs {
+  /** The software to deploy, with its desired state. Exactly one of software and task. */
+  software?: SoftwareItem;
+  /** The maintenance task to deploy, with its mode. Exactly one of software and task. */
+  task?: TaskItem;
+  /**
+   * Parameter values by parameter name (API: taskParameterValues): the task's parameters, or those of the
+   * software's configuration task. A value, or `{ value, allowOverride, requiresOverride }`. Stored as a secret.
+   */
+  parameters?: Record<string, JsonValue | ParameterSetting>;
+  /**
+   * When the deployment applies (UI: Enforcement): "Required" (every maintenance session; the default), "Optional",
+   * "Adhoc" (only when run by hand) or "Onboarding" (only during onboarding).
+   */
+  enforcement?: TargetEnforcementName;
+  /** The deployment is switched off and skipped by maintenance (UI: Disabled; API: excluded). Default false. */
+  disabled?: boolean;
+  /** Offer the item in the self-service portal (UI: Visibility – Self service). Default false. */
+  selfService?: boolean;
+  /** Show the item in the technician tools (UI: Visibility – Technician tools; API: technicianPod). Default false. */
+  technicianTools?: boolean;
+  /** Notes shown on the deployment in ImmyBot (UI: Notes). */
+  notes?: string;
+  /** The license to use, by id (UI: License). */
+  licenseId?: number;
+  /** The integration (provider link) that supplies the item, for integration-backed software or tasks. */
+  providerLinkIdForMaintenanceItem?: number;
+  /** Take the existing deployment with this id under management instead of creating one. Read only at create. */
+  adoptId?: string;
+}
+
+const itemId = z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not an item id (a positive whole number as a string, e.g. "303")` });
+const scope = z.enum(["Global", "Local"], { error: (i) => `must be "Global" or "Local"; got ${JSON.stringify(i.input)}` });
+const softwareSchema = z.strictObject({
+  id: itemId,
+  scope: scope.default("Global"),
+  desiredState: DesiredSoftwareState.schema,
+  version: z.string().min(1).max(64).optional(),
+});
+const taskSchema = z.strictObject({ id: itemId, scope: scope.default("Local"), mode: MaintenanceTaskMode.schema.default("Enforce") });
+
+const settingSchema = z.strictObject({ value: z.json(), allowOverride: z.boolean().optional(), requiresOverride: z.boolean().optional() });
+const isSetting = (v: unknown): boolean => !!v && typeof v === "object" && !Array.isArray(v) && "value" in v && Object.keys(v).every((k) => ["value", "allowOverride", "requiresOverride"].includes(k));
+/** Canonical form of one parameter: always the long form with both flags. */
+const parameterSchema = z.union([settingSchema, z.json()]).transform((p) => {
+  const s = (isSetting(p) ? p : { value: p }) as { value: z.core.util.JSONType; allowOverride?: boolean; requiresOverride?: boolean };
+  return { value: s.value, allowOverride: s.allowOverride ?? false, requiresOverride: s.requiresOverride ?? false };
+});
+
+const deploymentFields = {
+  ...targetFields,
+  software: softwareSchema.optional(),
+  task: taskSchema.optional(),
+  parameters: z.record(z.string().min(1), parameterSchema).optional(),
+  enforcement: TargetEnforcement.schema.default("Required"),
+  disabled: z.boolean().default(false),
+  selfService: z.boolean().default(false),
+  technicianTools: z.boolean().default(false),
+  notes: z.string().max(4000).optional(),
+  licenseId: z.number().int().positive().optional(),
+  providerLinkIdForMaintenanceItem: z.number().int().positive().optional(),
+  adoptId: z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not a deployment id (a positive whole number, e.g. "42")` }).optional(),
+};
+const _tie: Tie<z.input<z.ZodObject<typeof deploymentFields>>, DeploymentArgs> = true;
+
+/** Checked, canonical Deployment arguments. */
+export type DeploymentInputs = z.output<z.ZodObject<typeof deploymentFields>>;
+
+/** What ImmyBot computes for a deployment, and what other resources need from it. */
+export interface DeploymentComputed {
+  /** Local (your instance) or Global: a maintenance session's `deploymentType`. Always "Local" for this resource. */
+  databaseType: DatabaseTypeName;
+  /** The item's kind on the wire ("GlobalSoftware", "LocalMaintenanceTask", ...): limits a Schedule to this deployment's item. */
+  maintenanceType: MaintenanceTypeName;
+  /** The item's id on the wire: limits a Schedule to this deployment's item. */
+  maintenanceIdentifier: string;
+  /** When the deployment was created (ISO 8601, UTC). */
+  createdAt: string | null;
+  /** When it was last changed (ISO 8601, UTC). */
+  updatedAt: string | null;
+  /** Who changed it last (a user name). */
+  updatedBy: string | null;
+}
+
+export type DeploymentOutputs = DeploymentInputs & DeploymentComputed;
+
+export const outputKeys: readonly string[] = [...Object.keys(deploymentFields), "databaseType", "maintenanceType", "maintenanceIdentifier", "createdAt", "updatedAt", "updatedBy"];
+
+/** Output keys that hold secrets (password parameters come back in clear text). */
+export const secretKeys: readonly string[] = ["parameters"];
+
+const VERSIONED: readonly DesiredSoftwareStateName[] = ["ThisVersion", "NewerOrEqualVersion", "OlderOrEqualVersion"];
+
+function itemRules(ctx: RuleContext<DeploymentInputs>): void {
+  const v = ctx.value;
+  if (!ctx.known("software") || !ctx.known("task")) return;
+  if (v.software && v.task) ctx.issue("task", "a deployment deploys one item: set either software or task, not both");
+  if (!v.software && !v.task) ctx.issue("software", `is required unless task is set: say what to deploy, e.g. software: { id: "303", desiredState: "LatestVersion" } or task: { id: "12", mode: "Enforce" }`);
+  const s = v.software;
+  if (s) {
+    if (VERSIONED.includes(s.desiredState) && s.version === undefined) {
+      ctx.issue("software.version", `is required for desiredState ${JSON.stringify(s.desiredState)}: give the version, e.g. "24.08"`);
+    }
+    if (!VERSIONED.includes(s.desiredState) && s.version !== undefined) {
+      ctx.issue("software.version", `only applies to desiredState "ThisVersion", "NewerOrEqualVersion" or "OlderOrEqualVersion"; remove it for ${JSON.stringify(s.desiredState)}`);
+    }
+    if (ctx.known("targetCategory") && v.targetCategory !== undefined && v.targetCategory !== "Computer") {
+      ctx.issue("targetCategory", `software is deployed to computers: use targetCategory "Computer" (or omit it), not ${JSON.stringify(v.targetCategory)}`);
+    }
+  }
+}
+
+export const model: InputModel<typeof deploymentFields> = {
+  kind: KIND,
+  fields: deploymentFields,
+  rules: [(ctx) => targetRules(ctx), itemRules],
+  normalize: (v, known) => {
+    const t = normalizeTarget(v, known);
+    // An empty parameter map and none at all are the same to ImmyBot.
+    return t.parameters && Object.keys(t.parameters).length === 0 ? { ...t, parameters: undefined } : t;
+  },
+  replaceOnChanges: [],
+  createOnly: ["adoptId"],
+};
+
+// ---- wire mapping ----------------------------------------------------------------------------------------------
+
+function itemToWire(v: DeploymentInputs): { maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string } {
+  if (v.software) return { maintenanceType: v.software.scope === "Local" ? "LocalSoftware" : "GlobalSoftware", maintenanceIdentifier: v.software.id };
+  if (v.task) return { maintenanceType: v.task.scope === "Global" ? "GlobalMaintenanceTask" : "LocalMaintenanceTask", maintenanceIdentifier: v.task.id };
+  throw new Error("a Deployment needs software or task");
+}
+
+/** Canonical arguments -> `CreateLocalTargetAssignmentPayload` (with `id`: the PUT body). Every field explicit. */
+export function toWire(v: DeploymentInputs, id?: number): Wire {
+  return {
+    ...(id === undefined ? {} : { id }),
+    ...itemToWire(v),
+    ...targetToWire(v),
+    // Software-only and task-only fields still travel (PUT replaces everything); their neutral values are ours.
+    desiredSoftwareState: v.software?.desiredState ?? "NoAction",
+    softwareSemanticVersion: v.software?.version ?? null,
+    softwareProviderType: "Inherent",
+    maintenanceTaskMode: v.task?.mode ?? "Enforce",
+    taskParameterValues: v.parameters ?? null,
+    targetEnforcement: v.enforcement,
+    // ImmyBot keeps both; they must agree (API notes §6).
+    onboardingOnly: v.enforcement === "Onboarding",
+    excluded: v.disabled,
+    licenseId: v.licenseId ?? null,
+    providerLinkIdForMaintenanceItem: v.providerLinkIdForMaintenanceItem ?? null,
+    visibility: { selfService: v.selfService, technicianPod: v.technicianTools },
+  };
+}
+
+function itemFromWire(w: Wire): Pick<DeploymentInputs, "software" | "task"> {
+  const type = MaintenanceType.fromWire(w.maintenanceType);
+  const id = String(w.maintenanceIdentifier ?? "");
+  if (type === "GlobalSoftware" || type === "LocalSoftware") {
+    const desiredState = DesiredSoftwareState.fromWire(w.desiredSoftwareState ?? 0);
+    const version = VERSIONED.includes(desiredState) ? nonEmpty(w.softwareSemanticVersionString) : undefined;
+    return { software: dropUndefined({ id, scope: type === "LocalSoftware" ? ("Local" as const) : ("Global" as const), desiredState, version }) };
+  }
+  if (type === "GlobalMaintenanceTask" || type === "LocalMaintenanceTask") {
+    return { task: { id, scope: type === "GlobalMaintenanceTask" ? "Global" : "Local", mode: MaintenanceTaskMode.fromWire(w.maintenanceTaskMode ?? 0) } };
+  }
+  throw new Error(`Deployment ${String(w.id)} deploys a ${type} item, which this provider does not manage (it manages global and local software and tasks).`);
+}
+
+function parametersFromWire(p: unknown): DeploymentInputs["parameters"] {
+  if (!p || typeof p !== "object" || Object.keys(p).length === 0) return undefined;
+  return Object.fromEntries(
+    Object.entries(p as Record<string, { value?: unknown; allowOverride?: boolean | null; requiresOverride?: boolean | null }>).map(([k, s]) => [
+      k,
+      { value: (s?.value ?? null) as z.core.util.JSONType, allowOverride: s?.allowOverride ?? false, requiresOverride: s?.requiresOverride ?? false },
+    ]),
+  );
+}
+
+/** A `LocalTargetAssignmentResource` -> canonical arguments and outputs. */
+export function fromWire(w: Wire): { id: string; inputs: DeploymentInputs; outputs: DeploymentOutputs } {
+  const enforcement = TargetEnforcement.fromWire(w.targetEnforcement ?? 1);
+  const visibility = (w.visibility ?? {}) as { selfService?: boolean; technicianPod?: boolean };
+  const inputs = dropUndefined({
+    ...targetFromWire(w),
+    ...itemFromWire(w),
+    parameters: parametersFromWire(w.taskParameterValues),
+    enforcement,
+    disabled: Boolean(w.excluded),
+    selfService: Boolean(visibility.selfService),
+    technicianTools: Boolean(visibility.technicianPod),
+    notes: nonEmpty(w.notes),
+    licenseId: numberOrUndefined(w.licenseId),
+    providerLinkIdForMaintenanceItem: numberOrUndefined(w.providerLinkIdForMaintenanceItem),
+  }) as DeploymentInputs;
+  const item = itemToWire(inputs);
+  const outputs: DeploymentOutputs = {
+    ...inputs,
+    databaseType: DatabaseType.fromWire(w.databaseType ?? 1),
+    ...item,
+    createdAt: typeof w.createdDateUTC === "string" ? w.createdDateUTC : null,
+    updatedAt: typeof w.updatedDateUTC === "string" ? w.updatedDateUTC : null,
+    updatedBy: typeof w.updatedBy === "string" ? w.updatedBy : null,
+  };
+  return { id: String(w.id), inputs, outputs };
+}
+
+// ---- lifecycle -------------------------------------------------------------------------------------------------
+
+export const lifecycle = restLifecycle({
+  kind: KIND,
+  noun: "deployment",
+  path: PATH,
+  model,
+  toWire,
+  fromWire,
+  // Deployments are a Sieve-paged list; the item id narrows it to a handful.
+  candidates: (api, v) => sieveAll<Wire>(api, PATH, { Filters: `maintenanceIdentifier==${itemToWire(v).maintenanceIdentifier}` }),
+  // Notes are not part of the payload: ImmyBot sets them through their own route.
+  async afterWrite(api, id, v, written) {
+    if ((nonEmpty(written.notes) ?? null) === (v.notes ?? null)) return written;
+    await api.post(`${PATH}/${id}/notes`, { notes: v.notes ?? null });
+    return { ...written, notes: v.notes ?? null };
+  },
+});
+
+export const { check, diff, create, read, update } = lifecycle;

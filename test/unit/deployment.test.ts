@@ -1,0 +1,122 @@
+import { describe, expect, it } from "vitest";
+import { check, diff, fromWire, model, toWire } from "../../provider/deployment";
+import { parseInputs, UNKNOWN } from "../../provider/check";
+import { DesiredSoftwareState, MaintenanceTaskMode, MaintenanceType, TargetCategory, TargetEnforcement, TargetGroupFilter, TargetType, SoftwareProviderType } from "../../provider/models/enums";
+
+const software = { software: { id: "303", desiredState: "LatestVersion" }, targetType: "AllForTenant", tenantId: 2 };
+const task = { task: { id: "7", mode: "Audit" }, parameters: { AdminPassword: "hunter2-secret", Enforce: true }, targetType: "Tag", target: "1" };
+
+async function failuresOf(inputs: Record<string, unknown>) {
+  return (await check({}, inputs)).failures ?? [];
+}
+
+/** What ImmyBot answers for a payload: integer enums, the version as a string field, server-computed fields. */
+function serverEcho(body: Record<string, unknown>, id = 11): Record<string, unknown> {
+  const ints: Record<string, { toInt(n: string): number }> = {
+    targetType: TargetType, targetCategory: TargetCategory, targetGroupFilter: TargetGroupFilter, maintenanceType: MaintenanceType,
+    desiredSoftwareState: DesiredSoftwareState, maintenanceTaskMode: MaintenanceTaskMode, targetEnforcement: TargetEnforcement, softwareProviderType: SoftwareProviderType,
+  };
+  const echoed = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, ints[k] && typeof v === "string" ? ints[k].toInt(v as never) : v]));
+  const { softwareSemanticVersion, ...rest } = echoed;
+  // ImmyBot returns the override flags as null when they were never set.
+  const params = rest.taskParameterValues as Record<string, { value: unknown; allowOverride: boolean }> | null;
+  const nulled = params && Object.fromEntries(Object.entries(params).map(([k, p]) => [k, { value: p.value, allowOverride: p.allowOverride || null, requiresOverride: null }]));
+  return { ...rest, taskParameterValues: nulled, id, databaseType: 1, softwareSemanticVersionString: softwareSemanticVersion ?? null, createdDateUTC: "2026-11-20T10:00:00Z", updatedDateUTC: "2026-11-20T10:00:00Z", updatedBy: "Pulumi", targetText: "Contoso", sortOrder: 3, isCore: false, notes: null };
+}
+
+describe("Deployment check", () => {
+  it("accepts software and fills defaults in the user's terms", async () => {
+    const r = await check({}, software);
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({ software: { id: "303", scope: "Global", desiredState: "LatestVersion" }, enforcement: "Required", disabled: false, targetCategory: "Computer" });
+  });
+
+  it("accepts a task and turns parameters into their long form", async () => {
+    const r = await check({}, { ...task, parameters: { AdminPassword: "x", Port: { value: 443, allowOverride: true } } });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.task).toEqual({ id: "7", scope: "Local", mode: "Audit" });
+    expect(r.inputs.parameters).toEqual({ AdminPassword: { value: "x", allowOverride: false, requiresOverride: false }, Port: { value: 443, allowOverride: true, requiresOverride: false } });
+  });
+
+  const bad: [string, Record<string, unknown>, string, RegExp][] = [
+    ["neither software nor task", { targetType: "All" }, "software", /required unless task is set/],
+    ["both software and task", { ...software, task: { id: "7" } }, "task", /either software or task, not both/],
+    ["a version without a versioned state", { ...software, software: { id: "303", desiredState: "LatestVersion", version: "1.2" } }, "software.version", /only applies to desiredState/],
+    ["ThisVersion without a version", { ...software, software: { id: "303", desiredState: "ThisVersion" } }, "software.version", /required for desiredState "ThisVersion"/],
+    ["a task mode on software", { ...software, software: { id: "303", desiredState: "LatestVersion", mode: "Enforce" } }, "software.mode", /not a known property/],
+    ["an unknown desired state", { ...software, software: { id: "303", desiredState: "Installed" } }, "software.desiredState", /must be one of "NewerOrEqualVersion"/],
+    ["a software id that is not an id", { ...software, software: { id: "Google Chrome", desiredState: "LatestVersion" } }, "software.id", /not an item id/],
+    ["an unknown scope", { ...software, software: { id: "303", scope: "Community", desiredState: "LatestVersion" } }, "software.scope", /"Global" or "Local"/],
+    ["an unknown task mode", { ...task, task: { id: "7", mode: "Fix" } }, "task.mode", /must be one of "Enforce"/],
+    ["an unknown enforcement", { ...software, enforcement: "Always" }, "enforcement", /must be one of "Required"/],
+    ["software for tenants", { ...software, targetType: "AllTenants", tenantId: undefined }, "targetCategory", /software is deployed to computers/],
+    ["a computer target without an id", { ...software, targetType: "Computer" }, "target", /is required for targetType "Computer"/],
+    ["a tenant-wide target without a tenant", { ...software, tenantId: undefined }, "tenantId", /required for targetType "AllForTenant"/],
+    ["notes that are too long", { ...software, notes: "x".repeat(5000) }, "notes", /./],
+  ];
+  it.each(bad)("rejects %s", async (_n, inputs, property, reason) => {
+    const failures = await failuresOf(inputs);
+    const hit = failures.find((f) => f.property === property);
+    expect(hit, JSON.stringify(failures)).toBeDefined();
+    expect(hit!.reason).toMatch(reason);
+  });
+
+  it("skips an item whose id is unknown at preview (a lookup not yet resolved)", async () => {
+    const r = await check({}, { ...software, software: { id: UNKNOWN, desiredState: "LatestVersion" } });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.software).toEqual({ id: UNKNOWN, desiredState: "LatestVersion" });
+  });
+});
+
+describe("Deployment wire mapping", () => {
+  it("maps software and task to maintenanceType and maintenanceIdentifier, with every field explicit", () => {
+    const s = toWire(parseInputs(model, software).value!);
+    expect(s).toMatchObject({ maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303", desiredSoftwareState: "LatestVersion", targetEnforcement: "Required", onboardingOnly: false, excluded: false, taskParameterValues: null, visibility: { selfService: false, technicianPod: false } });
+    const t = toWire(parseInputs(model, { ...task, task: { id: "7", scope: "Global" }, enforcement: "Onboarding" }).value!, 5);
+    expect(t).toMatchObject({ id: 5, maintenanceType: "GlobalMaintenanceTask", maintenanceIdentifier: "7", maintenanceTaskMode: "Enforce", onboardingOnly: true, targetEnforcement: "Onboarding" });
+    expect(Object.values(s)).not.toContain(undefined);
+  });
+
+  it("reads an integer-enum echo back to exactly the checked inputs (null override flags included)", () => {
+    for (const inputs of [
+      software,
+      { ...software, software: { id: "40", scope: "Local", desiredState: "ThisVersion", version: "2.1.0" }, enforcement: "Optional", disabled: true, selfService: true, notes: "pinned" },
+      task,
+      { ...task, task: { id: "9", scope: "Global", mode: "Monitor" }, parameters: { Port: { value: 443, allowOverride: true } }, targetGroupFilter: "Servers" },
+    ]) {
+      const checked = parseInputs(model, inputs);
+      expect(checked.failures).toEqual([]);
+      const back = fromWire({ ...serverEcho(toWire(checked.value!)), notes: (inputs as { notes?: string }).notes ?? null });
+      expect(back.inputs).toEqual(checked.inputs);
+      expect(back.outputs).toMatchObject({ databaseType: "Local", updatedBy: "Pulumi" });
+    }
+  });
+
+  it("exposes the item for schedules", () => {
+    const out = fromWire(serverEcho(toWire(parseInputs(model, task).value!))).outputs;
+    expect(out).toMatchObject({ maintenanceType: "LocalMaintenanceTask", maintenanceIdentifier: "7" });
+  });
+
+  it("refuses to manage an item kind it cannot express", () => {
+    const echo = serverEcho(toWire(parseInputs(model, software).value!));
+    expect(() => fromWire({ ...echo, maintenanceType: 3 })).toThrow(/ChocolateySoftware item, which this provider does not manage/);
+  });
+});
+
+describe("Deployment diff", () => {
+  const checked = parseInputs(model, task).inputs;
+  const state = { ...fromWire(serverEcho(toWire(parseInputs(model, task).value!))).outputs, __provider: "x" };
+
+  it("no change against its own echo", async () => {
+    expect(await diff("11", { ...state, updatedAt: "2031-01-01T00:00:00Z" }, checked)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+  });
+
+  it("updates in place when a parameter value changes", async () => {
+    const r = await diff("11", state, { ...checked, parameters: { ...(checked.parameters as object), AdminPassword: { value: "new", allowOverride: false, requiresOverride: false } } });
+    expect(r).toMatchObject({ changes: true, replaces: [] });
+  });
+
+  it("updates in place when the item changes", async () => {
+    expect(await diff("11", state, { ...checked, task: { id: "8", scope: "Local", mode: "Audit" } })).toMatchObject({ changes: true, replaces: [] });
+  });
+});
