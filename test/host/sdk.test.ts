@@ -8,43 +8,20 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { ProviderHost, REPO } from "../helpers/host";
+import { forwardToHost, value, type Registration } from "../helpers/program";
 
 const require = createRequire(__filename);
-const pulumi = require("@pulumi/pulumi");
 
 let sandbox: Sandbox;
 let host: ProviderHost;
-const registered: { type: string; name: string; id?: string; inputs: Record<string, unknown> }[] = [];
-
-function value<T>(o: { apply(f: (v: T) => void): unknown }): Promise<T> {
-  return new Promise((resolve) => o.apply(resolve));
-}
+let registered: Registration[];
 
 beforeAll(async () => {
   sandbox = await Sandbox.start({ port: 0 });
   host = await ProviderHost.start();
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
   await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
-  pulumi.runtime.setMocks(
-    {
-      async newResource(args: { type: string; name: string; inputs: Record<string, unknown>; id?: string }) {
-        registered.push(args);
-        const urn = `urn:pulumi:dev::immybot-test::${args.type}::${args.name}`;
-        if (args.id) {
-          const read = await host.read(urn, args.id, args.inputs);
-          return { id: read.id, state: read.properties };
-        }
-        const checked = await host.check(urn, {}, args.inputs);
-        if (checked.failures.length) throw new Error(JSON.stringify(checked.failures));
-        const created = await host.create(urn, checked.inputs);
-        return { id: created.id, state: created.properties };
-      },
-      call: () => ({}),
-    },
-    "immybot-test",
-    "dev",
-    false,
-  );
+  ({ registered } = forwardToHost(host));
 });
 
 afterAll(async () => {

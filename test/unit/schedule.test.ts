@@ -121,6 +121,12 @@ describe("Schedule check", () => {
     expect(await failuresOf({ ...minimal, tenantId: UNKNOWN, timeZone: "Nowhere" })).toHaveLength(1);
   });
 
+  it("accepts a schedule bound to a deployment whose item is not known yet at preview", async () => {
+    const r = await check({}, { ...minimal, maintenanceType: UNKNOWN, maintenanceIdentifier: UNKNOWN });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs).toMatchObject({ maintenanceType: UNKNOWN, maintenanceIdentifier: UNKNOWN });
+  });
+
   it("leaves out the engine's __provider", async () => {
     expect((await check({}, { ...minimal, __provider: "exports.handler = ..." })).inputs).not.toHaveProperty("__provider");
   });

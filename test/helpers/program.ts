@@ -1,0 +1,70 @@
+/**
+ * Runs SDK code as a Pulumi program would, under Pulumi's mock monitor, forwarding every registration to the real
+ * dynamic-provider host (check + create) and every `.get` to its read. Records what reached the monitor: the
+ * inputs exactly as the engine would store them (secrets still wrapped) and each RegisterResource request's
+ * additionalSecretOutputs.
+ */
+import { createRequire } from "node:module";
+import type { ProviderHost } from "./host";
+
+const require = createRequire(__filename);
+export const pulumi = require("@pulumi/pulumi");
+
+/** Pulumi's wire marker of a secret value. */
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface Registration {
+  type: string;
+  name: string;
+  id?: string;
+  inputs: Record<string, unknown>;
+}
+
+export function forwardToHost(host: ProviderHost): { registered: Registration[]; secretOutputs: Map<string, string[]> } {
+  const registered: Registration[] = [];
+  const secretOutputs = new Map<string, string[]>();
+  pulumi.runtime.setMocks(
+    {
+      async newResource(args: Registration) {
+        registered.push(args);
+        const urn = `urn:pulumi:dev::immybot-test::${args.type}::${args.name}`;
+        const inputs = unwrapSecrets(args.inputs) as Record<string, unknown>;
+        if (args.id) {
+          const read = await host.read(urn, args.id, inputs);
+          return { id: read.id, state: read.properties };
+        }
+        const checked = await host.check(urn, {}, inputs);
+        if (checked.failures.length) throw new Error(JSON.stringify(checked.failures));
+        const created = await host.create(urn, checked.inputs);
+        return { id: created.id, state: created.properties };
+      },
+      call: () => ({}),
+    },
+    "immybot-test",
+    "dev",
+    false,
+  );
+  const monitor = pulumi.runtime.getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, cb: unknown) => {
+    secretOutputs.set(req.getName(), req.getAdditionalsecretoutputsList());
+    return register(req, cb);
+  };
+  return { registered, secretOutputs };
+}
+
+/** The engine unwraps secrets before it calls a provider that does not accept them (the dynamic host). */
+export function unwrapSecrets(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(unwrapSecrets);
+  if (v && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    if (o["4dabf18193072939515e22adb298388d"] === SECRET_SIG) return unwrapSecrets(o.value);
+    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
+  }
+  return v;
+}
+
+/** The value of an Output (or of anything with apply). */
+export function value<T>(o: { apply(f: (v: T) => void): unknown }): Promise<T> {
+  return new Promise((resolve) => o.apply(resolve));
+}
