@@ -2,7 +2,7 @@
  * Command line for the sandbox. The first stdout line is one JSON object with the connection details (a script
  * can read that line and go); everything after it is for people.
  *
- *   node dist/sandbox/cli.js [--port N] [--state FILE] [--client-id X] [--client-secret Y] [--latency-ms N]
+ *   node dist/sandbox/cli.js [--port N] [--state FILE] [--seed-file FILE] [--client-id X] [--client-secret Y] [--latency-ms N]
  *     [--rate-429 0..1] [--rate-5xx 0..1] [--rate-reset 0..1] [--seed N] ...   (--help lists all)
  *
  * With `npm run sandbox -- ...` npm prints its own banner first; use `npm run --silent sandbox -- ...` when a
@@ -16,6 +16,8 @@ const USAGE = `Usage: node dist/sandbox/cli.js [options]
 
   --port N                     port on 127.0.0.1 (default 0 = any free port)
   --state FILE                 keep state in FILE (created if missing); default: memory only
+  --seed-file FILE             the instance's tenants, computers, tags, software and tasks (JSON, replaces
+                               the built-in sandbox/default-seed.json as a whole)
   --client-id X                client id to accept (default: from the state file, else random)
   --client-secret Y            client secret to accept (default: from the state file, else random)
   --azure-tenant-id T          Entra tenant id in the token URL (default: from the state file, else random)
@@ -39,6 +41,7 @@ const USAGE = `Usage: node dist/sandbox/cli.js [options]
 const OPTIONS = {
   port: { type: "string" },
   state: { type: "string" },
+  "seed-file": { type: "string" },
   "client-id": { type: "string" },
   "client-secret": { type: "string" },
   "azure-tenant-id": { type: "string" },
@@ -91,6 +94,7 @@ function optionsFrom(values: Values): SandboxOptions {
   return {
     port: numberFlag(values, "port") ?? 0,
     stateFile: values.state,
+    seed: values["seed-file"],
     clientId: values["client-id"],
     clientSecret: values["client-secret"],
     azureTenantId: values["azure-tenant-id"],
@@ -111,13 +115,22 @@ function describe(sandbox: Sandbox, options: SandboxOptions): string[] {
   const activeFaults = Object.entries(sandbox.faults.options).filter(([, v]) => v !== undefined && v !== 0 && v !== false);
   return [
     `ImmyBot API sandbox listening on ${baseUrl} (loopback only)`,
-    `  token:     POST ${tokenUrl}  (client credentials, scope ${baseUrl}/.default)`,
-    `  schedules: GET/POST ${baseUrl}/api/v1/schedules, GET/PUT/DELETE ${baseUrl}/api/v1/schedules/{id}`,
-    `  lookups:   GET ${baseUrl}/api/v1/system/timezones`,
-    `  state:     ${options.stateFile ?? "in memory (lost on exit)"}`,
-    `  faults:    ${activeFaults.length ? activeFaults.map(([k, v]) => `${k}=${v}`).join(" ") : "none"}`,
+    `  token:       POST ${tokenUrl}  (client credentials, scope ${baseUrl}/.default)`,
+    `  schedules:   GET/POST ${baseUrl}/api/v1/schedules, GET/PUT/DELETE .../{id}`,
+    `  deployments: GET/POST ${baseUrl}/api/v1/target-assignments, GET/PUT/DELETE .../{id}, POST .../{id}/notes, POST .../target-preview`,
+    `  lookups:     GET ${baseUrl}/api/v1/tenants, computers, computers/paged, software/{global,local}, maintenance-tasks/{global,local}, tags (and .../{id}), system/timezones`,
+    `  seed:        ${options.seed === undefined ? "built in (sandbox/default-seed.json)" : String(options.seed)}: ${describeSeed(sandbox)}`,
+    `  state:       ${options.stateFile ?? "in memory (lost on exit)"}`,
+    `  faults:      ${activeFaults.length ? activeFaults.map(([k, v]) => `${k}=${v}`).join(" ") : "none"}`,
     `Press Ctrl-C to stop.`,
   ];
+}
+
+/** "4 tenants, 13 computers, 6 software, 8 tasks, 2 tags". */
+function describeSeed(sandbox: Sandbox): string {
+  const s = sandbox.seed();
+  const both = (scopes?: { global?: unknown[]; local?: unknown[] }): number => (scopes?.global?.length ?? 0) + (scopes?.local?.length ?? 0);
+  return `${s.tenants?.length ?? 0} tenants, ${s.computers?.length ?? 0} computers, ${both(s.software)} software, ${both(s.maintenanceTasks)} tasks, ${s.tags?.length ?? 0} tags`;
 }
 
 async function main(argv: string[]): Promise<number> {

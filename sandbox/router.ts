@@ -55,3 +55,13 @@ export function queryParam(query: URLSearchParams, name: string): string | undef
   }
   return undefined;
 }
+
+/**
+ * A route pattern's `{id}` segment as a capture that leaves out the real API's literal siblings
+ * (`/target-assignments/global`, `/computers/dx`, ...). Those are other routes in ImmyBot; the sandbox does not
+ * serve them, so they must fall through to the SPA like any unknown route instead of failing as a bad id.
+ */
+export function idSegment(literalSiblings: readonly string[]): string {
+  const escaped = literalSiblings.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return `(?!(?:${escaped.join("|")})(?:/|$))([^/]+)`;
+}

@@ -51,7 +51,10 @@ export interface TargetDisplay {
   targetGroupFilterName: string;
 }
 
-export function targetDisplay(f: ScheduleFields): TargetDisplay {
+/** The target fields the display strings depend on (schedules and deployments share them). */
+export type DisplayedTarget = Pick<ScheduleFields, "targetType" | "target" | "tenantId" | "targetGroupFilter">;
+
+export function targetDisplay(f: DisplayedTarget): TargetDisplay {
   const typeName = memberName(SCHEDULE_ENUMS.targetType, f.targetType);
   const type = (typeName && TARGET_TYPE_TEXT[typeName]) || { name: `Target type ${f.targetType}`, description: "" };
   const filterName = memberName(SCHEDULE_ENUMS.targetGroupFilter, f.targetGroupFilter);

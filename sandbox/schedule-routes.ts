@@ -2,16 +2,8 @@
  * The five schedule routes. Order of checks follows ASP.NET Core: media type (415), body binding (400),
  * validation (400), then the action itself (path/body id mismatch 400, missing schedule 404).
  */
-import {
-  jsonReply,
-  emptyReply,
-  mediaType,
-  notFoundReply,
-  problemReply,
-  validationReply,
-  type FieldErrors,
-  type Reply,
-} from "./http";
+import { parseInt32, pathInt, readJson } from "./binding";
+import { jsonReply, emptyReply, notFoundReply, validationReply, type Reply } from "./http";
 import { queryParam, type RequestContext, type Route } from "./router";
 import { bindScheduleRequest, type RequestType, type ScheduleFields } from "./schedule-model";
 import { scheduleProblems } from "./schedule-rules";
@@ -79,46 +71,17 @@ function deleteSchedule(service: ScheduleService, ctx: RequestContext): Reply {
 
 /** The {scheduleId} path segment as an int32, or the 400 ASP.NET gives for a value that does not bind. */
 function scheduleIdOf(ctx: RequestContext): number | Reply {
-  const raw = ctx.params[0] ?? "";
-  const id = parseInt32(raw);
-  return id ?? validationReply({ scheduleId: [`The value '${raw}' is not valid.`] });
-}
-
-function parseInt32(raw: string): number | undefined {
-  if (!/^\s*-?\d+\s*$/.test(raw)) return undefined;
-  const n = Number(raw);
-  return n >= -2147483648 && n <= 2147483647 ? n : undefined;
-}
-
-/** The JSON media types ASP.NET's input formatter reads (the spec lists the same four). */
-function isJsonMediaType(type: string): boolean {
-  return type === "application/json" || type === "text/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
+  return pathInt(ctx, "scheduleId");
 }
 
 type Bound = { fields: ScheduleFields; id: number } | { reply: Reply };
 
 function bindAndValidate(ctx: RequestContext, type: RequestType): Bound {
-  if (!isJsonMediaType(mediaType(ctx.contentType))) {
-    return { reply: problemReply(415, "Unsupported Media Type") };
-  }
-  const text = ctx.body.toString("utf8");
-  if (text.trim() === "") {
-    return { reply: bindingErrors({ "": ["A non-empty request body is required."] }) };
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return { reply: bindingErrors({ $: [`The request body is not valid JSON: ${(e as Error).message}. Path: $.`] }) };
-  }
-  const bound = bindScheduleRequest(json, type);
+  const read = readJson(ctx);
+  if ("reply" in read) return read;
+  const bound = bindScheduleRequest(read.json, type);
   if (!bound.ok) return { reply: validationReply(bound.errors) };
   const problems = scheduleProblems(bound.fields);
   if (Object.keys(problems).length > 0) return { reply: validationReply(problems) };
   return { fields: bound.fields, id: bound.id };
-}
-
-/** Body-level failures; ASP.NET then also reports the action's parameter as missing. */
-function bindingErrors(errors: FieldErrors): Reply {
-  return validationReply({ ...errors, request: ["The request field is required."] });
 }

@@ -4,6 +4,9 @@
  *
  * Every request goes through one pipeline (`handle`): log it, read the body, decide a fault, wait out any
  * latency, answer the fault or route the request, then deliver, drop or delay the answer.
+ *
+ * Routes: schedules, deployments (target assignments, notes, target preview), and read-only lookups (tenants,
+ * computers, software, maintenance tasks, tags, time zones) over the seed (seed.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -20,17 +23,28 @@ import {
   type FieldErrors,
   type Reply,
 } from "./http";
+import { bindDeploymentRequest, type DeploymentFields } from "./deployment-model";
+import { deploymentRoutes } from "./deployment-routes";
+import { deploymentProblems } from "./deployment-rules";
+import { DeploymentService, type DeploymentResponse } from "./deployments";
+import { lookupRoutes } from "./lookup-routes";
 import { matchRoute, type Route } from "./router";
 import { bindScheduleRequest, type ScheduleFields } from "./schedule-model";
 import { scheduleRoutes } from "./schedule-routes";
 import { scheduleProblems } from "./schedule-rules";
 import { ScheduleService, UI_ACTOR, type ScheduleResponse } from "./schedules";
+import { loadSeed, type Seed, type SeedData } from "./seed";
 import { StateStore, type SandboxState } from "./state";
 import { timeZoneList } from "./timezones";
 
 export type { FaultKind, FaultOptions, ScriptedFault } from "./faults";
+export type { DeploymentFields, ParameterValue, Visibility } from "./deployment-model";
+export type { DeploymentResponse } from "./deployments";
 export type { ScheduleResponse } from "./schedules";
-export type { SandboxState } from "./state";
+export type { ComputerKind, SeedComputer, SeedData, SeedPerson, SeedSoftware, SeedTag, SeedTask, SeedTaskParameter, SeedTenant } from "./seed";
+export { SeedError } from "./seed";
+export type { SemanticVersionObject } from "./semver";
+export type { SandboxState, StoredDeployment } from "./state";
 
 export interface SandboxOptions {
   /** 0 (default) = any free port. */
@@ -39,6 +53,11 @@ export interface SandboxOptions {
   host?: string;
   /** JSON file holding the state across restarts; created when missing. Default: memory only. */
   stateFile?: string;
+  /**
+   * The instance's data (tenants, computers, tags, software, maintenance tasks): a JSON file's path or the object
+   * itself, replacing the built-in seed (`sandbox/default-seed.json`) as a whole. Checked at start (SeedError).
+   */
+  seed?: string | SeedData;
   /** Default: from the state file, else a random GUID. */
   clientId?: string;
   /** Default: from the state file, else random. */
@@ -77,10 +96,16 @@ export interface RequestLogEntry {
 
 /** Thrown by the out-of-band edit helpers when the edit breaks a rule the API would enforce. */
 export class SandboxValidationError extends Error {
-  constructor(readonly errors: FieldErrors) {
-    super(`schedule edit rejected: ${Object.entries(errors).map(([k, v]) => `${k}: ${v.join(" ")}`).join("; ")}`);
+  constructor(
+    readonly errors: FieldErrors,
+    what: "schedule" | "deployment" = "schedule",
+  ) {
+    super(`${what} edit rejected: ${Object.entries(errors).map(([k, v]) => `${k}: ${v.join(" ")}`).join("; ")}`);
   }
 }
+
+/** Request fields for the out-of-band helpers: enums by name or integer, anything else as in the JSON body. */
+export type FieldInput<F> = Partial<Record<keyof F, unknown>>;
 
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token\/?$/i;
 const LOOPBACK_HOSTS: Record<string, string> = { "127.0.0.1": "127.0.0.1", localhost: "127.0.0.1", "::1": "::1" };
@@ -99,12 +124,16 @@ export class Sandbox {
     private readonly store: StateStore,
     private readonly tokens: TokenIssuer,
     private readonly scheduleService: ScheduleService,
+    private readonly deploymentService: DeploymentService,
+    private readonly seedData: Seed,
     readonly info: SandboxInfo,
     private readonly options: SandboxOptions,
   ) {
     this.faults = new Faults(options.faults);
     this.routes = [
       ...scheduleRoutes(scheduleService),
+      ...deploymentRoutes(deploymentService, seedData),
+      ...lookupRoutes(seedData),
       { pattern: /^\/api\/v1\/system\/timezones$/i, handlers: { GET: () => jsonReply(200, timeZoneList()) } },
     ];
     server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
@@ -116,6 +145,8 @@ export class Sandbox {
     const lifetime = options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
     if (!(Number.isInteger(lifetime) && lifetime > 0)) throw new RangeError(`tokenLifetimeSeconds must be a positive integer, got ${lifetime}`);
 
+    // A broken seed fails here, before anything listens or the state file is touched.
+    const seed = loadSeed(options.seed);
     const store = StateStore.open(options.stateFile, {
       clientId: options.clientId,
       clientSecret: options.clientSecret,
@@ -129,7 +160,7 @@ export class Sandbox {
     const info: SandboxInfo = { baseUrl, tokenUrl: `${baseUrl}/${azureTenantId}/oauth2/v2.0/token`, azureTenantId, clientId, clientSecret };
     const now = options.now ?? (() => new Date());
     const tokens = new TokenIssuer(store, baseUrl, lifetime, now);
-    return new Sandbox(server, store, tokens, new ScheduleService(store, now), info, options);
+    return new Sandbox(server, store, tokens, new ScheduleService(store, now), new DeploymentService(store, seed, now), seed, info, options);
   }
 
   /** Every request so far (token requests included), oldest first. */
@@ -191,7 +222,45 @@ export class Sandbox {
     return this.scheduleService.remove(id);
   }
 
-  /** A deep copy of the whole state (credentials, next id, stored schedules, tokens). */
+  /** The stored deployments exactly as `GET /api/v1/target-assignments` would return them (parameters in clear text). */
+  deployments(): DeploymentResponse[] {
+    return this.deploymentService.list();
+  }
+
+  deployment(id: number): DeploymentResponse | undefined {
+    return this.deploymentService.get(id);
+  }
+
+  /**
+   * Creates a deployment out of band (someone in the web UI). Takes CreateLocalTargetAssignmentPayload's fields,
+   * enums by name or integer; fields left out take .NET zero values, as over the API. Checked against the seed
+   * like a POST; throws SandboxValidationError when invalid.
+   */
+  createDeployment(fields: FieldInput<DeploymentFields>): DeploymentResponse {
+    return this.deploymentService.create(this.validDeployment(fields), UI_ACTOR);
+  }
+
+  /**
+   * Changes some fields of a deployment out of band (someone in the web UI), keeping the rest; names or integers
+   * for enums. Bumps updatedDateUTC/updatedBy like any edit. Throws when missing or invalid.
+   */
+  editDeployment(id: number, patch: FieldInput<DeploymentFields>): DeploymentResponse {
+    const current = this.deploymentService.fieldsOf(id);
+    if (!current) throw new Error(`no deployment ${id}`);
+    return this.deploymentService.replace(id, this.validDeployment({ ...current, ...patch }), UI_ACTOR)!;
+  }
+
+  /** Deletes a deployment out of band; false when there was none. */
+  deleteDeployment(id: number): boolean {
+    return this.deploymentService.remove(id);
+  }
+
+  /** The seed this sandbox serves (a deep copy of what was given, or of the built-in seed). */
+  seed(): SeedData {
+    return structuredClone(this.seedData.data);
+  }
+
+  /** A deep copy of the whole state (credentials, next ids, stored schedules and deployments, tokens). */
   snapshot(): SandboxState {
     return this.store.snapshot();
   }
@@ -205,6 +274,16 @@ export class Sandbox {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  /** Out-of-band deployments obey the same binding and rules as the API. */
+  private validDeployment(fields: FieldInput<DeploymentFields>): DeploymentFields {
+    const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+    const bound = bindDeploymentRequest(given, "CreateLocalTargetAssignmentPayload");
+    if (!bound.ok) throw new SandboxValidationError(bound.errors, "deployment");
+    const problems = deploymentProblems(bound.fields, this.seedData);
+    if (Object.keys(problems).length > 0) throw new SandboxValidationError(problems, "deployment");
+    return bound.fields;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,11 +1,13 @@
 /**
  * Everything the sandbox remembers, in memory or in one JSON file. With a file, every committed change is
  * written before the reply leaves (temp file + rename, so a crash never leaves half a file), and a restarted
- * sandbox carries on with the same ids, schedules, credentials and unexpired tokens.
+ * sandbox carries on with the same ids, schedules, deployments, credentials and unexpired tokens. The seed
+ * (tenants, computers, software, ...) is not state: it is read again at every start.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
+import type { DeploymentFields } from "./deployment-model";
 import type { ScheduleFields } from "./schedule-model";
 
 export interface Credentials {
@@ -24,12 +26,29 @@ export interface StoredSchedule extends ScheduleFields {
   updatedByName: string | null;
 }
 
+/** A deployment (local target assignment) as stored: the payload's fields plus what the server owns. */
+export interface StoredDeployment extends DeploymentFields {
+  id: number;
+  createdDateUTC: string;
+  updatedDateUTC: string;
+  /** The user name of the last change. */
+  updatedBy: string | null;
+  /** Set only through POST /target-assignments/{id}/notes. */
+  notes: string | null;
+  notesUpdatedByUserName: string | null;
+  notesUpdatedUtc: string | null;
+  sortOrder: number;
+}
+
 export interface SandboxState {
   version: 1;
   credentials: Credentials;
   /** The id the next created schedule gets; never reused, like a database identity column. */
   nextScheduleId: number;
   schedules: StoredSchedule[];
+  /** The id the next created deployment gets; never reused. (Absent from files of older sandboxes: then 1.) */
+  nextDeploymentId: number;
+  deployments: StoredDeployment[];
   /** Issued access token -> expiry (ms since epoch). */
   tokens: Record<string, number>;
 }
@@ -80,6 +99,8 @@ function emptyState(): SandboxState {
     credentials: { azureTenantId: "", clientId: "", clientSecret: "" },
     nextScheduleId: 1,
     schedules: [],
+    nextDeploymentId: 1,
+    deployments: [],
     tokens: {},
   };
 }
@@ -101,11 +122,18 @@ function readStateFile(file: string): SandboxState {
   if (s === null || typeof s !== "object" || s.version !== 1 || !Array.isArray(s.schedules) || typeof s.nextScheduleId !== "number") {
     throw new StateFileError(`state file ${file} is not a sandbox state (version 1); fix or delete it`);
   }
+  if ((s.deployments !== undefined && !Array.isArray(s.deployments)) || (s.nextDeploymentId !== undefined && typeof s.nextDeploymentId !== "number")) {
+    throw new StateFileError(`state file ${file} has deployments that are not a list, or a nextDeploymentId that is not a number; fix or delete it`);
+  }
+  const deployments = s.deployments ?? [];
   return {
     version: 1,
     credentials: { azureTenantId: "", clientId: "", clientSecret: "", ...s.credentials },
     nextScheduleId: s.nextScheduleId,
     schedules: s.schedules,
+    // Never below an id already used, even in a file edited by hand.
+    nextDeploymentId: Math.max(s.nextDeploymentId ?? 1, ...deployments.map((d) => d.id + 1)),
+    deployments,
     tokens: s.tokens ?? {},
   };
 }

@@ -3,11 +3,17 @@
  * integer; responses always carry the integer. The name <-> integer tables are the project's shared ones.
  */
 import {
+  DatabaseType,
+  DesiredSoftwareState,
+  MaintenanceTaskMode,
+  MaintenanceTaskParameterType,
   MaintenanceType,
   OfflineBehavior,
   PromptTimeoutAction,
   RebootPreference,
+  SoftwareProviderType,
   TargetCategory,
+  TargetEnforcement,
   TargetGroupFilter,
   TargetType,
 } from "../provider/models/enums";
@@ -29,6 +35,28 @@ export const SCHEDULE_ENUMS = {
   // The May-2025 spec lists an unnamed 4th member (3) that the shared table leaves out; the server takes it.
   promptTimeoutAction: { enumName: PromptTimeoutAction.enumName, values: PromptTimeoutAction.values, extraInts: [3] },
   offlineBehavior: OfflineBehavior,
+} satisfies Record<string, EnumTable>;
+
+/** The enum fields of CreateLocalTargetAssignmentPayload. */
+export const DEPLOYMENT_ENUMS = {
+  maintenanceType: MaintenanceType,
+  targetType: TargetType,
+  targetCategory: TargetCategory,
+  targetGroupFilter: TargetGroupFilter,
+  desiredSoftwareState: DesiredSoftwareState,
+  maintenanceTaskMode: MaintenanceTaskMode,
+  softwareProviderType: SoftwareProviderType,
+  targetEnforcement: TargetEnforcement,
+} satisfies Record<string, EnumTable>;
+
+/** Enums of the lookup data (seed file names -> response integers). */
+export const LOOKUP_ENUMS = {
+  databaseType: DatabaseType,
+  parameterType: MaintenanceTaskParameterType,
+  // ImmyBot's MaintenanceTaskCategory (API notes §5); the shared table has no entry for it.
+  taskCategory: { enumName: "MaintenanceTaskCategory", values: { Computer: 0, Tenant: 1, Person: 2 } },
+  // ComputerOnboardingStatus: the spec lists 0..2 without names; these are ImmyBot's.
+  onboardingStatus: { enumName: "ComputerOnboardingStatus", values: { NeedsOnboarding: 0, Onboarding: 1, Onboarded: 2 } },
 } satisfies Record<string, EnumTable>;
 
 export type BoundEnum = { ok: true; value: number } | { ok: false };

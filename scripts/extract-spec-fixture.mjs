@@ -1,6 +1,7 @@
 // Cuts the part of ImmyBot's OpenAPI spec the sandbox implements out of the full spec, so the contract tests run
-// where ../shared is absent: the listed paths plus every components.schemas entry they reference, transitively.
-// The output is committed; rerun after adding a route to SANDBOX_PATHS:
+// where ../shared is absent: the listed operations (only the verbs the sandbox serves), a few schemas named on their
+// own, and every components.schemas entry those reference, transitively.
+// The output is committed; rerun after adding a route to SANDBOX_ROUTES:
 //
 //   node scripts/extract-spec-fixture.mjs [--spec ../shared/immybot-openapi.json] [--out test/fixtures/immybot-openapi.subset.json]
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
@@ -8,8 +9,40 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
-/** The spec paths the sandbox serves (the token endpoint is Entra's and not in the spec). */
-const SANDBOX_PATHS = ["/api/v1/schedules", "/api/v1/schedules/{scheduleId}", "/api/v1/system/timezones"];
+/** The spec paths the sandbox serves, with the verbs it serves on each (the token endpoint is Entra's and not in the spec). */
+const SANDBOX_ROUTES = {
+  "/api/v1/schedules": ["get", "post"],
+  "/api/v1/schedules/{scheduleId}": ["get", "put", "delete"],
+  "/api/v1/system/timezones": ["get"],
+  "/api/v1/target-assignments": ["get", "post"],
+  "/api/v1/target-assignments/{id}": ["get", "put", "delete"],
+  "/api/v1/target-assignments/{id}/notes": ["post"],
+  "/api/v1/target-assignments/target-preview": ["post"],
+  "/api/v1/tenants": ["get"],
+  "/api/v1/tenants/{id}": ["get"],
+  "/api/v1/computers": ["get"],
+  "/api/v1/computers/paged": ["get"],
+  "/api/v1/computers/{computerId}": ["get"],
+  "/api/v1/software/global": ["get"],
+  "/api/v1/software/global/{softwareIdentifier}": ["get"],
+  "/api/v1/software/local": ["get"],
+  "/api/v1/software/local/{softwareIdentifier}": ["get"],
+  "/api/v1/maintenance-tasks/global": ["get"],
+  "/api/v1/maintenance-tasks/global/{id}": ["get"],
+  "/api/v1/maintenance-tasks/local": ["get"],
+  "/api/v1/maintenance-tasks/local/{id}": ["get"],
+  "/api/v1/tags": ["get"],
+  "/api/v1/tags/{tagId}": ["get"],
+};
+
+/**
+ * Schemas kept although no kept operation references them: the deployment enums the sandbox and the provider
+ * check their tables against, and the entities closest to what the untyped task and tag routes answer (the spec
+ * documents no body there; `MaintenanceTask` / `Tag` are what those bodies are checked against).
+ */
+const EXTRA_SCHEMAS = ["DesiredSoftwareState", "MaintenanceTaskMode", "TargetEnforcement", "SoftwareProviderType", "DatabaseType", "MaintenanceTask", "Tag"];
+
+const HTTP_METHODS = new Set(["get", "put", "post", "delete", "options", "head", "patch", "trace"]);
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -23,10 +56,14 @@ const spec = JSON.parse(readFileSync(values.spec, "utf8"));
 const schemas = spec.components?.schemas ?? {};
 
 const paths = {};
-for (const p of SANDBOX_PATHS) {
-  if (!spec.paths[p]) throw new Error(`${p} is not in ${values.spec}`);
-  paths[p] = spec.paths[p];
+for (const [p, methods] of Object.entries(SANDBOX_ROUTES)) {
+  const item = spec.paths[p];
+  if (!item) throw new Error(`${p} is not in ${values.spec}`);
+  for (const m of methods) if (!item[m]) throw new Error(`${m.toUpperCase()} ${p} is not in ${values.spec}`);
+  // Path-level keys (parameters, summary) stay; operations the sandbox does not serve go.
+  paths[p] = Object.fromEntries(Object.entries(item).filter(([key]) => !HTTP_METHODS.has(key) || methods.includes(key)));
 }
+for (const name of EXTRA_SCHEMAS) if (!schemas[name]) throw new Error(`schema ${name} is not in ${values.spec}`);
 
 /** Names of every schema reachable from `root` through "#/components/schemas/..." references. */
 function referencedSchemas(root) {
@@ -55,7 +92,7 @@ function referencedSchemas(root) {
   return found;
 }
 
-const wanted = referencedSchemas(paths);
+const wanted = referencedSchemas({ paths, extra: EXTRA_SCHEMAS.map((name) => ({ $ref: `#/components/schemas/${name}` })) });
 // Keep the spec's own order so the fixture diffs cleanly against a newer spec.
 const subsetSchemas = Object.fromEntries(Object.entries(schemas).filter(([name]) => wanted.has(name)));
 

@@ -4,3 +4,4 @@
  */
 export { Schedule, type ScheduleArgs } from "./schedule";
 export { Deployment, type DeploymentArgs } from "./deployment";
+export * from "./lookups";

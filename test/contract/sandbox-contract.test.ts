@@ -99,11 +99,36 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
+/** Every operation the sandbox serves (spec path template -> verbs); the fixture holds exactly these. */
+const SERVED: Record<string, string[]> = {
+  [LIST]: ["get", "post"],
+  [ONE]: ["get", "put", "delete"],
+  [TIMEZONES]: ["get"],
+  "/api/v1/target-assignments": ["get", "post"],
+  "/api/v1/target-assignments/{id}": ["get", "put", "delete"],
+  "/api/v1/target-assignments/{id}/notes": ["post"],
+  "/api/v1/target-assignments/target-preview": ["post"],
+  "/api/v1/tenants": ["get"],
+  "/api/v1/tenants/{id}": ["get"],
+  "/api/v1/computers": ["get"],
+  "/api/v1/computers/paged": ["get"],
+  "/api/v1/computers/{computerId}": ["get"],
+  "/api/v1/software/global": ["get"],
+  "/api/v1/software/global/{softwareIdentifier}": ["get"],
+  "/api/v1/software/local": ["get"],
+  "/api/v1/software/local/{softwareIdentifier}": ["get"],
+  "/api/v1/maintenance-tasks/global": ["get"],
+  "/api/v1/maintenance-tasks/global/{id}": ["get"],
+  "/api/v1/maintenance-tasks/local": ["get"],
+  "/api/v1/maintenance-tasks/local/{id}": ["get"],
+  "/api/v1/tags": ["get"],
+  "/api/v1/tags/{tagId}": ["get"],
+};
+
 describe("spec fixture", () => {
-  it("covers every route the sandbox serves", () => {
-    expect(Object.keys(spec.doc.paths).sort()).toEqual([LIST, ONE, TIMEZONES].sort());
-    expect(Object.keys(spec.doc.paths[LIST]!)).toEqual(["get", "post"]);
-    expect(Object.keys(spec.doc.paths[ONE]!)).toEqual(["get", "put", "delete"]);
+  it("covers every route the sandbox serves, with only the verbs it serves", () => {
+    const operations = Object.fromEntries(Object.entries(spec.doc.paths).map(([path, item]) => [path, Object.keys(item)]));
+    expect(operations).toEqual(SERVED);
   });
 
   it("has the request fields the sandbox binds, no more and no fewer", () => {

@@ -398,7 +398,7 @@ describe("routes the sandbox does not implement", () => {
       expect(answer.headers.get("content-type")).toBe("text/html; charset=utf-8");
       expect(answer.text).toMatch(/^<!doctype html>[\s\S]*<div id="app"><\/div>/);
     }
-    expect((await api(sandbox, null, "POST", "/api/v1/target-assignments", {})).status).toBe(200);
+    expect((await api(sandbox, null, "POST", "/api/v1/target-assignments/global/create", {})).status).toBe(200);
   });
 
   it("answers 405 with Allow for a wrong verb on a known route", async () => {

@@ -1,0 +1,154 @@
+/**
+ * Lookups for programs: find a tenant, computer, software, maintenance task or tag by name or id, to use its id in
+ * a resource. They run in the program's own process (not in the dynamic-provider host), during preview and update.
+ *
+ * Settings are the provider's: stack config `immybot:*`, each falling back to its `IMMYBOT_*` environment
+ * variable. All lookups of a process share one client (one token, one connection pool per instance), and the
+ * results hold no secret. A failure rejects with an error whose message says what to change; `pulumi up` prints
+ * that message alone (the error is marked as Pulumi's `RunError`), never a stack trace or a secret.
+ *
+ * @example
+ * const chrome = await immybot.getSoftware({ name: "Google Chrome", scope: "Global" });
+ * const contoso = immybot.getTenantOutput({ name: config.require("tenant") });
+ * new immybot.Schedule("nightly", { targetType: "AllForTenant", tenantId: contoso.id, detectionTime: "01:00" });
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { clientFor, resolveSettings, type ImmyBotClient } from "../provider/client";
+import {
+  findComputer,
+  findMaintenanceTask,
+  findSoftware,
+  findTag,
+  findTenant,
+  type Computer,
+  type ComputerLookup,
+  type MaintenanceTask,
+  type MaintenanceTaskLookup,
+  type Software,
+  type SoftwareLookup,
+  type Tag,
+  type TagLookup,
+  type Tenant,
+  type TenantLookup,
+} from "../provider/lookups";
+import type { Inputs } from "./resource";
+
+export { LookupError } from "../provider/lookups";
+export type {
+  Computer,
+  LookupCandidate,
+  LookupErrorCode,
+  MaintenanceTask,
+  MaintenanceTaskParameter,
+  MaintenanceTaskParameterTypeName,
+  Software,
+  Tag,
+  Tenant,
+} from "../provider/lookups";
+
+/** Arguments of {@link getTenant}: exactly one of `name` and `id`. */
+export type GetTenantArgs = TenantLookup;
+/** Arguments of {@link getComputer}: exactly one of `name` and `id`, optionally `tenantId`. */
+export type GetComputerArgs = ComputerLookup;
+/** Arguments of {@link getSoftware}: exactly one of `name` and `id`, optionally `scope`. */
+export type GetSoftwareArgs = SoftwareLookup;
+/** Arguments of {@link getMaintenanceTask}: exactly one of `name` and `id`, optionally `scope`. */
+export type GetMaintenanceTaskArgs = MaintenanceTaskLookup;
+/** Arguments of {@link getTag}: exactly one of `name` and `id`. */
+export type GetTagArgs = TagLookup;
+
+/** The process-wide client for the stack's settings (stack config, then IMMYBOT_* variables). */
+function client(): ImmyBotClient {
+  return clientFor(resolveSettings((key) => pulumi.runtime.getConfig(key), process.env));
+}
+
+/**
+ * Runs one lookup with the stack's client. Whatever fails (settings, token, HTTP, no match) rejects with an error
+ * marked as Pulumi's `RunError`, so `pulumi up` prints its message alone, without a stack trace; the error keeps
+ * its class (`instanceof LookupError`), `code` and `candidates`. Messages never hold a secret: settings errors
+ * name keys only and the client redacts tokens and secrets.
+ */
+async function lookup<A, R>(find: (client: ImmyBotClient, args: A) => Promise<R>, args: A): Promise<R> {
+  try {
+    return await find(client(), args);
+  } catch (e) {
+    throw plain(e);
+  }
+}
+
+/** `e` marked the way `pulumi.RunError.isInstance` recognises (across SDK copies): reported without its stack. */
+function plain(e: unknown): Error {
+  const error = e instanceof Error ? e : new pulumi.RunError(String(e));
+  if (!pulumi.RunError.isInstance(error)) Object.defineProperty(error, "__pulumiRunError", { value: true, configurable: true });
+  return error;
+}
+
+/** Runs `get` once every argument is known (never while one is unknown, as in a preview). */
+function whenKnown<A, R>(args: Inputs<A>, get: (args: A) => Promise<R>): pulumi.Output<R> {
+  return pulumi.output(args as pulumi.Input<A>).apply((known) => get(known as A)) as unknown as pulumi.Output<R>;
+}
+
+/**
+ * The one tenant with this name (case-insensitive) or id.
+ * @example const contoso = await immybot.getTenant({ name: "Contoso" }); // tenantId: contoso.id
+ */
+export async function getTenant(args: GetTenantArgs): Promise<Tenant> {
+  return lookup(findTenant, args);
+}
+
+/** {@link getTenant} taking Pulumi inputs and returning an Output. */
+export function getTenantOutput(args: Inputs<GetTenantArgs>): pulumi.Output<Tenant> {
+  return whenKnown(args, getTenant);
+}
+
+/**
+ * The one computer with this name (case-insensitive) or id; `tenantId` tells apart computers of the same name.
+ * @example const pc = await immybot.getComputer({ name: "CONTOSO-PC01", tenantId: 2 }); // target: String(pc.id)
+ */
+export async function getComputer(args: GetComputerArgs): Promise<Computer> {
+  return lookup(findComputer, args);
+}
+
+/** {@link getComputer} taking Pulumi inputs and returning an Output. */
+export function getComputerOutput(args: Inputs<GetComputerArgs>): pulumi.Output<Computer> {
+  return whenKnown(args, getComputer);
+}
+
+/**
+ * The one software item with this name (case-insensitive) or id, in `scope` ("Global" or "Local") or both.
+ * @example const chrome = await immybot.getSoftware({ name: "Google Chrome", scope: "Global" }); // software: { id: chrome.id, scope: chrome.scope, ... }
+ */
+export async function getSoftware(args: GetSoftwareArgs): Promise<Software> {
+  return lookup(findSoftware, args);
+}
+
+/** {@link getSoftware} taking Pulumi inputs and returning an Output. */
+export function getSoftwareOutput(args: Inputs<GetSoftwareArgs>): pulumi.Output<Software> {
+  return whenKnown(args, getSoftware);
+}
+
+/**
+ * The one maintenance task with this name (case-insensitive) or id, in `scope` or both, with its parameters.
+ * @example const bios = await immybot.getMaintenanceTask({ name: "Set BIOS password" }); // task: { id: bios.id, scope: bios.scope }
+ */
+export async function getMaintenanceTask(args: GetMaintenanceTaskArgs): Promise<MaintenanceTask> {
+  return lookup(findMaintenanceTask, args);
+}
+
+/** {@link getMaintenanceTask} taking Pulumi inputs and returning an Output. */
+export function getMaintenanceTaskOutput(args: Inputs<GetMaintenanceTaskArgs>): pulumi.Output<MaintenanceTask> {
+  return whenKnown(args, getMaintenanceTask);
+}
+
+/**
+ * The one tag with this name (case-insensitive) or id.
+ * @example const canary = await immybot.getTag({ name: "Canary" }); // targetType: "Tag", target: String(canary.id)
+ */
+export async function getTag(args: GetTagArgs): Promise<Tag> {
+  return lookup(findTag, args);
+}
+
+/** {@link getTag} taking Pulumi inputs and returning an Output. */
+export function getTagOutput(args: Inputs<GetTagArgs>): pulumi.Output<Tag> {
+  return whenKnown(args, getTag);
+}
