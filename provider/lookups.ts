@@ -17,6 +17,7 @@ import { sieveAll } from "./client/paging";
 import type { ItemScope } from "./deployment";
 import { readOrGone } from "./lifecycle";
 import { MaintenanceTaskParameterType, type MaintenanceTypeName } from "./models/enums";
+import { editDistance } from "./models/similar";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Results
@@ -292,28 +293,11 @@ function describe<T>(kind: CandidateKind<T>, item: T): string {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Close matches. A focused edit-distance helper (provider/check.ts has a private one for property names; the two
-// could be merged into one shared module).
+// could be merged into one shared module: it is, in models/similar.ts).
 
 /** Edits allowed for a pattern of this length: none for 1-2 characters, up to 3 for long names. */
 function allowedEdits(length: number): number {
   return length <= 2 ? 0 : length <= 4 ? 1 : length <= 8 ? 2 : 3;
-}
-
-/**
- * Levenshtein distance from `pattern` to `text`; with `anywhere`, to the closest substring of `text` (Sellers:
- * starting and ending anywhere in `text` is free), so a typo of one word of a longer name still counts as close.
- */
-export function editDistance(pattern: string, text: string, anywhere = false): number {
-  let prev = Array.from({ length: text.length + 1 }, (_, j) => (anywhere ? 0 : j));
-  for (let i = 1; i <= pattern.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= text.length; j++) {
-      const substitute = (prev[j - 1] as number) + (pattern[i - 1] === text[j - 1] ? 0 : 1);
-      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, substitute);
-    }
-    prev = cur;
-  }
-  return anywhere ? Math.min(...prev) : (prev[text.length] as number);
 }
 
 /**

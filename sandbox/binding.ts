@@ -5,9 +5,6 @@
  * the sandbox takes it at its word (stock System.Text.Json would skip it silently), so a client that sends a field
  * the May-2025 API lacks finds out here rather than against a real instance. Also the request-level steps every
  * body route shares (415, empty or broken JSON) and int32 path/query values.
- *
- * NOTE: restored after an accidental overwrite; the exported names are the ones schedule-model.ts and
- * schedule-routes.ts import.
  */
 import { mediaType, problemReply, validationReply, type FieldErrors, type Reply } from "./http";
 import type { RequestContext } from "./router";

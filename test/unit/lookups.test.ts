@@ -5,11 +5,11 @@
  */
 import { describe, expect, it } from "vitest";
 import { clientFor, resolveSettings, type ImmyBotClient } from "../../provider/client";
+import { editDistance } from "../../provider/models/similar";
 import {
   LookupError,
   closeMatches,
   closeness,
-  editDistance,
   exactlyOne,
   findComputer,
   findMaintenanceTask,

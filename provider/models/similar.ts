@@ -1,0 +1,19 @@
+/** Name similarity, shared by "did you mean" in check failures and close matches in lookups. */
+
+/**
+ * Levenshtein distance from `pattern` to `text`; with `anywhere`, to the closest substring of `text` (Sellers:
+ * starting and ending anywhere in `text` is free), so a typo of one word of a longer name still counts as close.
+ */
+export function editDistance(pattern: string, text: string, anywhere = false): number {
+  let prev = Array.from({ length: text.length + 1 }, (_, j) => (anywhere ? 0 : j));
+  for (let i = 1; i <= pattern.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= text.length; j++) {
+      const substitute = (prev[j - 1] as number) + (pattern[i - 1] === text[j - 1] ? 0 : 1);
+      cur[j] = Math.min((prev[j] as number) + 1, (cur[j - 1] as number) + 1, substitute);
+    }
+    prev = cur;
+  }
+  return anywhere ? Math.min(...prev) : (prev[text.length] as number);
+}
+
