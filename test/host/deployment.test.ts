@@ -123,5 +123,20 @@ describe("Deployment and Schedule in a program", () => {
     const { parameters: _secret, ...rest } = reg.inputs;
     expect(JSON.stringify(rest)).not.toContain(PASSWORD);
     expect(host.logs.stderr + host.logs.stdout).not.toContain(PASSWORD);
+
+    // The bound schedule's lifecycle continues through the host: refresh, an empty plan, then destroy.
+    const sUrn = urnFor("Schedule", "bios-nightly");
+    const sProps = { ...(await host.read(sUrn, schedId, { __provider: registered.find((r) => r.name === "bios-nightly")!.inputs.__provider })) };
+    expect(sProps.properties).toMatchObject({ maintenanceType: "LocalMaintenanceTask", maintenanceIdentifier: "7" });
+    const sNews = (await host.check(sUrn, {}, { ...sProps.inputs! })).inputs;
+    expect((await host.diff(sUrn, schedId, sProps.properties, sNews)).changes).toBe("none");
+    await host.delete(sUrn, schedId, sProps.properties);
+    expect(sandbox.schedule(Number(schedId))).toBeUndefined();
+
+    // Deployment.get reads one by id without managing it.
+    const got = Deployment.get("bios-again", depId);
+    expect(await value(got.task)).toEqual({ id: "7", scope: "Local", mode: "Enforce" });
+    expect(await value(got.databaseType)).toBe("Local");
+    expect(sandbox.deployments().filter((d) => d.id === Number(depId))).toHaveLength(1);
   });
 });
