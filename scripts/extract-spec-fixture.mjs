@@ -10,30 +10,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 /** The spec paths the sandbox serves, with the verbs it serves on each (the token endpoint is Entra's and not in the spec). */
-const SANDBOX_ROUTES = {
-  "/api/v1/schedules": ["get", "post"],
-  "/api/v1/schedules/{scheduleId}": ["get", "put", "delete"],
-  "/api/v1/system/timezones": ["get"],
-  "/api/v1/target-assignments": ["get", "post"],
-  "/api/v1/target-assignments/{id}": ["get", "put", "delete"],
-  "/api/v1/target-assignments/{id}/notes": ["post"],
-  "/api/v1/target-assignments/target-preview": ["post"],
-  "/api/v1/tenants": ["get"],
-  "/api/v1/tenants/{id}": ["get"],
-  "/api/v1/computers": ["get"],
-  "/api/v1/computers/paged": ["get"],
-  "/api/v1/computers/{computerId}": ["get"],
-  "/api/v1/software/global": ["get"],
-  "/api/v1/software/global/{softwareIdentifier}": ["get"],
-  "/api/v1/software/local": ["get"],
-  "/api/v1/software/local/{softwareIdentifier}": ["get"],
-  "/api/v1/maintenance-tasks/global": ["get"],
-  "/api/v1/maintenance-tasks/global/{id}": ["get"],
-  "/api/v1/maintenance-tasks/local": ["get"],
-  "/api/v1/maintenance-tasks/local/{id}": ["get"],
-  "/api/v1/tags": ["get"],
-  "/api/v1/tags/{tagId}": ["get"],
-};
+const SANDBOX_ROUTES = JSON.parse(readFileSync(new URL("../test/fixtures/sandbox-routes.json", import.meta.url), "utf8")).routes;
 
 /**
  * Schemas kept although no kept operation references them: the deployment enums the sandbox and the provider
