@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { SCHEDULE_FIELD_NAMES } from "../../sandbox/schedule-model";
 import { SpecValidator, createAjv, openApiToJsonSchema } from "../helpers/openapi";
+import { api, tokenFor, type Answer } from "../helpers/sandbox-http";
 
 const spec = new SpecValidator();
 let sandbox: Sandbox;
@@ -58,21 +59,9 @@ const weekly = {
   scheduleExecutionAfterActiveHours: false,
 };
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  text: string;
-  json: unknown;
-}
 
-async function call(method: string, path: string, body?: unknown, bearer: string | null = token): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (bearer) headers.authorization = `Bearer ${bearer}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(sandbox.info.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const contentType = res.headers.get("content-type");
-  return { status: res.status, contentType, text, json: contentType?.includes("json") && text ? JSON.parse(text) : undefined };
+function call(method: string, path: string, body?: unknown, bearer: string | null = token): Promise<Answer> {
+  return api(sandbox, bearer, method, path, body);
 }
 
 /** A 200 JSON answer whose body the spec accepts for this operation. */
@@ -84,17 +73,7 @@ function expectSpecBody(answer: Answer, method: string, template: string): void 
 
 beforeAll(async () => {
   sandbox = await Sandbox.start();
-  const res = await fetch(sandbox.info.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: sandbox.info.clientId,
-      client_secret: sandbox.info.clientSecret,
-      scope: `${sandbox.info.baseUrl}/.default`,
-    }),
-  });
-  token = ((await res.json()) as { access_token: string }).access_token;
+  token = await tokenFor(sandbox.info);
 });
 
 afterAll(async () => {

@@ -10,6 +10,7 @@ import { DEPLOYMENT_FIELD_NAMES } from "../../sandbox/deployment-model";
 import { Sandbox } from "../../sandbox/server";
 import { DEPLOYMENT_ENUMS, LOOKUP_ENUMS } from "../../sandbox/wire-enums";
 import { SpecValidator } from "../helpers/openapi";
+import { api, tokenFor, type Answer } from "../helpers/sandbox-http";
 
 const spec = new SpecValidator();
 let sandbox: Sandbox;
@@ -20,20 +21,9 @@ const ONE = "/api/v1/target-assignments/{id}";
 const NOTES = "/api/v1/target-assignments/{id}/notes";
 const PREVIEW = "/api/v1/target-assignments/target-preview";
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  text: string;
-  json: unknown;
-}
 
-async function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(sandbox.info.baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const contentType = res.headers.get("content-type");
-  return { status: res.status, contentType, text, json: contentType?.includes("json") && text ? JSON.parse(text) : undefined };
+function call(method: string, path: string, body?: unknown): Promise<Answer> {
+  return api(sandbox, token, method, path, body);
 }
 
 /** A 200 JSON answer whose body the spec accepts for this operation; returns the body. */
@@ -74,12 +64,7 @@ const PROVIDER_ARGS: Record<string, Record<string, unknown>> = {
 
 beforeAll(async () => {
   sandbox = await Sandbox.start();
-  const res = await fetch(sandbox.info.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: sandbox.info.clientId, client_secret: sandbox.info.clientSecret, scope: `${sandbox.info.baseUrl}/.default` }),
-  });
-  token = ((await res.json()) as { access_token: string }).access_token;
+  token = await tokenFor(sandbox.info);
 });
 
 afterAll(async () => {

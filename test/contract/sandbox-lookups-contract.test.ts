@@ -9,24 +9,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { SpecValidator } from "../helpers/openapi";
+import { api, tokenFor, type Answer } from "../helpers/sandbox-http";
 
 const spec = new SpecValidator();
 let sandbox: Sandbox;
 let token: string;
 const API = "/api/v1";
 
-interface Answer {
-  status: number;
-  contentType: string | null;
-  text: string;
-  json: any;
-}
 
-async function get(path: string): Promise<Answer> {
-  const res = await fetch(sandbox.info.baseUrl + path, { headers: { authorization: `Bearer ${token}` } });
-  const text = await res.text();
-  const contentType = res.headers.get("content-type");
-  return { status: res.status, contentType, text, json: contentType?.includes("json") && text ? JSON.parse(text) : undefined };
+function get(path: string): Promise<Answer> {
+  return api(sandbox, token, "GET", path);
 }
 
 /** A 200 JSON answer whose body the spec accepts for `GET template`; returns the body. */
@@ -52,12 +44,7 @@ async function schemaBody(path: string, template: string, schema: string, list: 
 
 beforeAll(async () => {
   sandbox = await Sandbox.start();
-  const res = await fetch(sandbox.info.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: sandbox.info.clientId, client_secret: sandbox.info.clientSecret, scope: `${sandbox.info.baseUrl}/.default` }),
-  });
-  token = ((await res.json()) as { access_token: string }).access_token;
+  token = await tokenFor(sandbox.info);
 });
 
 afterAll(async () => {

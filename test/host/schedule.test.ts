@@ -27,8 +27,6 @@ afterAll(async () => {
   await sandbox?.stop();
 });
 
-const writes = () => sandbox.requests.filter((r) => r.path.startsWith("/api/") && r.method !== "GET");
-
 describe("Schedule through the dynamic-provider host", () => {
   it("runs the whole lifecycle, and the sandbox follows each step", async () => {
     const urn = urnFor("Schedule", "weekly");

@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { parseInputs } from "../../provider/check";
 import { model, toWire } from "../../provider/deployment";
 import { Sandbox, SandboxValidationError, type SandboxOptions } from "../../sandbox/server";
+import { api, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
 
 const REPO = resolve(__dirname, "../..");
 const LIST = "/api/v1/target-assignments";
@@ -67,50 +68,15 @@ const task: Record<string, unknown> = {
   taskParameterValues: { AdminPassword: { value: PASSWORD, allowOverride: false, requiresOverride: false }, Enforce: { value: true, allowOverride: false, requiresOverride: false } },
 };
 
-const started: Sandbox[] = [];
+const start = useSandboxes();
 
-async function start(options: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await Sandbox.start(options);
-  started.push(sandbox);
-  return sandbox;
-}
 
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop()));
-});
-
-async function tokenFor(sandbox: Sandbox): Promise<string> {
-  const res = await fetch(sandbox.info.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: sandbox.info.clientId, client_secret: sandbox.info.clientSecret, scope: `${sandbox.info.baseUrl}/.default` }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function api(baseUrl: string, token: string | null, method: string, path: string, body?: unknown): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(baseUrl + path, { method, headers, body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body) });
-  const text = await res.text();
-  const json = res.headers.get("content-type")?.includes("json") && text ? JSON.parse(text) : undefined;
-  return { status: res.status, headers: res.headers, text, json };
-}
 
 type Call = (method: string, path: string, body?: unknown) => Promise<Answer>;
 
 async function ready(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; call: Call }> {
   const sandbox = await start(options);
-  const token = await tokenFor(sandbox);
+  const token = await tokenFor(sandbox.info);
   return { sandbox, call: (method, path, body) => api(sandbox.info.baseUrl, token, method, path, body) };
 }
 
@@ -363,7 +329,7 @@ describe("GET, PUT, DELETE and notes by id", () => {
     expect((await call("POST", `${LIST}/${id}/notes`, { notes: null })).status).toBe(200);
     expect(sandbox.deployment(id)!.notes).toBeNull();
     expect((await call("POST", `${LIST}/${id}/notes`, { note: "typo" })).json.errors["$.note"][0]).toMatch(/could not be mapped to any member of UpdateNotesPayload/);
-    const plain = await fetch(`${sandbox.info.baseUrl}${LIST}/${id}/notes`, { method: "POST", headers: { authorization: `Bearer ${await tokenFor(sandbox)}`, "content-type": "text/plain" }, body: "hi" });
+    const plain = await fetch(`${sandbox.info.baseUrl}${LIST}/${id}/notes`, { method: "POST", headers: { authorization: `Bearer ${await tokenFor(sandbox.info)}`, "content-type": "text/plain" }, body: "hi" });
     expect(plain.status).toBe(415);
   });
 });
@@ -460,7 +426,7 @@ describe("400 answers", () => {
     expect((await call("POST", LIST, "{nope")).json.errors.$[0]).toMatch(/not valid JSON/);
     expect((await call("POST", LIST, "")).json.errors[""]).toEqual(["A non-empty request body is required."]);
     expect((await call("POST", LIST, "[]")).json.errors.$[0]).toMatch(/expected an object/);
-    const res = await fetch(sandbox.info.baseUrl + LIST, { method: "POST", headers: { authorization: `Bearer ${await tokenFor(sandbox)}`, "content-type": "text/plain" }, body: JSON.stringify(software) });
+    const res = await fetch(sandbox.info.baseUrl + LIST, { method: "POST", headers: { authorization: `Bearer ${await tokenFor(sandbox.info)}`, "content-type": "text/plain" }, body: JSON.stringify(software) });
     expect(res.status).toBe(415);
   });
 });

@@ -11,48 +11,14 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, SeedError, type SandboxOptions, type SeedData } from "../../sandbox/server";
+import { api, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
 
 const REPO = resolve(__dirname, "../..");
 const API = "/api/v1";
 
-const started: Sandbox[] = [];
+const start = useSandboxes();
 
-async function start(options: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await Sandbox.start(options);
-  started.push(sandbox);
-  return sandbox;
-}
 
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop()));
-});
-
-async function tokenFor(info: { tokenUrl: string; baseUrl: string; clientId: string; clientSecret: string }): Promise<string> {
-  const res = await fetch(info.tokenUrl, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ grant_type: "client_credentials", client_id: info.clientId, client_secret: info.clientSecret, scope: `${info.baseUrl}/.default` }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function api(baseUrl: string, token: string | null, method: string, path: string, body?: unknown): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(baseUrl + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  const json = res.headers.get("content-type")?.includes("json") && text ? JSON.parse(text) : undefined;
-  return { status: res.status, headers: res.headers, text, json };
-}
 
 type Get = (path: string) => Promise<Answer>;
 

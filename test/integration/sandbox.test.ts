@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, SandboxValidationError, type SandboxOptions } from "../../sandbox/server";
+import { api, useSandboxes, type Answer } from "../helpers/sandbox-http";
 
 const REPO = resolve(__dirname, "../..");
 const LIST = "/api/v1/schedules";
@@ -30,17 +31,7 @@ const weekly: Record<string, unknown> = {
   offlineBehavior: "Skip",
 };
 
-const started: Sandbox[] = [];
-
-async function start(options: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await Sandbox.start(options);
-  started.push(sandbox);
-  return sandbox;
-}
-
-afterEach(async () => {
-  await Promise.all(started.splice(0).map((s) => s.stop()));
-});
+const start = useSandboxes();
 
 function tokenForm(sandbox: Sandbox, overrides: Record<string, string | undefined> = {}): URLSearchParams {
   const fields: Record<string, string | undefined> = {
@@ -64,27 +55,6 @@ async function tokenFor(sandbox: Sandbox): Promise<string> {
   return body.access_token as string;
 }
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-
-async function api(sandbox: Sandbox, token: string | null, method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
-  const res = await fetch(sandbox.info.baseUrl + path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-    ...init,
-  });
-  const text = await res.text();
-  const json = res.headers.get("content-type")?.includes("json") && text ? JSON.parse(text) : undefined;
-  return { status: res.status, headers: res.headers, text, json };
-}
 
 /** A sandbox with a token, for the many tests that only need to call the API. */
 async function ready(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; call: (method: string, path: string, body?: unknown, init?: RequestInit) => Promise<Answer> }> {
