@@ -14,6 +14,7 @@ import { applySieve, type SieveField } from "./sieve";
 import type { StateStore, StoredDeployment } from "./state";
 import { targetNames } from "./targets";
 import { DEPLOYMENT_ENUMS, LOOKUP_ENUMS, SCHEDULE_ENUMS } from "./wire-enums";
+import { Collection } from "./collection";
 
 /**
  * The spec's LocalTargetAssignmentResource. `softwareSemanticVersion` (a non-nullable `SemanticVersion` $ref, a
@@ -71,19 +72,23 @@ const SIEVE_FIELDS: SieveField<StoredDeployment>[] = [
 ];
 
 export class DeploymentService {
+  private readonly rows: Collection<StoredDeployment>;
+
   constructor(
     private readonly store: StateStore,
     private readonly seed: Seed,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.rows = new Collection(store, () => store.state.deployments);
+  }
 
   list(): DeploymentResponse[] {
-    return this.store.state.deployments.map((d) => this.toResponse(d));
+    return this.rows.all().map((d) => this.toResponse(d));
   }
 
   /** The Sieve-paged list (`Filters`, `Sorts`, `Page`, `PageSize`), or the 400 for a query it cannot apply. */
   query(query: URLSearchParams): DeploymentResponse[] | Reply {
-    const result = applySieve(this.store.state.deployments, query, SIEVE_FIELDS);
+    const result = applySieve(this.rows.all(), query, SIEVE_FIELDS);
     return "reply" in result ? result.reply : result.rows.map((d) => this.toResponse(d));
   }
 
@@ -113,40 +118,26 @@ export class DeploymentService {
       notesUpdatedUtc: null,
       sortOrder: id,
     };
-    state.deployments.push(stored);
-    this.store.commit();
-    return this.toResponse(stored);
+    return this.toResponse(this.rows.add(stored));
   }
 
   /** Full replace of the payload fields (notes and audit data stay); undefined when there is no such deployment. */
   replace(id: number, fields: DeploymentFields, actor: Actor): DeploymentResponse | undefined {
-    const stored = this.find(id);
-    if (!stored) return undefined;
-    Object.assign(stored, pickFields(fields), { updatedDateUTC: this.now().toISOString(), updatedBy: actor.name });
-    this.store.commit();
-    return this.toResponse(stored);
+    const stored = this.rows.change(id, { ...pickFields(fields), updatedDateUTC: this.now().toISOString(), updatedBy: actor.name });
+    return stored && this.toResponse(stored);
   }
 
   /** Sets the notes (null clears them) and who set them when; false when there is no such deployment. */
   setNotes(id: number, notes: string | null, actor: Actor): boolean {
-    const stored = this.find(id);
-    if (!stored) return false;
-    Object.assign(stored, { notes, notesUpdatedByUserName: actor.name, notesUpdatedUtc: this.now().toISOString() });
-    this.store.commit();
-    return true;
+    return this.rows.change(id, { notes, notesUpdatedByUserName: actor.name, notesUpdatedUtc: this.now().toISOString() }) !== undefined;
   }
 
   remove(id: number): boolean {
-    const deployments = this.store.state.deployments;
-    const index = deployments.findIndex((d) => d.id === id);
-    if (index < 0) return false;
-    deployments.splice(index, 1);
-    this.store.commit();
-    return true;
+    return this.rows.remove(id);
   }
 
   private find(id: number): StoredDeployment | undefined {
-    return this.store.state.deployments.find((d) => d.id === id);
+    return this.rows.find(id);
   }
 
   /** LocalTargetAssignmentResource in the spec's property order. */

@@ -6,6 +6,7 @@ import { nextOccurrence } from "./next-occurrence";
 import { targetDisplay } from "./schedule-display";
 import { SCHEDULE_FIELD_NAMES, type ScheduleFields } from "./schedule-model";
 import type { StateStore, StoredSchedule } from "./state";
+import { Collection } from "./collection";
 
 /** The spec's GetScheduleResponse minus `providerLink` (its $ref is not nullable, and the sandbox has no links). */
 export interface ScheduleResponse extends ScheduleFields {
@@ -37,14 +38,18 @@ export const API_ACTOR: Actor = { userId: 1, name: "Sandbox API" };
 export const UI_ACTOR: Actor = { userId: 2, name: "Sandbox UI" };
 
 export class ScheduleService {
+  private readonly rows: Collection<StoredSchedule>;
+
   constructor(
     private readonly store: StateStore,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.rows = new Collection(store, () => store.state.schedules);
+  }
 
   /** `tenantId` undefined = all schedules; a number = only that tenant's. */
   list(tenantId?: number): ScheduleResponse[] {
-    return this.store.state.schedules.filter((s) => tenantId === undefined || s.tenantId === tenantId).map((s) => this.toResponse(s));
+    return this.rows.all().filter((s) => tenantId === undefined || s.tenantId === tenantId).map((s) => this.toResponse(s));
   }
 
   get(id: number): ScheduleResponse | undefined {
@@ -70,35 +75,21 @@ export class ScheduleService {
       updatedBy: actor.userId,
       updatedByName: actor.name,
     };
-    state.schedules.push(stored);
-    this.store.commit();
-    return this.toResponse(stored);
+    return this.toResponse(this.rows.add(stored));
   }
 
   /** Full replace of the request fields; undefined when there is no such schedule. */
   replace(id: number, fields: ScheduleFields, actor: Actor): ScheduleResponse | undefined {
-    const stored = this.find(id);
-    if (!stored) return undefined;
-    Object.assign(stored, pickFields(fields), {
-      updatedDateUTC: this.now().toISOString(),
-      updatedBy: actor.userId,
-      updatedByName: actor.name,
-    });
-    this.store.commit();
-    return this.toResponse(stored);
+    const stored = this.rows.change(id, { ...pickFields(fields), updatedDateUTC: this.now().toISOString(), updatedBy: actor.userId, updatedByName: actor.name });
+    return stored && this.toResponse(stored);
   }
 
   remove(id: number): boolean {
-    const schedules = this.store.state.schedules;
-    const index = schedules.findIndex((s) => s.id === id);
-    if (index < 0) return false;
-    schedules.splice(index, 1);
-    this.store.commit();
-    return true;
+    return this.rows.remove(id);
   }
 
   private find(id: number): StoredSchedule | undefined {
-    return this.store.state.schedules.find((s) => s.id === id);
+    return this.rows.find(id);
   }
 
   /** GetScheduleResponse in the spec's property order; computed fields are derived at read time. */
