@@ -5,11 +5,13 @@
 import { configure as configureContext, settings } from "./context";
 import type { Lifecycle } from "./rest-resource";
 import * as deployment from "./deployment";
+import * as maintenanceSession from "./maintenance-session";
 import * as schedule from "./schedule";
 
 const resources: Record<string, Lifecycle> = {
   Schedule: schedule.lifecycle,
   Deployment: deployment.lifecycle,
+  MaintenanceSession: maintenanceSession.lifecycle,
 };
 
 export function configure(config: { get(key: string): string | undefined }): void {

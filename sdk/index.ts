@@ -4,4 +4,5 @@
  */
 export { Schedule, type ScheduleArgs } from "./schedule";
 export { Deployment, type DeploymentArgs } from "./deployment";
+export { MaintenanceSession, type MaintenanceSessionArgs } from "./maintenance-session";
 export * from "./lookups";

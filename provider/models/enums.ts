@@ -155,3 +155,64 @@ export const MaintenanceTaskParameterType = wireEnum("MaintenanceTaskParameterTy
   Uri: 6,
   KeyValuePair: 7,
 });
+
+/**
+ * A maintenance session's status, overall and per stage. Which ones end a session, and which of those are a
+ * failure, is decided in `provider/maintenance-session.ts` (API notes §4.4).
+ */
+export const SessionStatus = wireEnum("SessionStatus", {
+  Passed: 0,
+  Running: 1,
+  Failed: 2,
+  Created: 3,
+  Cancelled: 4,
+  Postponed: 5,
+  Pending: 6,
+  PartialPassed: 7,
+  PendingConnectivity: 8,
+  Missed: 9,
+  MaxTrackedDevicesPerMonthExceeded: 10,
+  PendingPreflight: 11,
+  PendingEphemeralAgentConnection: 12,
+  MaintenanceForTrackableDevicesNotAllowed: 13,
+});
+export type SessionStatusName = (typeof SessionStatus.names)[number];
+
+/** What a maintenance action did (or decided to do) for one item. */
+export const MaintenanceActionType = wireEnum("MaintenanceActionType", {
+  NoAction: 0,
+  Install: 1,
+  Update: 2,
+  Uninstall: 3,
+  Download: 4,
+  Reinstall: 5,
+  Downgrade: 6,
+  Undetermined: 7,
+  TaskEnforce: 8,
+  TaskMonitor: 9,
+  TaskAudit: 10,
+});
+export type MaintenanceActionTypeName = (typeof MaintenanceActionType.names)[number];
+
+export const MaintenanceActionStatus = wireEnum("MaintenanceActionStatus", {
+  NotStarted: 0,
+  Downloading: 1,
+  PerformingAction: 2,
+  DeterminingResult: 3,
+  Complete: 4,
+  WaitingForPrerequisite: 5,
+  DeterminingAction: 6,
+  Skipped: 7,
+  PendingExecution: 8,
+});
+export type MaintenanceActionStatusName = (typeof MaintenanceActionStatus.names)[number];
+
+export const MaintenanceActionResult = wireEnum("MaintenanceActionResult", {
+  Pending: 0,
+  Success: 1,
+  Failed: 2,
+  Cancelled: 3,
+  Indeterminable: 4,
+  Resolved: 5,
+});
+export type MaintenanceActionResultName = (typeof MaintenanceActionResult.names)[number];

@@ -1,0 +1,667 @@
+/**
+ * MaintenanceSession: a maintenance run bound to a deployment, started by `pulumi up` and followed to its result
+ * (ImmyBot `POST /api/v1/run-immy-service-new`, `/api/v1/maintenance-sessions/...`).
+ *
+ * A run, not a long-lived object, modelled like pulumi-command's Command:
+ * - create starts one run (a fresh session group id; one session per target) and, per `waitFor`, waits for it;
+ *   nothing runs during preview (the engine never calls create then);
+ * - every argument, `triggers` included, replaces: a change means a new run. Outputs never cause one;
+ * - a failed run or a timeout fails the step but keeps the session ids in the state (partial failure). The next
+ *   `pulumi up` with unchanged arguments then waits for those sessions again (the engine "continues awaiting
+ *   initialization" through update) instead of starting a duplicate run;
+ * - read refreshes the statuses; when ImmyBot has none of the sessions any more, the resource is gone;
+ * - delete cancels the sessions still in progress and leaves finished ones alone (`retainOnDelete` keeps them
+ *   running).
+ *
+ * Order: arguments and zod schema, outputs, wire mapping, then the lifecycle.
+ */
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { ImmyBotClient } from "./client";
+import { diffWith, parseInputs, pick, plainJson, checkWith, type InputModel, type RuleContext } from "./check";
+import { client } from "./context";
+import { createWithRecovery, keepInState, readOrGone } from "./lifecycle";
+import {
+  DatabaseType,
+  MaintenanceActionResult,
+  MaintenanceActionStatus,
+  MaintenanceActionType,
+  MaintenanceType,
+  SessionStatus,
+  type MaintenanceActionResultName,
+  type MaintenanceActionStatusName,
+  type MaintenanceActionTypeName,
+  type MaintenanceTypeName,
+  type SessionStatusName,
+} from "./models/enums";
+import { emailFields, executionFields, maintenanceOptionRules, rebootFields, type EmailArgs, type ExecutionArgs, type RebootArgs } from "./models/maintenance-options";
+import { timeOfDay, timeZone } from "./models/time";
+import type { Tie } from "./models/tie";
+import type { Lifecycle } from "./rest-resource";
+import {
+  START_PATH,
+  cancelRunning,
+  countByStatus,
+  discoverSessions,
+  formatDuration,
+  isTerminal,
+  lastLogLine,
+  parseStartAnswer,
+  readSession,
+  settled,
+  statusOf,
+  targetKey,
+  targetOfSession,
+  timing,
+  waitForSessions,
+  type StartAnswer,
+  type TargetRef,
+  type WaitFor,
+  type Wire,
+} from "./session-runs";
+
+const KIND = "MaintenanceSession";
+
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The arguments of a MaintenanceSession. Changing any of them starts a new run (the resource is replaced). */
+export interface MaintenanceSessionArgs extends RebootArgs, EmailArgs, ExecutionArgs {
+  /** The deployment to enforce, by id (a Deployment's `id`). The run applies its item, desired state and parameters. */
+  deploymentId: string;
+  /**
+   * Run on these computers, by id. At most one of computers, tenants and persons; omit all three to run on every
+   * computer the deployment targets (as ImmyBot's target preview resolves it at create).
+   */
+  computers?: number[];
+  /** Run for these tenants (cloud sessions, for tenant-targeted tasks), by id. */
+  tenants?: number[];
+  /** Run for these people (person-targeted tasks), by id. */
+  persons?: number[];
+  /** Only detect what would change; make no change (UI: Detection only). Default false. */
+  detectionOnly?: boolean;
+  /**
+   * Run the execution stage at this time of day, 24-hour "HH:mm" (UI: Schedule execution; API: updateTime), after
+   * detection now; a time already past today means tomorrow. Omit to execute right after detection.
+   */
+  executionTime?: string;
+  /** IANA time zone of executionTime (API: timeZoneInfoId), e.g. "Europe/Berlin". Omit for UTC. Needs executionTime. */
+  timeZone?: string;
+  /**
+   * Any values; changing them starts a new run (like pulumi-command's triggers), e.g. `[deployment.updatedAt]` or a
+   * release number.
+   */
+  triggers?: JsonValue[];
+  /**
+   * How long `pulumi up` waits: "completed" (default: until every session has finished), "started" (until ImmyBot
+   * has picked up every session) or "none" (only until the sessions exist).
+   */
+  waitFor?: "none" | "started" | "completed";
+  /**
+   * The longest wait, a duration such as "45m", "1h30m" or "90s" (at most "24h"). Default "1h". Offline computers
+   * with offlineBehavior "ApplyOnConnect" may wait for a long time. A timeout fails the step; the sessions keep
+   * running in ImmyBot.
+   */
+  timeout?: string;
+  /**
+   * Sessions that end "PartialPassed" (some actions failed) fail the step too. Default false. "Failed",
+   * "Cancelled", "Missed" and the licensing statuses always fail it.
+   */
+  failOnPartialPassed?: boolean;
+  /** Sessions the user postponed fail the step. Default false. */
+  failOnPostponed?: boolean;
+}
+
+const positiveIds = (what: string) =>
+  z.array(z.number().int().positive({ error: (i) => `${JSON.stringify(i.input)} is not a ${what} id (a positive whole number)` })).min(1, {
+    error: `lists no ${what}; give at least one id, or leave it out to run on every computer the deployment targets`,
+  });
+
+/** Go-style duration, e.g. "1h30m", "45m", "90s". */
+const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+const MAX_TIMEOUT_MS = 24 * 3600_000;
+
+export function durationMs(text: string): number | undefined {
+  const m = DURATION.exec(text);
+  if (!m || text === "") return undefined;
+  return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
+}
+
+const duration = z.string().transform((text, ctx) => {
+  const ms = durationMs(text.trim());
+  if (ms === undefined || ms <= 0 || ms > MAX_TIMEOUT_MS) {
+    ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is not a duration between "1s" and "24h" (e.g. "45m", "1h30m", "90s")` });
+    return z.NEVER;
+  }
+  return formatDuration(ms);
+});
+
+const sessionFields = {
+  deploymentId: z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not a deployment id (a positive whole number as a string, e.g. "42")` }),
+  computers: positiveIds("computer").optional(),
+  tenants: positiveIds("tenant").optional(),
+  persons: positiveIds("person").optional(),
+  detectionOnly: z.boolean().default(false),
+  executionTime: timeOfDay.optional(),
+  timeZone: timeZone.optional(),
+  ...rebootFields,
+  ...emailFields,
+  ...executionFields,
+  triggers: z.array(z.json()).optional(),
+  waitFor: z.enum(["none", "started", "completed"], { error: (i) => `must be "none", "started" or "completed"; got ${JSON.stringify(i.input)}` }).default("completed"),
+  timeout: duration.default("1h"),
+  failOnPartialPassed: z.boolean().default(false),
+  failOnPostponed: z.boolean().default(false),
+};
+const _tie: Tie<z.input<z.ZodObject<typeof sessionFields>>, MaintenanceSessionArgs> = true;
+
+/** Checked, canonical MaintenanceSession arguments. */
+export type MaintenanceSessionInputs = z.output<z.ZodObject<typeof sessionFields>>;
+
+/** Stage statuses of one session (stages that did not run keep the status ImmyBot gives them, usually "Created"). */
+export interface SessionStages {
+  onboarding: SessionStatusName;
+  detection: SessionStatusName;
+  execution: SessionStatusName;
+  agentUpdates: SessionStatusName;
+  resolution: SessionStatusName;
+  inventory: SessionStatusName;
+}
+
+/** What one maintenance action did for the deployment's item. */
+export interface SessionAction {
+  id: number;
+  /** The item's display name, e.g. "7-Zip". */
+  item: string | null;
+  /** "Install", "Update", "Uninstall", "TaskEnforce", ... */
+  actionType: MaintenanceActionTypeName;
+  /** Progress of the action: "PerformingAction", "Complete", ... */
+  status: MaintenanceActionStatusName;
+  /** "Success", "Failed", "Pending", ... */
+  result: MaintenanceActionResultName;
+  /** Why it failed, when it did. */
+  reason: string | null;
+  detectedVersion: string | null;
+  desiredVersion: string | null;
+}
+
+/** One session of the run: one target (computer, tenant or person). */
+export interface SessionResult {
+  id: number;
+  /** Overall status: "Passed", "Failed", "Running", "PendingConnectivity", ... */
+  status: SessionStatusName;
+  stages: SessionStages;
+  computerId: number | null;
+  computerName: string | null;
+  tenantId: number | null;
+  tenantName: string | null;
+  personId: number | null;
+  /** When ImmyBot created the session (ISO 8601, UTC). */
+  createdAt: string | null;
+  /** When its status last changed. */
+  updatedAt: string | null;
+  /** When the execution stage is due, for a run with executionTime. */
+  scheduledExecutionAt: string | null;
+  /** When the session reached a terminal status; null while it is in progress. */
+  finishedAt: string | null;
+  /** Seconds from createdAt to finishedAt. */
+  durationSeconds: number | null;
+  /** The maintenance actions with their results (empty before detection has finished). */
+  actions: SessionAction[];
+  /** The session's newest log line, for sessions that did not pass (why it failed, or what it waits for). */
+  lastLog: string | null;
+  /** False for a session ImmyBot reported as already in progress for the target, which this run did not start. */
+  startedByThisRun: boolean;
+}
+
+/** What a run produced. */
+export interface MaintenanceSessionComputed {
+  /** The run's session group id (also the resource id). */
+  sessionGroupId: string;
+  sessionIds: number[];
+  sessions: SessionResult[];
+  /** Sessions by status, e.g. { Passed: 4, Failed: 1 }. */
+  statusCounts: Record<string, number>;
+  /** "Succeeded" (every session finished without a failure), "Failed" (a session failed) or "InProgress". */
+  result: "Succeeded" | "Failed" | "InProgress";
+  /** When `pulumi up` started the run (ISO 8601, UTC). */
+  startedAt: string;
+  /** When the last session finished; null while any is in progress. */
+  finishedAt: string | null;
+  /** Seconds from startedAt to finishedAt. */
+  durationSeconds: number | null;
+  /** The item the run enforced, as on the wire ("GlobalSoftware", ...). */
+  maintenanceType: MaintenanceTypeName;
+  maintenanceIdentifier: string;
+}
+
+export type MaintenanceSessionOutputs = MaintenanceSessionInputs & MaintenanceSessionComputed;
+
+const computedKeys: readonly (keyof MaintenanceSessionComputed)[] = [
+  "sessionGroupId",
+  "sessionIds",
+  "sessions",
+  "statusCounts",
+  "result",
+  "startedAt",
+  "finishedAt",
+  "durationSeconds",
+  "maintenanceType",
+  "maintenanceIdentifier",
+];
+export const outputKeys: readonly string[] = [...Object.keys(sessionFields), ...computedKeys];
+
+function targetRules(ctx: RuleContext<MaintenanceSessionInputs>): void {
+  const v = ctx.value;
+  const lists = (["computers", "tenants", "persons"] as const).filter((k) => ctx.known(k) && v[k] !== undefined);
+  if (lists.length > 1) {
+    ctx.issue(lists[1] as string, `a run targets one kind: give ${lists.join(" or ")}, not both (or none, to run on every computer the deployment targets)`);
+  }
+  if (v.timeZone !== undefined && ctx.known("executionTime") && v.executionTime === undefined) {
+    ctx.issue("timeZone", "is the time zone of executionTime: set executionTime (e.g. \"22:00\"), or remove timeZone");
+  }
+}
+
+/** Sorted and without repeats: the order of ids never starts a new run. */
+const idSet = (ids: number[] | undefined) => (ids ? [...new Set(ids)].sort((a, b) => a - b) : undefined);
+
+export const model: InputModel<typeof sessionFields> = {
+  kind: KIND,
+  fields: sessionFields,
+  rules: [targetRules, (ctx) => maintenanceOptionRules(ctx)],
+  normalize: (v) => ({ ...v, computers: idSet(v.computers), tenants: idSet(v.tenants), persons: idSet(v.persons) }),
+  // A session is a run: any change is a new run.
+  replaceOnChanges: Object.keys(sessionFields),
+};
+
+// ---- wire mapping ----------------------------------------------------------------------------------------------
+
+/** The run's target list, exactly one kind. */
+function targetsToWire(targets: readonly TargetRef[]): Wire {
+  const of = (kind: TargetRef["kind"], key: string) => {
+    const list = targets.filter((t) => t.kind === kind).map((t) => ({ [key]: t.id }));
+    return list.length > 0 ? list : null;
+  };
+  return { computers: of("computer", "computerId"), tenants: of("tenant", "tenantId"), persons: of("person", "personId") };
+}
+
+/**
+ * Arguments + the deployment as ImmyBot holds it -> `RunImmyServiceRequestBody`. The item, its desired state and
+ * its parameters mirror the deployment (API notes §4.6); every option is sent explicitly.
+ */
+export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: readonly TargetRef[], sessionGroupId: string): Wire {
+  const version = typeof deployment.softwareSemanticVersionString === "string" ? deployment.softwareSemanticVersionString : undefined;
+  return {
+    ...targetsToWire(targets),
+    deploymentId: Number(v.deploymentId),
+    deploymentType: DatabaseType.fromWire(deployment.databaseType ?? 1),
+    useWinningDeployment: false,
+    maintenanceParams: {
+      maintenanceType: MaintenanceType.fromWire(deployment.maintenanceType),
+      maintenanceIdentifier: String(deployment.maintenanceIdentifier),
+      desiredSoftwareState: deployment.desiredSoftwareState,
+      maintenanceTaskMode: deployment.maintenanceTaskMode,
+      softwareProviderType: deployment.softwareProviderType,
+      taskParameterValues: deployment.taskParameterValues ?? null,
+      providerLinkIdForMaintenanceItem: deployment.providerLinkIdForMaintenanceItem ?? null,
+      repair: false,
+      ...(version ? { semanticVersion: version } : {}),
+    },
+    fullMaintenance: false,
+    detectionOnly: v.detectionOnly,
+    resolutionOnly: false,
+    inventoryOnly: false,
+    cacheOnly: false,
+    runInventoryInDetection: false,
+    rebootPreference: v.rebootPreference,
+    promptTimeoutAction: v.promptTimeoutAction,
+    promptTimeoutMinutes: v.promptTimeoutMinutes,
+    autoConsentToReboots: v.autoConsentToReboots,
+    suppressRebootsDuringBusinessHours: v.suppressRebootsDuringBusinessHours,
+    offlineBehavior: v.offlineBehavior,
+    sendDetectionEmail: v.sendDetectionEmail,
+    sendDetectionEmailWhenAllActionsAreCompliant: v.sendDetectionEmailWhenAllActionsAreCompliant,
+    sendFollowUpEmail: v.sendFollowUpEmail,
+    sendFollowUpOnlyIfActionNeeded: v.sendFollowUpOnlyIfActionNeeded,
+    showRunNowButton: v.showRunNowButton,
+    showPostponeButton: v.showPostponeButton,
+    showMaintenanceActions: v.showMaintenanceActions,
+    updateTime: v.executionTime ?? null,
+    timeZoneInfoId: v.executionTime ? (v.timeZone ?? "UTC") : null,
+    useComputersTimezoneForExecution: v.useComputersTimezoneForExecution,
+    scheduleExecutionAfterActiveHours: v.scheduleExecutionAfterActiveHours,
+    licenseId: typeof deployment.licenseId === "number" ? deployment.licenseId : null,
+    sessionGroupId,
+    skipBackgroundJob: false,
+    propagateToChildTenants: false,
+    allowAccessToParentTenant: false,
+  };
+}
+
+const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
+const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
+const seconds = (from: string | null, to: string | null): number | null =>
+  from && to && Number.isFinite(Date.parse(from)) && Number.isFinite(Date.parse(to)) ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000)) : null;
+
+function actionFromWire(a: Wire): SessionAction {
+  return {
+    id: Number(a.id),
+    item: str(a.maintenanceDisplayName),
+    actionType: MaintenanceActionType.fromWire(a.actionType ?? 0),
+    status: MaintenanceActionStatus.fromWire(a.status ?? 0),
+    result: MaintenanceActionResult.fromWire(a.result ?? 0),
+    reason: str(a.resultReasonMessage),
+    detectedVersion: str(a.detectedVersionString),
+    desiredVersion: str(a.desiredVersionString),
+  };
+}
+
+/** `GetMaintenanceSessionResponse` (+ its last log line) -> one session's outputs. */
+export function sessionFromWire(w: Wire, lastLog: string | null, startedByThisRun: boolean): SessionResult {
+  const status = statusOf(w);
+  const stage = (key: string): SessionStatusName => SessionStatus.fromWire(w[key] ?? 3);
+  const createdAt = str(w.createdDateUTC);
+  const updatedAt = str(w.updatedDateUTC);
+  const finishedAt = isTerminal(status) ? updatedAt : null;
+  return {
+    id: Number(w.id),
+    status,
+    stages: {
+      onboarding: stage("onboardingStageStatus"),
+      detection: stage("detectionStageStatus"),
+      execution: stage("executionStageStatus"),
+      agentUpdates: stage("agentUpdatesStageStatus"),
+      resolution: stage("resolutionStageStatus"),
+      inventory: stage("inventoryStageStatus"),
+    },
+    computerId: num(w.computerId),
+    computerName: str(w.computerName),
+    tenantId: num(w.tenantId),
+    tenantName: str(w.tenantName),
+    personId: num(w.personId),
+    createdAt,
+    updatedAt,
+    scheduledExecutionAt: str(w.scheduledExecutionDate),
+    finishedAt,
+    durationSeconds: seconds(createdAt, finishedAt),
+    actions: Array.isArray(w.maintenanceActions) ? (w.maintenanceActions as Wire[]).map(actionFromWire) : [],
+    lastLog,
+    startedByThisRun,
+  };
+}
+
+/** The statuses that fail the step, for these arguments. */
+export function failureStatuses(v: Pick<MaintenanceSessionInputs, "failOnPartialPassed" | "failOnPostponed">): ReadonlySet<SessionStatusName> {
+  const always: SessionStatusName[] = ["Failed", "Cancelled", "Missed", "MaxTrackedDevicesPerMonthExceeded", "MaintenanceForTrackableDevicesNotAllowed"];
+  return new Set([...always, ...(v.failOnPartialPassed ? (["PartialPassed"] as const) : []), ...(v.failOnPostponed ? (["Postponed"] as const) : [])]);
+}
+
+/** The run's outputs from its sessions. */
+export function runOutputs(
+  v: MaintenanceSessionInputs,
+  run: { sessionGroupId: string; startedAt: string; maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string },
+  sessions: readonly SessionResult[],
+): MaintenanceSessionOutputs {
+  const failing = failureStatuses(v);
+  const allDone = sessions.length > 0 && sessions.every((s) => s.finishedAt !== null);
+  const finishedAt = allDone ? sessions.map((s) => s.finishedAt as string).sort().at(-1)! : null;
+  return plainJson({
+    ...v,
+    ...run,
+    sessionIds: sessions.map((s) => s.id),
+    sessions: [...sessions],
+    statusCounts: countByStatus(sessions.map((s) => s.status)),
+    result: sessions.some((s) => failing.has(s.status)) ? "Failed" : allDone ? "Succeeded" : "InProgress",
+    finishedAt,
+    durationSeconds: seconds(run.startedAt, finishedAt),
+  });
+}
+
+// ---- lifecycle -------------------------------------------------------------------------------------------------
+
+const DEPLOYMENTS = "/api/v1/target-assignments";
+/** Server clocks drift: a session of this run may carry a creation time somewhat before our start. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** After a start request whose answer was lost: how long to look for its sessions before sending it again. */
+const RECOVERY_WINDOW_MS = 30_000;
+
+function checked(inputs: Record<string, unknown>): MaintenanceSessionInputs {
+  const parsed = parseInputs(model, inputs);
+  if (parsed.failures.length > 0 || !parsed.value) {
+    throw new Error(`Invalid ${KIND} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  }
+  return parsed.value;
+}
+
+/** The deployment the run enforces; a clear error when it does not exist. */
+async function readDeployment(api: ImmyBotClient, id: string): Promise<Wire> {
+  const found = await readOrGone(() => api.get<Wire>(`${DEPLOYMENTS}/${id}`));
+  if (!found) throw new Error(`deploymentId: ImmyBot has no deployment ${id}. Check the id, or pass the Deployment resource so the run follows it.`);
+  return found;
+}
+
+/** Explicit targets, or every computer the deployment's target reaches (ImmyBot's target preview). */
+async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: Wire): Promise<TargetRef[]> {
+  if (v.computers) return v.computers.map((id) => ({ kind: "computer", id }));
+  if (v.tenants) return v.tenants.map((id) => ({ kind: "tenant", id }));
+  if (v.persons) return v.persons.map((id) => ({ kind: "person", id }));
+  const category = deployment.targetCategory;
+  if (category !== undefined && category !== 0 && category !== "Computer") {
+    throw new Error(
+      `computers: deployment ${v.deploymentId} targets ${category === 1 || category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`,
+    );
+  }
+  const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, {
+    targetType: deployment.targetType,
+    target: deployment.target ?? null,
+    tenantId: deployment.tenantId ?? null,
+    targetGroupFilter: deployment.targetGroupFilter ?? 0,
+    propagateToChildTenants: Boolean(deployment.propagateToChildTenants),
+    allowAccessToParentTenant: Boolean(deployment.allowAccessToParentTenant),
+    providerLinkId: deployment.providerLinkId ?? null,
+    providerClientGroupType: deployment.providerClientGroupType ?? null,
+    providerDeviceGroupType: deployment.providerDeviceGroupType ?? null,
+    onboardingOnly: Boolean(deployment.onboardingOnly),
+  });
+  const ids = [...new Set((preview ?? []).map((c) => c.id).filter((id): id is number => typeof id === "number"))].sort((a, b) => a - b);
+  if (ids.length === 0) {
+    throw new Error(`computers: deployment ${v.deploymentId} targets no computer at the moment, so there is nothing to run; check its target, or give computers explicitly`);
+  }
+  return ids.map((id) => ({ kind: "computer", id }));
+}
+
+/** Progress lines go to the host's output, which the Pulumi CLI shows while the step runs. */
+const report = (line: string): void => console.log(line);
+
+interface RunState {
+  sessionGroupId: string;
+  startedAt: string;
+  maintenanceType: MaintenanceTypeName;
+  maintenanceIdentifier: string;
+  /** Session ids ImmyBot reported as already in progress (not started by this run: never cancelled by delete). */
+  notOurs: ReadonlySet<number>;
+}
+
+/** Sessions -> outputs, fetching the last log line of each session that did not pass. */
+async function describe(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunState, sessions: readonly Wire[]): Promise<MaintenanceSessionOutputs> {
+  const results = await Promise.all(
+    [...sessions]
+      .sort((a, b) => Number(a.id) - Number(b.id))
+      .map(async (w) => sessionFromWire(w, statusOf(w) === "Passed" ? null : await lastLogLine(api, Number(w.id)), !run.notOurs.has(Number(w.id)))),
+  );
+  return runOutputs(v, run, results);
+}
+
+/** Why the step fails, or undefined when it succeeds. Lists each failed or unfinished session with its last log line. */
+export function failureMessage(v: MaintenanceSessionInputs, outs: MaintenanceSessionOutputs, timedOut: boolean): string | undefined {
+  const failing = failureStatuses(v);
+  const failed = outs.sessions.filter((s) => failing.has(s.status));
+  const open = timedOut ? outs.sessions.filter((s) => !failing.has(s.status) && !settled(s.status, v.waitFor)) : [];
+  if (failed.length === 0 && open.length === 0) return undefined;
+  const line = (s: SessionResult) => `  - ${s.computerName ?? (s.tenantName ? `tenant ${s.tenantName}` : s.personId ? `person ${s.personId}` : "?")} (session ${s.id}): ${s.status}${s.lastLog ? ` – ${s.lastLog}` : ""}`;
+  const counts = Object.entries(outs.statusCounts)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+  const parts: string[] = [];
+  if (failed.length > 0) parts.push(`${failed.length} of ${outs.sessions.length} maintenance sessions failed (${counts}):`, ...failed.map(line));
+  if (open.length > 0) {
+    parts.push(
+      `Timed out after ${v.timeout} waiting for ${open.length} of ${outs.sessions.length} sessions to ${v.waitFor === "started" ? "start" : "finish"}${failed.length ? "" : ` (${counts})`}; they keep running in ImmyBot:`,
+      ...open.map(line),
+    );
+  }
+  parts.push(
+    `The session ids (${outs.sessionIds.join(", ")}) are kept in the state: the next \`pulumi up\` waits for these sessions again and starts no new run. ` +
+      "To start a new run, change `triggers`; `pulumi refresh` updates the statuses.",
+  );
+  return parts.join("\n");
+}
+
+/** Waits per the arguments, then returns the outputs or throws a partial failure that keeps the run in state. */
+async function follow(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunState, initial: readonly Wire[], deadline: number, inputs: Record<string, unknown>) {
+  let latest: readonly Wire[] = initial;
+  try {
+    const waited = await waitForSessions(api, initial, v.waitFor, deadline, report);
+    latest = waited.sessions;
+    const outs = await describe(api, v, run, latest);
+    const problem = failureMessage(v, outs, waited.timedOut);
+    if (problem) throw keepInState(new Error(problem), run.sessionGroupId, outs, inputs);
+    return outs;
+  } catch (e) {
+    if (e instanceof Error && "properties" in e) throw e;
+    throw keepInState(e, run.sessionGroupId, runOutputs(v, run, latest.map((w) => sessionFromWire(w, null, !run.notOurs.has(Number(w.id))))), inputs);
+  }
+}
+
+/** Reads the sessions a start answer named; sessions may take a moment to be readable. */
+async function readNamed(api: ImmyBotClient, ids: readonly number[], until: number): Promise<Wire[]> {
+  const found = new Map<number, Wire>();
+  let pause = timing.pollInitialMs;
+  for (;;) {
+    for (const id of ids.filter((i) => !found.has(i))) {
+      const s = await readSession(api, id);
+      if (s) found.set(id, s);
+    }
+    if (found.size === ids.length || timing.now() >= until) return [...found.values()];
+    await timing.sleep(pause);
+    pause = Math.min(pause * 1.5, 5_000);
+  }
+}
+
+function describeTarget(t: TargetRef): string {
+  return `${t.kind} ${t.id}`;
+}
+
+export const lifecycle: Lifecycle = {
+  async check(_olds, news) {
+    return checkWith(model, news);
+  },
+
+  async diff(_id, olds, news) {
+    return diffWith(model, olds, news);
+  },
+
+  async create(inputs): Promise<dynamic.CreateResult> {
+    const v = checked(inputs);
+    const api = client();
+    const started = timing.now();
+    const deadline = started + (durationMs(v.timeout) as number);
+    const deployment = await readDeployment(api, v.deploymentId);
+    const targets = await resolveTargets(api, v, deployment);
+    const sessionGroupId = randomUUID();
+    const body = toWire(v, deployment, targets, sessionGroupId);
+    const since = started - CLOCK_SKEW_MS;
+
+    // The start request is not idempotent: after an ambiguous failure, look for the run's sessions by its group id
+    // before sending it again (with the same group id).
+    let answer: StartAnswer | undefined;
+    await createWithRecovery<string>({
+      kind: KIND,
+      post: async () => {
+        answer = parseStartAnswer(await api.post(START_PATH, body));
+        return sessionGroupId;
+      },
+      findCommitted: async () => ((await discoverSessions(api, sessionGroupId, targets, since, timing.now() + RECOVERY_WINDOW_MS, { stopWhenAny: true })).size > 0 ? [sessionGroupId] : []),
+      idOf: (g) => g,
+    });
+
+    const run: RunState = {
+      sessionGroupId,
+      startedAt: new Date(started).toISOString(),
+      maintenanceType: MaintenanceType.fromWire(deployment.maintenanceType),
+      maintenanceIdentifier: String(deployment.maintenanceIdentifier),
+      notOurs: new Set(answer?.alreadyInProgress ?? []),
+    };
+    // From here on the run exists: every failure keeps its group id (and what is known of its sessions) in state.
+    let sessions: Wire[] = [];
+    try {
+      const discoverUntil = Math.min(deadline, timing.now() + timing.discoveryMs);
+      sessions = answer
+        ? await readNamed(api, [...answer.started, ...answer.alreadyInProgress], discoverUntil)
+        : [...(await discoverSessions(api, sessionGroupId, targets, since, discoverUntil)).values()];
+      const covered = new Set(sessions.map((w) => targetOfSession(w)).filter((t) => t !== undefined).map(targetKey));
+      const missing = answer ? [] : targets.filter((t) => !covered.has(targetKey(t)));
+      if (missing.length > 0) {
+        throw new Error(
+          `ImmyBot accepted the run (session group ${sessionGroupId}) but started no session for ${missing.map(describeTarget).join(", ")} ` +
+            `within ${formatDuration(discoverUntil - started)}. The ${sessions.length} session(s) found are kept in the state.`,
+        );
+      }
+    } catch (e) {
+      throw keepInState(e, sessionGroupId, runOutputs(v, run, sessions.map((w) => sessionFromWire(w, null, !run.notOurs.has(Number(w.id))))), inputs);
+    }
+    const outs = await follow(api, v, run, sessions, deadline, inputs);
+    return { id: sessionGroupId, outs };
+  },
+
+  async read(id, props) {
+    const api = client();
+    const ids = Array.isArray(props.sessionIds) ? (props.sessionIds as unknown[]).filter((x): x is number => typeof x === "number") : [];
+    const sessions = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
+    if (sessions.length === 0) return { id: "" };
+    const inputs = pick(props, Object.keys(sessionFields));
+    const parsed = parseInputs(model, inputs);
+    const v = parsed.value ?? (inputs as MaintenanceSessionInputs);
+    const outs = await describe(api, v, runStateOf(id, props), sessions);
+    return { id, props: outs, inputs: parsed.failures.length === 0 ? parsed.inputs : inputs };
+  },
+
+  /**
+   * Reached only with unchanged arguments (every change replaces): the engine retries a run whose create or
+   * update failed. Wait for the recorded sessions again; start nothing.
+   */
+  async update(id, olds, news) {
+    const v = checked(news);
+    const api = client();
+    const ids = Array.isArray(olds.sessionIds) ? (olds.sessionIds as number[]) : [];
+    const sessions = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
+    const run = runStateOf(id, olds);
+    if (sessions.length === 0) {
+      throw new Error(`${KIND} ${id}: ImmyBot no longer has any of its sessions (${ids.join(", ")}). Run \`pulumi refresh\` to drop it, or change \`triggers\` to start a new run.`);
+    }
+    const outs = await follow(api, v, run, sessions, timing.now() + (durationMs(v.timeout) as number), news);
+    return { outs };
+  },
+
+  /** Cancels this run's sessions that are still in progress; finished and vanished ones are left alone. */
+  async delete(_id, props) {
+    const sessions = Array.isArray(props.sessions) ? (props.sessions as Partial<SessionResult>[]) : [];
+    const ours = sessions.filter((s) => s.startedByThisRun !== false && typeof s.id === "number").map((s) => s.id as number);
+    const ids = ours.length > 0 || sessions.length > 0 ? ours : Array.isArray(props.sessionIds) ? (props.sessionIds as number[]) : [];
+    if (ids.length > 0) await cancelRunning(client(), ids);
+  },
+};
+
+function runStateOf(id: string, props: Record<string, unknown>): RunState {
+  const sessions = Array.isArray(props.sessions) ? (props.sessions as Partial<SessionResult>[]) : [];
+  return {
+    sessionGroupId: typeof props.sessionGroupId === "string" ? props.sessionGroupId : id,
+    startedAt: typeof props.startedAt === "string" ? props.startedAt : new Date(timing.now()).toISOString(),
+    maintenanceType: MaintenanceType.fromWire(props.maintenanceType ?? 0),
+    maintenanceIdentifier: String(props.maintenanceIdentifier ?? ""),
+    notOurs: new Set(sessions.filter((s) => s.startedByThisRun === false).map((s) => s.id as number)),
+  };
+}
+
+export const { check, diff, create, read, update } = lifecycle;

@@ -1,0 +1,283 @@
+/**
+ * Maintenance sessions against the API: start a run, find the sessions it started, follow them to a terminal
+ * status, and cancel them. Used by the MaintenanceSession resource (`maintenance-session.ts`), which owns the
+ * arguments and the outputs; this module owns the routes, the waiting and the clock.
+ *
+ * Why discovery: `POST /run-immy-service-new` answers 202 with no body (the sessions are enqueued by a background
+ * job), `POST /run-immy-service` may answer the started sessions. Either way the run is identified by the session
+ * group id we generate, which each session carries in `sessionJobArgs.sessionGroupId`; the dx list does not show
+ * it, so candidates from the list are confirmed by reading them (API notes §4.6).
+ */
+import type { ImmyBotClient } from "./client";
+import { ImmyBotHttpError } from "./client/errors";
+import { isNotFound } from "./lifecycle";
+import { SessionStatus, type SessionStatusName } from "./models/enums";
+
+export type Wire = Record<string, unknown>;
+
+const SESSIONS = "/api/v1/maintenance-sessions";
+export const START_PATH = "/api/v1/run-immy-service-new";
+
+/** Statuses a session never leaves (API notes §4.4: Postponed is final in practice). */
+export const TERMINAL: ReadonlySet<SessionStatusName> = new Set<SessionStatusName>([
+  "Passed",
+  "Failed",
+  "Cancelled",
+  "Postponed",
+  "PartialPassed",
+  "Missed",
+  "MaxTrackedDevicesPerMonthExceeded",
+  "MaintenanceForTrackableDevicesNotAllowed",
+]);
+
+export function isTerminal(status: string): boolean {
+  return TERMINAL.has(status as SessionStatusName);
+}
+
+/** One target of a run, as the request names it. */
+export interface TargetRef {
+  kind: "computer" | "tenant" | "person";
+  id: number;
+}
+
+export const targetKey = (t: TargetRef): string => `${t.kind}:${t.id}`;
+
+/** The target a session runs for (a computer session also names its tenant: the computer wins). */
+export function targetOfSession(w: Wire): TargetRef | undefined {
+  if (typeof w.computerId === "number") return { kind: "computer", id: w.computerId };
+  if (typeof w.personId === "number") return { kind: "person", id: w.personId };
+  if (typeof w.tenantId === "number") return { kind: "tenant", id: w.tenantId };
+  return undefined;
+}
+
+/** Time, sleeping and the waiting rhythm; unit tests replace it with a fake clock. */
+export interface Timing {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+  /** First pause between polls; it grows by half each round up to `pollMaxMs`. */
+  pollInitialMs: number;
+  pollMaxMs: number;
+  /** A progress line is printed at least this often while waiting. */
+  progressEveryMs: number;
+  /** How long sessions may take to appear after the start request was accepted. */
+  discoveryMs: number;
+}
+
+export const timing: Timing = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  pollInitialMs: 500,
+  pollMaxMs: 15_000,
+  progressEveryMs: 30_000,
+  discoveryMs: 120_000,
+};
+
+/** The sessions a start answer names, when it names them (the older route); undefined for 202 with no body. */
+export interface StartAnswer {
+  started: number[];
+  alreadyInProgress: number[];
+}
+
+export function parseStartAnswer(body: unknown): StartAnswer | undefined {
+  if (!body || typeof body !== "object") return undefined;
+  const b = body as { sessionsStarted?: unknown; sessionsAlreadyInProgress?: unknown };
+  if (!Array.isArray(b.sessionsStarted) && !Array.isArray(b.sessionsAlreadyInProgress)) return undefined;
+  const ids = (list: unknown): number[] =>
+    (Array.isArray(list) ? list : []).map((s) => (s as { sessionId?: unknown })?.sessionId).filter((id): id is number => typeof id === "number");
+  return { started: ids(b.sessionsStarted), alreadyInProgress: ids(b.sessionsAlreadyInProgress) };
+}
+
+/** A session with its stages and actions; undefined when ImmyBot has no such session. */
+export async function readSession(api: ImmyBotClient, id: number): Promise<Wire | undefined> {
+  try {
+    return await api.get<Wire>(`${SESSIONS}/${id}`, { includeStages: true, includeActions: true });
+  } catch (e) {
+    if (isNotFound(e)) return undefined;
+    throw e;
+  }
+}
+
+/** The message of a session's newest log line, or null when it has none (or the route is missing). */
+export async function lastLogLine(api: ImmyBotClient, id: number): Promise<string | null> {
+  try {
+    const log = await api.get<Wire>(`${SESSIONS}/${id}/last-log`);
+    return typeof log?.message === "string" && log.message !== "" ? log.message : null;
+  } catch (e) {
+    if (e instanceof ImmyBotHttpError && e.status === 404) return null;
+    throw e;
+  }
+}
+
+export function statusOf(w: Wire): SessionStatusName {
+  return SessionStatus.fromWire(w.sessionStatus ?? 3);
+}
+
+/**
+ * Finds the sessions of group `groupId` for `targets`: per target, the newest sessions of the dx list created
+ * since `since`, each confirmed by reading it. Polls until every target has its session or `until` passes;
+ * returns what it found, by target key. `stopWhenAny` ends the search at the first session found (recovery
+ * after a lost start answer only needs to know whether the run was accepted).
+ */
+export async function discoverSessions(
+  api: ImmyBotClient,
+  groupId: string,
+  targets: readonly TargetRef[],
+  since: number,
+  until: number,
+  options: { stopWhenAny?: boolean; t?: Timing } = {},
+): Promise<Map<string, Wire>> {
+  const t = options.t ?? timing;
+  const found = new Map<string, Wire>();
+  const rejected = new Set<number>();
+  let pause = t.pollInitialMs;
+  for (;;) {
+    const missing = targets.filter((target) => !found.has(targetKey(target)));
+    await Promise.all(
+      missing.map(async (target) => {
+        const rows = await listRecent(api, target);
+        for (const row of rows) {
+          const id = row.id;
+          if (typeof id !== "number" || rejected.has(id)) continue;
+          const created = Date.parse(String(row.createdDate ?? row.createdDateUTC ?? ""));
+          if (Number.isFinite(created) && created < since) continue;
+          const session = await readSession(api, id);
+          const args = (session?.sessionJobArgs ?? {}) as { sessionGroupId?: unknown };
+          if (session && typeof args.sessionGroupId === "string" && args.sessionGroupId.toLowerCase() === groupId.toLowerCase()) {
+            found.set(targetKey(target), session);
+            return;
+          }
+          rejected.add(id);
+        }
+      }),
+    );
+    if (found.size === targets.length || (options.stopWhenAny && found.size > 0) || t.now() >= until) return found;
+    await t.sleep(Math.min(pause, Math.max(0, until - t.now())));
+    pause = Math.min(pause * 1.5, 5_000);
+  }
+}
+
+/** The newest sessions of one target (dx list, DevExtreme load options). */
+async function listRecent(api: ImmyBotClient, target: TargetRef): Promise<Wire[]> {
+  const filter = target.kind === "computer" ? { computerId: target.id } : target.kind === "tenant" ? { tenantId: target.id } : { personId: target.id };
+  const result = await api.get<{ data?: unknown }>(`${SESSIONS}/dx`, {
+    ...filter,
+    sort: JSON.stringify([{ selector: "createdDate", desc: true }]),
+    skip: 0,
+    take: 20,
+  });
+  return Array.isArray(result?.data) ? (result.data as Wire[]) : [];
+}
+
+export type WaitFor = "none" | "started" | "completed";
+
+/** Done waiting for this session? "started" means ImmyBot picked it up (it left Created). */
+export function settled(status: SessionStatusName, waitFor: WaitFor): boolean {
+  if (waitFor === "none") return true;
+  if (waitFor === "started") return status !== "Created";
+  return isTerminal(status);
+}
+
+export interface WaitResult {
+  /** The sessions as last read, in the order of `ids`; sessions ImmyBot no longer has are left out. */
+  sessions: Wire[];
+  timedOut: boolean;
+}
+
+/**
+ * Polls the sessions until each is settled for `waitFor` or `deadline` passes, with growing pauses, and prints a
+ * progress line (counts by status) at least every `progressEveryMs`.
+ */
+export async function waitForSessions(
+  api: ImmyBotClient,
+  initial: readonly Wire[],
+  waitFor: WaitFor,
+  deadline: number,
+  report: (line: string) => void,
+  t: Timing = timing,
+): Promise<WaitResult> {
+  const latest = new Map<number, Wire>(initial.map((w) => [Number(w.id), w]));
+  const started = t.now();
+  let lastReport = -Infinity;
+  let pause = t.pollInitialMs;
+  for (;;) {
+    const open = [...latest.values()].filter((w) => !settled(statusOf(w), waitFor));
+    if (t.now() - lastReport >= t.progressEveryMs || open.length === 0) {
+      if (waitFor !== "none") report(progressLine([...latest.values()], t.now() - started));
+      lastReport = t.now();
+    }
+    if (open.length === 0) return { sessions: [...latest.values()], timedOut: false };
+    if (t.now() >= deadline) return { sessions: [...latest.values()], timedOut: true };
+    const nextReport = lastReport + t.progressEveryMs;
+    await t.sleep(Math.max(0, Math.min(pause, deadline - t.now(), nextReport - t.now())));
+    pause = Math.min(pause * 1.5, t.pollMaxMs);
+    await Promise.all(
+      open.map(async (w) => {
+        const fresh = await readSession(api, Number(w.id));
+        if (fresh) latest.set(Number(w.id), fresh);
+        else latest.delete(Number(w.id));
+      }),
+    );
+  }
+}
+
+/** Counts by status name, in the enum's order (statuses a newer ImmyBot adds come last). */
+export function countByStatus(statuses: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const name of [...SessionStatus.names, ...statuses]) {
+    const n = statuses.filter((s) => s === name).length;
+    if (n > 0) counts[name] = n;
+  }
+  return counts;
+}
+
+export function progressLine(sessions: readonly Wire[], elapsedMs: number): string {
+  const done = sessions.filter((w) => isTerminal(statusOf(w))).length;
+  const counts = Object.entries(countByStatus(sessions.map(statusOf)))
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+  return `immybot: maintenance sessions ${done}/${sessions.length} finished after ${formatDuration(elapsedMs)} (${counts || "none yet"})`;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const rest = s % 60;
+  return [h ? `${h}h` : "", m ? `${m}m` : "", rest || (!h && !m) ? `${rest}s` : ""].join("");
+}
+
+/**
+ * Cancels the sessions that are still running. One session is cancelled with GET `/{id}/cancel`; when that route
+ * answers 404 or 405 the bulk POST `/cancel` is tried. 404, 405 and 409 there mean there is nothing left to cancel.
+ * Sessions that are finished, or gone, are left alone.
+ */
+export async function cancelRunning(api: ImmyBotClient, ids: readonly number[]): Promise<number[]> {
+  const running: number[] = [];
+  await Promise.all(
+    ids.map(async (id) => {
+      const s = await readSession(api, id);
+      if (s && !isTerminal(statusOf(s))) running.push(id);
+    }),
+  );
+  const fallback: number[] = [];
+  await Promise.all(
+    running.map(async (id) => {
+      try {
+        // A GET that changes state (ImmyBot's choice); repeating it is harmless, so the transport may retry it.
+        await api.request({ method: "GET", path: `${SESSIONS}/${id}/cancel` });
+      } catch (e) {
+        if (!(e instanceof ImmyBotHttpError)) throw e;
+        if (e.status === 404 || e.status === 405) fallback.push(id);
+        else if (e.status !== 409) throw e;
+      }
+    }),
+  );
+  if (fallback.length > 0) {
+    try {
+      await api.post(`${SESSIONS}/cancel`, { sessionIds: fallback.sort((a, b) => a - b) });
+    } catch (e) {
+      if (!(e instanceof ImmyBotHttpError && [404, 405, 409].includes(e.status))) throw e;
+    }
+  }
+  return running.sort((a, b) => a - b);
+}

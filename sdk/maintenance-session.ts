@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+import { outputKeys } from "../provider/maintenance-session";
+import type { MaintenanceSessionArgs as Args, MaintenanceSessionOutputs } from "../provider/maintenance-session";
+import type { Deployment } from "./deployment";
+import { ImmyBotResource, type Inputs, type Outputs } from "./resource";
+
+/** Arguments of {@link MaintenanceSession}; see each field's documentation. */
+export type MaintenanceSessionArgs = Omit<Inputs<Args>, "deploymentId"> &
+  (
+    | {
+        /** The deployment to enforce: the run follows it (a new deployment id starts a new run). */
+        deployment: Deployment;
+        deploymentId?: never;
+      }
+    | {
+        deployment?: never;
+        /** The deployment to enforce, by id. */
+        deploymentId: pulumi.Input<string>;
+      }
+  );
+
+export interface MaintenanceSession extends Outputs<MaintenanceSessionOutputs> {}
+
+/**
+ * A maintenance run for a deployment, started by `pulumi up` and followed to its result: one ImmyBot maintenance
+ * session per target. Nothing runs during preview. Any change of the arguments (e.g. `triggers`) starts a new run;
+ * a failed run or a timeout fails the step and keeps the sessions in the state, so the next `pulumi up` waits for
+ * them again instead of starting a duplicate run. Destroying it cancels sessions still in progress
+ * (`retainOnDelete: true` leaves them running).
+ *
+ * @example
+ * new immybot.MaintenanceSession("chrome-now", { deployment: chrome, computers: [6, 8],
+ *   rebootPreference: "Suppress", timeout: "30m", triggers: ["2026-11"] });
+ */
+export class MaintenanceSession extends ImmyBotResource {
+  constructor(name: string, args: MaintenanceSessionArgs, opts?: pulumi.CustomResourceOptions) {
+    super("MaintenanceSession", name, withDeploymentId(name, args), outputKeys, opts);
+  }
+}
+
+/** Replaces `deployment` by its id. */
+function withDeploymentId(name: string, args: MaintenanceSessionArgs): Record<string, unknown> {
+  const { deployment, ...rest } = args as MaintenanceSessionArgs & { deployment?: Deployment };
+  if (!deployment) return rest;
+  if (rest.deploymentId !== undefined) throw new Error(`MaintenanceSession ${name}: give either deployment or deploymentId, not both`);
+  return { ...rest, deploymentId: deployment.id };
+}
