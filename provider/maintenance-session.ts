@@ -161,16 +161,23 @@ export type MaintenanceSessionInputs = z.output<z.ZodObject<typeof sessionFields
 
 /** Stage statuses of one session (stages that did not run keep the status ImmyBot gives them, usually "Created"). */
 export interface SessionStages {
+  /** Onboarding a new computer (only in onboarding sessions). */
   onboarding: SessionStatusName;
+  /** Finding out what needs doing. */
   detection: SessionStatusName;
+  /** Doing it. */
   execution: SessionStatusName;
+  /** Updating the ImmyBot agent. */
   agentUpdates: SessionStatusName;
+  /** Resolving which deployments apply. */
   resolution: SessionStatusName;
+  /** Collecting inventory. */
   inventory: SessionStatusName;
 }
 
 /** What one maintenance action did for the deployment's item. */
 export interface SessionAction {
+  /** The action's id in ImmyBot. */
   id: number;
   /** The item's display name, e.g. "7-Zip". */
   item: string | null;
@@ -182,20 +189,27 @@ export interface SessionAction {
   result: MaintenanceActionResultName;
   /** Why it failed, when it did. */
   reason: string | null;
+  /** The software version found on the computer, when there is one. */
   detectedVersion: string | null;
+  /** The software version the deployment wants, when it names one. */
   desiredVersion: string | null;
 }
 
 /** One session of the run: one target (computer, tenant or person). */
 export interface SessionResult {
+  /** The session's id in ImmyBot (its page: Sessions -> this id). */
   id: number;
   /** Overall status: "Passed", "Failed", "Running", "PendingConnectivity", ... */
   status: SessionStatusName;
+  /** The status of each stage. */
   stages: SessionStages;
+  /** The computer the session runs on (null for tenant and person sessions). */
   computerId: number | null;
   computerName: string | null;
+  /** The tenant of the computer, or the tenant a cloud session runs for. */
   tenantId: number | null;
   tenantName: string | null;
+  /** The person a person session runs for. */
   personId: number | null;
   /** When ImmyBot created the session (ISO 8601, UTC). */
   createdAt: string | null;
@@ -219,7 +233,9 @@ export interface SessionResult {
 export interface MaintenanceSessionComputed {
   /** The run's session group id (also the resource id). */
   sessionGroupId: string;
+  /** The ids of the run's sessions, ascending. */
   sessionIds: number[];
+  /** Each session of the run, by id. */
   sessions: SessionResult[];
   /** Sessions by status, e.g. { Passed: 4, Failed: 1 }. */
   statusCounts: Record<string, number>;
@@ -233,6 +249,7 @@ export interface MaintenanceSessionComputed {
   durationSeconds: number | null;
   /** The item the run enforced, as on the wire ("GlobalSoftware", ...). */
   maintenanceType: MaintenanceTypeName;
+  /** The id of the item the run enforced. */
   maintenanceIdentifier: string;
 }
 

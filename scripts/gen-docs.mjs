@@ -15,6 +15,7 @@ const check = process.argv.includes("--check");
 const resources = [
   { name: "Schedule", file: "provider/schedule.ts", args: "ScheduleArgs", computed: "ScheduleComputed" },
   { name: "Deployment", file: "provider/deployment.ts", args: "DeploymentArgs", computed: "DeploymentComputed" },
+  { name: "MaintenanceSession", file: "provider/maintenance-session.ts", args: "MaintenanceSessionArgs", computed: "MaintenanceSessionComputed" },
 ];
 
 const program = TJS.getProgramFromFiles(resources.map((r) => join(REPO, r.file)), { strict: true, skipLibCheck: true, esModuleInterop: true });
@@ -24,6 +25,7 @@ const refName = (ref) => decodeURIComponent(ref.replace("#/definitions/", ""));
 
 function typeOf(p) {
   if (p.enum) return p.enum.map((v) => `"${v}"`).join(" \\| ");
+  if (p.type === "array" && p.items) return `${typeOf(p.items)}[]`;
   if (p.$ref) return refName(p.$ref).replace(/</g, "&lt;").replace(/\|/g, " \\| ");
   if (Array.isArray(p.type)) return p.type.join(" \\| ");
   return p.type ?? "any";
@@ -31,9 +33,10 @@ function typeOf(p) {
 
 function table(schema, header) {
   // Named enums resolve to their values; named objects keep their name (they get their own table).
+  // Long enums (e.g. SessionStatusName) keep their name and are listed once, under the tables.
   const resolve = (p) => {
     const d = p.$ref ? schema.definitions[refName(p.$ref)] : p;
-    return d && d.enum ? d : p;
+    return d && d.enum && d.enum.length <= 8 ? d : p;
   };
   const rows = Object.entries(schema.properties).map(([k, p]) => {
     const t = resolve(p);
@@ -58,12 +61,20 @@ for (const r of resources) {
   }
   const begin = `<!-- BEGIN GENERATED:${r.name} (scripts/gen-docs.mjs; do not edit) -->`;
   const end = `<!-- END GENERATED:${r.name} -->`;
-  // Nested argument objects (e.g. SoftwareItem) get a table of their own.
-  const nested = Object.entries(args.definitions ?? {})
-    .filter(([, d]) => d.type === "object" && d.properties)
-    .map(([n, d]) => `\`${n}\`:\n\n${table({ ...d, definitions: args.definitions }, "field")}`)
+  // Nested objects (e.g. SoftwareItem, SessionResult) get a table of their own.
+  const nestedOf = (schema) =>
+    Object.entries(schema.definitions ?? {})
+      .filter(([, d]) => d.type === "object" && d.properties)
+      .map(([n, d]) => `\`${n}\`:\n\n${table({ ...d, definitions: schema.definitions }, "field")}`)
+      .join("\n\n");
+  const [nested, nestedOut] = [nestedOf(args), nestedOf(computed)];
+  const longEnums = Object.entries({ ...args.definitions, ...computed.definitions })
+    .filter(([, d]) => d.enum && d.enum.length > 8)
+    .map(([n, d]) => `\`${n}\`: ${d.enum.map((v) => `"${v}"`).join(", ")}.`)
     .join("\n\n");
-  const body = `${begin}\nArguments:\n\n${table(args, "argument")}\n${nested ? `\n${nested}\n` : ""}\nOutputs: every argument (as ImmyBot echoes it), \`id\`, and:\n\n${table(computed, "output")}\n${end}`;
+  const body =
+    `${begin}\nArguments:\n\n${table(args, "argument")}\n${nested ? `\n${nested}\n` : ""}` +
+    `\nOutputs: every argument (as ImmyBot echoes it), \`id\`, and:\n\n${table(computed, "output")}\n${nestedOut ? `\n${nestedOut}\n` : ""}${longEnums ? `\n${longEnums}\n` : ""}${end}`;
   const re = new RegExp(`<!-- BEGIN GENERATED:${r.name} [^\\n]*-->[\\s\\S]*?<!-- END GENERATED:${r.name} -->`);
   if (!re.test(readme)) throw new Error(`README.md has no GENERATED:${r.name} block`);
   const next = readme.replace(re, body);
