@@ -49,6 +49,7 @@ import {
   lastLogLine,
   parseStartAnswer,
   readSession,
+  readSessions,
   settled,
   statusOf,
   targetKey,
@@ -551,21 +552,6 @@ async function follow(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunS
   }
 }
 
-/** Reads the sessions a start answer named; sessions may take a moment to be readable. */
-async function readNamed(api: ImmyBotClient, ids: readonly number[], until: number): Promise<Wire[]> {
-  const found = new Map<number, Wire>();
-  let pause = timing.pollInitialMs;
-  for (;;) {
-    for (const id of ids.filter((i) => !found.has(i))) {
-      const s = await readSession(api, id);
-      if (s) found.set(id, s);
-    }
-    if (found.size === ids.length || timing.now() >= until) return [...found.values()];
-    await timing.sleep(pause);
-    pause = Math.min(pause * 1.5, 5_000);
-  }
-}
-
 function describeTarget(t: TargetRef): string {
   return `${t.kind} ${t.id}`;
 }
@@ -615,7 +601,7 @@ export const lifecycle: Lifecycle = {
     try {
       const discoverUntil = Math.min(deadline, timing.now() + timing.discoveryMs);
       sessions = answer
-        ? await readNamed(api, [...answer.started, ...answer.alreadyInProgress], discoverUntil)
+        ? await readSessions(api, [...answer.started, ...answer.alreadyInProgress], discoverUntil)
         : [...(await discoverSessions(api, sessionGroupId, targets, since, discoverUntil)).values()];
       const covered = new Set(sessions.map((w) => targetOfSession(w)).filter((t) => t !== undefined).map(targetKey));
       const missing = answer ? [] : targets.filter((t) => !covered.has(targetKey(t)));

@@ -129,8 +129,7 @@ export async function discoverSessions(
   const t = options.t ?? timing;
   const found = new Map<string, Wire>();
   const rejected = new Set<number>();
-  let pause = t.pollInitialMs;
-  for (;;) {
+  await poll(t, until, async () => {
     const missing = targets.filter((target) => !found.has(targetKey(target)));
     await Promise.all(
       missing.map(async (target) => {
@@ -150,7 +149,28 @@ export async function discoverSessions(
         }
       }),
     );
-    if (found.size === targets.length || (options.stopWhenAny && found.size > 0) || t.now() >= until) return found;
+    return found.size === targets.length || (options.stopWhenAny === true && found.size > 0);
+  });
+  return found;
+}
+
+/** Sessions by id (e.g. those a start answer named): they may take a moment to become readable. */
+export async function readSessions(api: ImmyBotClient, ids: readonly number[], until: number, t: Timing = timing): Promise<Wire[]> {
+  const found = new Map<number, Wire>();
+  await poll(t, until, async () => {
+    for (const id of ids.filter((i) => !found.has(i))) {
+      const s = await readSession(api, id);
+      if (s) found.set(id, s);
+    }
+    return found.size === ids.length;
+  });
+  return ids.filter((id) => found.has(id)).map((id) => found.get(id) as Wire);
+}
+
+/** Runs `round` until it says it is done or `until` passes, with pauses growing from pollInitialMs to 5 s. */
+async function poll(t: Timing, until: number, round: () => Promise<boolean>): Promise<void> {
+  let pause = t.pollInitialMs;
+  while (!(await round()) && t.now() < until) {
     await t.sleep(Math.min(pause, Math.max(0, until - t.now())));
     pause = Math.min(pause * 1.5, 5_000);
   }
