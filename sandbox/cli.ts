@@ -22,6 +22,8 @@ const USAGE = `Usage: node dist/sandbox/cli.js [options]
   --client-secret Y            client secret to accept (default: from the state file, else random)
   --azure-tenant-id T          Entra tenant id in the token URL (default: from the state file, else random)
   --token-lifetime-seconds N   access token lifetime (default 3599)
+  --session-time-scale X       run maintenance sessions X times faster than 2 s queue + 10 s detection +
+                               20 s execution (default 1; e.g. 10 for a 3.2 s session)
   --latency-ms N               delay before every /api/ request is handled
   --rate-429 R                 share (0..1) of /api/ requests answered 429 + Retry-After
   --retry-after-seconds N      Retry-After on those 429s (default 1)
@@ -46,6 +48,7 @@ const OPTIONS = {
   "client-secret": { type: "string" },
   "azure-tenant-id": { type: "string" },
   "token-lifetime-seconds": { type: "string" },
+  "session-time-scale": { type: "string" },
   "latency-ms": { type: "string" },
   "rate-429": { type: "string" },
   "retry-after-seconds": { type: "string" },
@@ -78,6 +81,8 @@ function numberFlag(values: Values, name: keyof typeof OPTIONS): number | undefi
 function optionsFrom(values: Values): SandboxOptions {
   const status5xx = numberFlag(values, "status-5xx");
   if (status5xx !== undefined && ![500, 502, 503, 504].includes(status5xx)) throw new UsageError(`--status-5xx must be 500, 502, 503 or 504`);
+  const sessionTimeScale = numberFlag(values, "session-time-scale");
+  if (sessionTimeScale !== undefined && !(sessionTimeScale > 0)) throw new UsageError(`--session-time-scale must be a number > 0, got ${sessionTimeScale}`);
   const faults: FaultOptions = {
     latencyMs: numberFlag(values, "latency-ms"),
     rate429: numberFlag(values, "rate-429"),
@@ -99,6 +104,7 @@ function optionsFrom(values: Values): SandboxOptions {
     clientSecret: values["client-secret"],
     azureTenantId: values["azure-tenant-id"],
     tokenLifetimeSeconds: numberFlag(values, "token-lifetime-seconds"),
+    sessionTimeScale,
     faults,
     onRequest: values.verbose ? printRequest : undefined,
   };
@@ -119,6 +125,7 @@ function describe(sandbox: Sandbox, options: SandboxOptions): string[] {
     `  schedules:   GET/POST ${baseUrl}/api/v1/schedules, GET/PUT/DELETE .../{id}`,
     `  deployments: GET/POST ${baseUrl}/api/v1/target-assignments, GET/PUT/DELETE .../{id}, POST .../{id}/notes, POST .../target-preview`,
     `  lookups:     GET ${baseUrl}/api/v1/tenants, computers, computers/paged, software/{global,local}, maintenance-tasks/{global,local}, tags (and .../{id}), system/timezones`,
+    `  sessions:    POST ${baseUrl}/api/v1/run-immy-service(-new), GET .../maintenance-sessions/{id}, .../{id}/logs, .../{id}/last-log, .../{id}/cancel, .../dx, POST .../cancel (time scale ${options.sessionTimeScale ?? 1})`,
     `  seed:        ${options.seed === undefined ? "built in (sandbox/default-seed.json)" : String(options.seed)}: ${describeSeed(sandbox)}`,
     `  state:       ${options.stateFile ?? "in memory (lost on exit)"}`,
     `  faults:      ${activeFaults.length ? activeFaults.map(([k, v]) => `${k}=${v}`).join(" ") : "none"}`,

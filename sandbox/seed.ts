@@ -5,6 +5,9 @@
  * JSON file or an object) or `--seed-file FILE`. It is not part of the state file; a restarted sandbox reads
  * its seed again.
  *
+ * One seed fact changes while the sandbox runs: whether a computer's agent is connected (`Seed.setOnline`, behind
+ * `Sandbox.setComputerOnline`), because maintenance sessions wait for it. The state file keeps that change.
+ *
  * A seed is checked before the sandbox starts: its shape (zod), unique ids, and every reference (a computer's
  * tenant, a tag id, a software's configuration task), so a broken seed fails with a message, not a 500 later.
  */
@@ -75,7 +78,16 @@ export interface SeedComputer {
   createdDate?: string;
   /** ISO 8601 (`ComputerSearch.updatedDate`, the order of `orderByUpdatedDate`); default createdDate. */
   updatedDate?: string;
+  /**
+   * How a maintenance session's execution ends on this computer (sandbox only; no computer response carries it):
+   * "Passed" (default), "Failed" (the installer exits with 1603), "PartialPassed" (installed, the post-install
+   * test fails) or "NeverFinishes" (stays Running in execution until cancelled).
+   */
+  maintenanceOutcome?: MaintenanceOutcome;
 }
+
+/** The end of a simulated session's execution stage on a computer (SeedComputer.maintenanceOutcome). */
+export type MaintenanceOutcome = "Passed" | "Failed" | "PartialPassed" | "NeverFinishes";
 
 export interface SeedSoftware {
   /** Unique per scope; the deployment's maintenanceIdentifier (as a string). */
@@ -178,6 +190,7 @@ const computerSchema = z.strictObject({
   primaryPerson: personSchema.nullable().default(null),
   createdDate: isoDate.default(SEED_EPOCH),
   updatedDate: isoDate.optional(),
+  maintenanceOutcome: z.enum(["Passed", "Failed", "PartialPassed", "NeverFinishes"]).default("Passed"),
 });
 const _tieComputer: Tie<z.input<typeof computerSchema>, SeedComputer> = true;
 
@@ -235,6 +248,8 @@ export type Tag = z.output<typeof tagSchema>;
 export type Computer = Omit<z.output<typeof computerSchema>, "deviceId" | "updatedDate"> & { deviceId: string; updatedDate: string };
 export type Software = Omit<z.output<typeof softwareSchema>, "configurationTaskScope"> & { scope: ItemScope; configurationTaskScope: ItemScope };
 export type TaskParameter = z.output<typeof parameterSchema> & { id: number; order: number };
+/** A person of the seed: a computer's primary person, with that computer's tenant. */
+export type Person = SeedPerson & { tenantId: number; computerId: number };
 export type Task = Omit<z.output<typeof taskSchema>, "parameters"> & { scope: ItemScope; parameters: TaskParameter[] };
 
 export class SeedError extends Error {}
@@ -288,6 +303,23 @@ export class Seed {
 
   computer(id: number | null | undefined): Computer | undefined {
     return this.computers.find((c) => c.id === id);
+  }
+
+  /** Persons are the computers' primary persons (the first computer naming the person gives the tenant). */
+  person(id: number | null | undefined): Person | undefined {
+    const computer = this.computers.find((c) => c.primaryPerson?.id === id);
+    return computer?.primaryPerson ? { ...computer.primaryPerson, tenantId: computer.tenantId, computerId: computer.id } : undefined;
+  }
+
+  /**
+   * Connects or disconnects a computer's agent (the lookups show it at once). The only seed fact that changes at
+   * run time; false when there is no such computer.
+   */
+  setOnline(id: number, online: boolean): boolean {
+    const computer = this.computer(id);
+    if (!computer) return false;
+    computer.online = online;
+    return true;
   }
 
   softwareItem(scope: ItemScope, id: number): Software | undefined {

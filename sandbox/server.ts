@@ -5,7 +5,8 @@
  * Every request goes through one pipeline (`handle`): log it, read the body, decide a fault, wait out any
  * latency, answer the fault or route the request, then deliver, drop or delay the answer.
  *
- * Routes: schedules, deployments (target assignments, notes, target preview), and read-only lookups (tenants,
+ * Routes: schedules, deployments (target assignments, notes, target preview), maintenance sessions (start, read,
+ * logs, cancel, /dx; simulated from the clock, see session-timeline.ts), and read-only lookups (tenants,
  * computers, software, maintenance tasks, tags, time zones) over the seed (seed.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -34,6 +35,9 @@ import { scheduleRoutes } from "./schedule-routes";
 import { scheduleProblems } from "./schedule-rules";
 import { ScheduleService, UI_ACTOR, type ScheduleResponse } from "./schedules";
 import { loadSeed, type Seed, type SeedData } from "./seed";
+import type { SessionResponse } from "./session-responses";
+import { sessionRoutes } from "./session-routes";
+import { SessionService } from "./sessions";
 import { StateStore, type SandboxState } from "./state";
 import { timeZoneList } from "./timezones";
 
@@ -41,10 +45,21 @@ export type { FaultKind, FaultOptions, ScriptedFault } from "./faults";
 export type { DeploymentFields, ParameterValue, Visibility } from "./deployment-model";
 export type { DeploymentResponse } from "./deployments";
 export type { ScheduleResponse } from "./schedules";
-export type { ComputerKind, SeedComputer, SeedData, SeedPerson, SeedSoftware, SeedTag, SeedTask, SeedTaskParameter, SeedTenant } from "./seed";
+export type { ComputerKind, MaintenanceOutcome, SeedComputer, SeedData, SeedPerson, SeedSoftware, SeedTag, SeedTask, SeedTaskParameter, SeedTenant } from "./seed";
 export { SeedError } from "./seed";
 export type { SemanticVersionObject } from "./semver";
-export type { SandboxState, StoredDeployment } from "./state";
+export type { SandboxState, StoredDeployment, StoredSession } from "./state";
+export type {
+  RunImmyServiceResponse,
+  SessionActionResponse,
+  SessionDxRow,
+  SessionJobArgsResponse,
+  SessionLogResponse,
+  SessionResponse,
+  SessionStageResponse,
+  StartedSession,
+} from "./session-responses";
+export type { MaintenanceParams, RunFields } from "./session-model";
 
 export interface SandboxOptions {
   /** 0 (default) = any free port. */
@@ -67,8 +82,21 @@ export interface SandboxOptions {
   /** Lifetime of issued access tokens. Default 3599, as Entra issues. */
   tokenLifetimeSeconds?: number;
   faults?: FaultOptions;
-  /** The server's clock for audit dates, token expiry and nextOccurenceDate. Default: the real time. */
+  /**
+   * The server's clock for audit dates, token expiry, nextOccurenceDate and the maintenance-session simulation.
+   * Default: the real time. A test can move an injected clock to walk sessions through their course.
+   */
   now?: () => Date;
+  /**
+   * How much faster maintenance sessions run than the unscaled 2 s queue, 10 s detection and 20 s execution
+   * (10 = a 3.2 s session). A number > 0, default 1. The wait for an updateTime is never scaled.
+   */
+  sessionTimeScale?: number;
+  /**
+   * How long sessions started with `POST /run-immy-service-new` stay invisible (404, not in /dx), as the real
+   * background job creates them a little later; ms on the sandbox's clock (`now`), not scaled. Default 500.
+   */
+  sessionEnqueueDelayMs?: number;
   /** Called once per request when its outcome is known (the CLI prints these with --verbose). */
   onRequest?: (entry: RequestLogEntry) => void;
 }
@@ -110,6 +138,7 @@ export type FieldInput<F> = Partial<Record<keyof F, unknown>>;
 const TOKEN_PATH = /^\/([^/]+)\/oauth2\/v2\.0\/token\/?$/i;
 const LOOPBACK_HOSTS: Record<string, string> = { "127.0.0.1": "127.0.0.1", localhost: "127.0.0.1", "::1": "::1" };
 const DEFAULT_TOKEN_LIFETIME_SECONDS = 3599;
+const DEFAULT_SESSION_ENQUEUE_DELAY_MS = 500;
 
 export class Sandbox {
   readonly faults: Faults;
@@ -125,6 +154,7 @@ export class Sandbox {
     private readonly tokens: TokenIssuer,
     private readonly scheduleService: ScheduleService,
     private readonly deploymentService: DeploymentService,
+    private readonly sessionService: SessionService,
     private readonly seedData: Seed,
     readonly info: SandboxInfo,
     private readonly options: SandboxOptions,
@@ -133,6 +163,7 @@ export class Sandbox {
     this.routes = [
       ...scheduleRoutes(scheduleService),
       ...deploymentRoutes(deploymentService, seedData),
+      ...sessionRoutes({ sessions: sessionService, seed: seedData, deploymentExists: (id) => deploymentService.get(id) !== undefined }),
       ...lookupRoutes(seedData),
       { pattern: /^\/api\/v1\/system\/timezones$/i, handlers: { GET: () => jsonReply(200, timeZoneList()) } },
     ];
@@ -144,6 +175,10 @@ export class Sandbox {
     if (!host) throw new Error(`the sandbox only listens on loopback (127.0.0.1, localhost, ::1), not ${options.host}`);
     const lifetime = options.tokenLifetimeSeconds ?? DEFAULT_TOKEN_LIFETIME_SECONDS;
     if (!(Number.isInteger(lifetime) && lifetime > 0)) throw new RangeError(`tokenLifetimeSeconds must be a positive integer, got ${lifetime}`);
+    const timeScale = options.sessionTimeScale ?? 1;
+    if (!(Number.isFinite(timeScale) && timeScale > 0)) throw new RangeError(`sessionTimeScale must be a number > 0, got ${timeScale}`);
+    const enqueueDelayMs = options.sessionEnqueueDelayMs ?? DEFAULT_SESSION_ENQUEUE_DELAY_MS;
+    if (!(Number.isFinite(enqueueDelayMs) && enqueueDelayMs >= 0)) throw new RangeError(`sessionEnqueueDelayMs must be a number >= 0, got ${enqueueDelayMs}`);
 
     // A broken seed fails here, before anything listens or the state file is touched.
     const seed = loadSeed(options.seed);
@@ -152,6 +187,8 @@ export class Sandbox {
       clientSecret: options.clientSecret,
       azureTenantId: options.azureTenantId,
     });
+    // Computers brought on- or offline by an earlier run stay so.
+    for (const [id, online] of Object.entries(store.state.computersOnline)) seed.setOnline(Number(id), online);
     const server = createServer();
     await listen(server, options.port ?? 0, host);
     const port = (server.address() as AddressInfo).port;
@@ -160,7 +197,8 @@ export class Sandbox {
     const info: SandboxInfo = { baseUrl, tokenUrl: `${baseUrl}/${azureTenantId}/oauth2/v2.0/token`, azureTenantId, clientId, clientSecret };
     const now = options.now ?? (() => new Date());
     const tokens = new TokenIssuer(store, baseUrl, lifetime, now);
-    return new Sandbox(server, store, tokens, new ScheduleService(store, now), new DeploymentService(store, seed, now), seed, info, options);
+    const sessions = new SessionService(store, seed, now, { timeScale, enqueueDelayMs });
+    return new Sandbox(server, store, tokens, new ScheduleService(store, now), new DeploymentService(store, seed, now), sessions, seed, info, options);
   }
 
   /** Every request so far (token requests included), oldest first. */
@@ -255,12 +293,35 @@ export class Sandbox {
     return this.deploymentService.remove(id);
   }
 
+  /**
+   * Every maintenance session, in id order, as `GET /api/v1/maintenance-sessions/{id}?includeStages=true&includeActions=true`
+   * would return it now, including sessions run-immy-service-new has not made visible yet.
+   */
+  sessions(): SessionResponse[] {
+    return this.sessionService.all();
+  }
+
+  /** One session as sessions() shows it (visible or not); undefined when there is none. */
+  session(id: number): SessionResponse | undefined {
+    return this.sessionService.get(id, { actions: true, stages: true, activities: false }, true);
+  }
+
+  /**
+   * Connects (true) or disconnects (false) a seeded computer's agent, as if it came online or went away: the lookups
+   * show it at once, and connecting starts the computer's sessions waiting in PendingConnectivity (offlineBehavior
+   * ApplyOnConnect) from this moment. Sessions under way are not affected by a disconnect. Kept in the state file.
+   * Throws when the seed has no such computer.
+   */
+  setComputerOnline(computerId: number, online: boolean): void {
+    if (!this.sessionService.setComputerOnline(computerId, online)) throw new Error(`no computer ${computerId} in the seed`);
+  }
+
   /** The seed this sandbox serves (a deep copy of what was given, or of the built-in seed). */
   seed(): SeedData {
     return structuredClone(this.seedData.data);
   }
 
-  /** A deep copy of the whole state (credentials, next ids, stored schedules and deployments, tokens). */
+  /** A deep copy of the whole state (credentials, next ids, stored schedules, deployments and sessions, tokens). */
   snapshot(): SandboxState {
     return this.store.snapshot();
   }

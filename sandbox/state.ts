@@ -1,14 +1,22 @@
 /**
  * Everything the sandbox remembers, in memory or in one JSON file. With a file, every committed change is
  * written before the reply leaves (temp file + rename, so a crash never leaves half a file), and a restarted
- * sandbox carries on with the same ids, schedules, deployments, credentials and unexpired tokens. The seed
- * (tenants, computers, software, ...) is not state: it is read again at every start.
+ * sandbox carries on with the same ids, schedules, deployments, maintenance sessions, credentials and unexpired
+ * tokens. The seed (tenants, computers, software, ...) is not state: it is read again at every start; only the
+ * computers brought on- or offline with `Sandbox.setComputerOnline` are remembered here and applied to it.
+ *
+ * A session stores its inputs and the moments that decide its course (created, visible, started, scheduled,
+ * cancelled); its status, stages, logs and action are computed from them and the clock on every read
+ * (session-timeline.ts), so a restarted sandbox continues the simulation where the clock is.
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { DeploymentFields } from "./deployment-model";
 import type { ScheduleFields } from "./schedule-model";
+import type { MaintenanceOutcome } from "./seed";
+import type { SessionArgs } from "./session-model";
+import type { ItemPlan } from "./session-plan";
 
 export interface Credentials {
   azureTenantId: string;
@@ -40,6 +48,38 @@ export interface StoredDeployment extends DeploymentFields {
   sortOrder: number;
 }
 
+/** A maintenance session as stored. Times are ISO 8601 on the sandbox's clock. */
+export interface StoredSession {
+  id: number;
+  /** SessionType: Cloud 1 (a tenant), Computer 2, Person 3. */
+  sessionType: number;
+  computerId: number | null;
+  tenantId: number | null;
+  personId: number | null;
+  /** The request, minus the target lists (sessionJobArgs is built from it). */
+  args: SessionArgs;
+  /** What detection finds and the action it decides (session-plan.ts). */
+  plan: ItemPlan;
+  /** How execution ends: the computer's seeded maintenanceOutcome; "Passed" for tenants and persons. */
+  outcome: MaintenanceOutcome;
+  /** The sandbox's sessionTimeScale when it was created (a restart with another scale does not bend it). */
+  timeScale: number;
+  createdDateUTC: string;
+  /** Before this, the session is hidden (run-immy-service-new enqueues it in the background). */
+  visibleAt: string;
+  /** The computer was offline at creation: it waits for the agent (ApplyOnConnect) or fails (Skip); else null. */
+  offlineBehaviorApplied: "ApplyOnConnect" | "Skip" | null;
+  /** When the queue started: creation, or when a waiting computer came online; null while it waits. */
+  startedAt: string | null;
+  /** The next occurrence of updateTime after creation; null without updateTime. */
+  scheduledExecutionDate: string | null;
+  /** Set only when a cancel found it still in progress. */
+  cancelledAt: string | null;
+  cancelledById: number | null;
+  createdBy: string;
+  createdById: number;
+}
+
 export interface SandboxState {
   version: 1;
   credentials: Credentials;
@@ -49,6 +89,11 @@ export interface SandboxState {
   /** The id the next created deployment gets; never reused. (Absent from files of older sandboxes: then 1.) */
   nextDeploymentId: number;
   deployments: StoredDeployment[];
+  /** The id the next created session gets; never reused. (Absent from files of older sandboxes: then 1.) */
+  nextSessionId: number;
+  sessions: StoredSession[];
+  /** Computer id -> agent connected, for computers changed with setComputerOnline (overrides the seed). */
+  computersOnline: Record<string, boolean>;
   /** Issued access token -> expiry (ms since epoch). */
   tokens: Record<string, number>;
 }
@@ -101,6 +146,9 @@ function emptyState(): SandboxState {
     schedules: [],
     nextDeploymentId: 1,
     deployments: [],
+    nextSessionId: 1,
+    sessions: [],
+    computersOnline: {},
     tokens: {},
   };
 }
@@ -125,7 +173,14 @@ function readStateFile(file: string): SandboxState {
   if ((s.deployments !== undefined && !Array.isArray(s.deployments)) || (s.nextDeploymentId !== undefined && typeof s.nextDeploymentId !== "number")) {
     throw new StateFileError(`state file ${file} has deployments that are not a list, or a nextDeploymentId that is not a number; fix or delete it`);
   }
+  if ((s.sessions !== undefined && !Array.isArray(s.sessions)) || (s.nextSessionId !== undefined && typeof s.nextSessionId !== "number")) {
+    throw new StateFileError(`state file ${file} has sessions that are not a list, or a nextSessionId that is not a number; fix or delete it`);
+  }
+  if (s.computersOnline !== undefined && (s.computersOnline === null || typeof s.computersOnline !== "object" || Array.isArray(s.computersOnline))) {
+    throw new StateFileError(`state file ${file} has computersOnline that is not an object of computer id -> boolean; fix or delete it`);
+  }
   const deployments = s.deployments ?? [];
+  const sessions = s.sessions ?? [];
   return {
     version: 1,
     credentials: { azureTenantId: "", clientId: "", clientSecret: "", ...s.credentials },
@@ -134,6 +189,9 @@ function readStateFile(file: string): SandboxState {
     // Never below an id already used, even in a file edited by hand.
     nextDeploymentId: Math.max(s.nextDeploymentId ?? 1, ...deployments.map((d) => d.id + 1)),
     deployments,
+    nextSessionId: Math.max(s.nextSessionId ?? 1, ...sessions.map((x) => x.id + 1)),
+    sessions,
+    computersOnline: s.computersOnline ?? {},
     tokens: s.tokens ?? {},
   };
 }

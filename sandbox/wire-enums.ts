@@ -5,12 +5,16 @@
 import {
   DatabaseType,
   DesiredSoftwareState,
+  MaintenanceActionResult,
+  MaintenanceActionStatus,
+  MaintenanceActionType,
   MaintenanceTaskMode,
   MaintenanceTaskParameterType,
   MaintenanceType,
   OfflineBehavior,
   PromptTimeoutAction,
   RebootPreference,
+  SessionStatus,
   SoftwareProviderType,
   TargetCategory,
   TargetEnforcement,
@@ -57,6 +61,43 @@ export const LOOKUP_ENUMS = {
   taskCategory: { enumName: "MaintenanceTaskCategory", values: { Computer: 0, Tenant: 1, Person: 2 } },
   // ComputerOnboardingStatus: the spec lists 0..2 without names; these are ImmyBot's.
   onboardingStatus: { enumName: "ComputerOnboardingStatus", values: { NeedsOnboarding: 0, Onboarding: 1, Onboarded: 2 } },
+} satisfies Record<string, EnumTable>;
+
+/**
+ * The enum fields of RunImmyServiceRequestBody (top level and `maintenanceParams`). SoftwareType: the spec lists
+ * 0..4 without names; the sandbox's lookups answer GlobalSoftware 0 and LocalSoftware 1, the rest bind as integers.
+ */
+export const RUN_REQUEST_ENUMS = {
+  rebootPreference: SCHEDULE_ENUMS.rebootPreference,
+  promptTimeoutAction: SCHEDULE_ENUMS.promptTimeoutAction,
+  deploymentType: DatabaseType,
+  offlineBehavior: OfflineBehavior,
+} satisfies Record<string, EnumTable>;
+
+export const MAINTENANCE_PARAMS_ENUMS = {
+  maintenanceType: MaintenanceType,
+  desiredSoftwareState: DesiredSoftwareState,
+  softwareProviderType: SoftwareProviderType,
+  maintenanceTaskMode: MaintenanceTaskMode,
+  softwareType: { enumName: "SoftwareType", values: { GlobalSoftware: 0, LocalSoftware: 1 }, extraInts: [2, 3, 4] },
+} satisfies Record<string, EnumTable>;
+
+/**
+ * What a maintenance session answers with (API notes §4.4). The status and action tables are the project's shared
+ * ones; the stage, type, log and enqueue tables exist only here (the provider never sends them).
+ */
+export const SESSION_ENUMS = {
+  sessionStatus: SessionStatus,
+  sessionStageType: { enumName: "SessionStageType", values: { Onboarding: 0, Detection: 1, Execution: 2, AgentUpdates: 3, Resolution: 4, Inventory: 5 } },
+  sessionType: { enumName: "SessionType", values: { Cloud: 1, Computer: 2, Person: 3 } },
+  sessionLogType: { enumName: "SessionLogType", values: { Generic: 0, Error: 1, Command: 2, CommandResult: 3, Progress: 4 } },
+  enqueuedSessionType: {
+    enumName: "EnqueuedSessionType",
+    values: { HangfireAdhoc: 1, HangfireOnboarding: 2, HangfireScheduled: 3, HangfireConnectivityTriggered: 4, NotHangfire: 5 },
+  },
+  actionType: MaintenanceActionType,
+  actionStatus: MaintenanceActionStatus,
+  actionResult: MaintenanceActionResult,
 } satisfies Record<string, EnumTable>;
 
 export type BoundEnum = { ok: true; value: number } | { ok: false };
