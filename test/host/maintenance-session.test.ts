@@ -196,6 +196,17 @@ describe("MaintenanceSession through the dynamic-provider host", () => {
     expect(gone.id).toBe("");
   });
 
+  it("recovers a start whose answer was lost without starting the run twice", async () => {
+    sandbox.clearRequests();
+    sandbox.faults.script({ method: "POST", path: START, fault: "reset-after-commit" });
+    const { urn, inputs } = await planned("lost-answer", { deploymentId: sevenZip, computers: [6], waitFor: "none" });
+    const created = await host.create(urn, inputs);
+    expect(starts()).toBe(1);
+    expect(sandbox.requests.find((r) => r.path === START)?.fault).toBe("reset-after-commit");
+    expect(sessionsOf(created.id)).toHaveLength(1);
+    expect(created.properties.sessionIds).toEqual(sessionsOf(created.id).map((s) => s.id));
+  });
+
   it("fails at create with the fix when the deployment does not exist, before starting anything", async () => {
     sandbox.clearRequests();
     const { urn, inputs } = await planned("ghost", { deploymentId: "999999", computers: [6] });
