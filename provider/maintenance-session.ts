@@ -35,7 +35,7 @@ import {
   type MaintenanceTypeName,
   type SessionStatusName,
 } from "./models/enums";
-import { emailFields, executionFields, maintenanceOptionRules, rebootFields, type EmailArgs, type ExecutionArgs, type RebootArgs } from "./models/maintenance-options";
+import { emailFields, executionFields, maintenanceOptionRules, maintenanceOptionsToWire, rebootFields, type EmailArgs, type ExecutionArgs, type RebootArgs } from "./models/maintenance-options";
 import { timeOfDay, timeZone } from "./models/time";
 import type { Tie } from "./models/tie";
 import type { Lifecycle } from "./rest-resource";
@@ -332,23 +332,9 @@ export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: r
     inventoryOnly: false,
     cacheOnly: false,
     runInventoryInDetection: false,
-    rebootPreference: v.rebootPreference,
-    promptTimeoutAction: v.promptTimeoutAction,
-    promptTimeoutMinutes: v.promptTimeoutMinutes,
-    autoConsentToReboots: v.autoConsentToReboots,
-    suppressRebootsDuringBusinessHours: v.suppressRebootsDuringBusinessHours,
-    offlineBehavior: v.offlineBehavior,
-    sendDetectionEmail: v.sendDetectionEmail,
-    sendDetectionEmailWhenAllActionsAreCompliant: v.sendDetectionEmailWhenAllActionsAreCompliant,
-    sendFollowUpEmail: v.sendFollowUpEmail,
-    sendFollowUpOnlyIfActionNeeded: v.sendFollowUpOnlyIfActionNeeded,
-    showRunNowButton: v.showRunNowButton,
-    showPostponeButton: v.showPostponeButton,
-    showMaintenanceActions: v.showMaintenanceActions,
+    ...maintenanceOptionsToWire(v),
     updateTime: v.executionTime ?? null,
     timeZoneInfoId: v.executionTime ? (v.timeZone ?? "UTC") : null,
-    useComputersTimezoneForExecution: v.useComputersTimezoneForExecution,
-    scheduleExecutionAfterActiveHours: v.scheduleExecutionAfterActiveHours,
     licenseId: typeof deployment.licenseId === "number" ? deployment.licenseId : null,
     sessionGroupId,
     skipBackgroundJob: false,

@@ -90,8 +90,32 @@ export function maintenanceOptionRules(ctx: RuleContext<RebootValues & EmailValu
   }
 }
 
-/** Wire -> canonical option values. Requests send the same names (enums by name), so toWire is a spread. */
-export function maintenanceOptionsFromWire(w: Record<string, unknown>): RebootValues & EmailValues & z.output<z.ZodObject<typeof executionFields>> {
+type ExecutionValues = z.output<z.ZodObject<typeof executionFields>>;
+export type MaintenanceOptionValues = RebootValues & EmailValues & ExecutionValues;
+
+/** Option values -> request fields: the API uses the same names in schedules and sessions (enums by name). */
+export function maintenanceOptionsToWire(v: MaintenanceOptionValues): MaintenanceOptionValues {
+  return {
+    rebootPreference: v.rebootPreference,
+    promptTimeoutAction: v.promptTimeoutAction,
+    promptTimeoutMinutes: v.promptTimeoutMinutes,
+    autoConsentToReboots: v.autoConsentToReboots,
+    suppressRebootsDuringBusinessHours: v.suppressRebootsDuringBusinessHours,
+    offlineBehavior: v.offlineBehavior,
+    sendDetectionEmail: v.sendDetectionEmail,
+    sendDetectionEmailWhenAllActionsAreCompliant: v.sendDetectionEmailWhenAllActionsAreCompliant,
+    sendFollowUpEmail: v.sendFollowUpEmail,
+    sendFollowUpOnlyIfActionNeeded: v.sendFollowUpOnlyIfActionNeeded,
+    showRunNowButton: v.showRunNowButton,
+    showPostponeButton: v.showPostponeButton,
+    showMaintenanceActions: v.showMaintenanceActions,
+    useComputersTimezoneForExecution: v.useComputersTimezoneForExecution,
+    scheduleExecutionAfterActiveHours: v.scheduleExecutionAfterActiveHours,
+  };
+}
+
+/** Wire -> canonical option values (responses carry integers for the enums). */
+export function maintenanceOptionsFromWire(w: Record<string, unknown>): MaintenanceOptionValues {
   return {
     rebootPreference: RebootPreference.fromWire(w.rebootPreference ?? 0),
     promptTimeoutAction: PromptTimeoutAction.fromWire(w.promptTimeoutAction ?? 0),
