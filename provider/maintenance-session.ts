@@ -115,9 +115,12 @@ export interface MaintenanceSessionArgs extends RebootArgs, EmailArgs, Execution
 }
 
 const positiveIds = (what: string) =>
-  z.array(z.number().int().positive({ error: (i) => `${JSON.stringify(i.input)} is not a ${what} id (a positive whole number)` })).min(1, {
-    error: `lists no ${what}; give at least one id, or leave it out to run on every computer the deployment targets`,
-  });
+  z
+    .array(
+      // A refinement, not .int(): zod reports a fraction as a type error, whose message would not name the fix.
+      z.number().refine((n) => Number.isSafeInteger(n) && n > 0, { error: (i) => `${JSON.stringify(i.input)} is not a ${what} id (a positive whole number)` }),
+    )
+    .min(1, { error: `lists no ${what}; give at least one id, or leave it out to run on every computer the deployment targets` });
 
 /** Go-style duration, e.g. "1h30m", "45m", "90s". */
 const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
@@ -338,6 +341,7 @@ export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: r
     licenseId: typeof deployment.licenseId === "number" ? deployment.licenseId : null,
     sessionGroupId,
     skipBackgroundJob: false,
+    providerLinkIdForAgentUpdates: null,
     propagateToChildTenants: false,
     allowAccessToParentTenant: false,
   };
@@ -412,7 +416,10 @@ export function runOutputs(
   const finishedAt = allDone ? sessions.map((s) => s.finishedAt as string).sort().at(-1)! : null;
   return plainJson({
     ...v,
-    ...run,
+    sessionGroupId: run.sessionGroupId,
+    startedAt: run.startedAt,
+    maintenanceType: run.maintenanceType,
+    maintenanceIdentifier: run.maintenanceIdentifier,
     sessionIds: sessions.map((s) => s.id),
     sessions: [...sessions],
     statusCounts: countByStatus(sessions.map((s) => s.status)),
@@ -528,6 +535,7 @@ async function follow(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunS
   try {
     const waited = await waitForSessions(api, initial, v.waitFor, deadline, report);
     latest = waited.sessions;
+    if (latest.length === 0) throw new Error(`ImmyBot no longer has any session of run ${run.sessionGroupId} (they vanished while waiting).`);
     const outs = await describe(api, v, run, latest);
     const problem = failureMessage(v, outs, waited.timedOut);
     if (problem) throw keepInState(new Error(problem), run.sessionGroupId, outs, inputs);

@@ -11,7 +11,7 @@
 import type { ImmyBotClient } from "./client";
 import { ImmyBotHttpError } from "./client/errors";
 import { isNotFound } from "./lifecycle";
-import { SessionStatus, type SessionStatusName } from "./models/enums";
+import { SessionStatus, SessionType, type SessionStatusName } from "./models/enums";
 
 export type Wire = Record<string, unknown>;
 
@@ -100,12 +100,20 @@ export async function readSession(api: ImmyBotClient, id: number): Promise<Wire 
 /** The message of a session's newest log line, or null when it has none (or the route is missing). */
 export async function lastLogLine(api: ImmyBotClient, id: number): Promise<string | null> {
   try {
-    const log = await api.get<Wire>(`${SESSIONS}/${id}/last-log`);
+    // ASP.NET answers a null result with 204 and no body: a session without a log line yet.
+    const log = (await api.request<Wire | null>({ method: "GET", path: `${SESSIONS}/${id}/last-log` })).body;
     return typeof log?.message === "string" && log.message !== "" ? log.message : null;
   } catch (e) {
     if (e instanceof ImmyBotHttpError && e.status === 404) return null;
     throw e;
   }
+}
+
+/** An ImmyBot timestamp in ms; one without an offset is UTC (ImmyBot's "…UTC" dates may come without a "Z"). */
+export function parseUtc(v: unknown): number | undefined {
+  if (typeof v !== "string" || v === "") return undefined;
+  const ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 export function statusOf(w: Wire): SessionStatusName {
@@ -137,11 +145,12 @@ export async function discoverSessions(
         for (const row of rows) {
           const id = row.id;
           if (typeof id !== "number" || rejected.has(id)) continue;
-          const created = Date.parse(String(row.createdDate ?? row.createdDateUTC ?? ""));
-          if (Number.isFinite(created) && created < since) continue;
+          const created = parseUtc(row.createdDate ?? row.createdDateUTC);
+          if (created !== undefined && created < since) continue;
           const session = await readSession(api, id);
+          if (!session) continue; // listed but not readable yet: look again next round
           const args = (session?.sessionJobArgs ?? {}) as { sessionGroupId?: unknown };
-          if (session && typeof args.sessionGroupId === "string" && args.sessionGroupId.toLowerCase() === groupId.toLowerCase()) {
+          if (typeof args.sessionGroupId === "string" && args.sessionGroupId.toLowerCase() === groupId.toLowerCase()) {
             found.set(targetKey(target), session);
             return;
           }
@@ -178,7 +187,13 @@ async function poll(t: Timing, until: number, round: () => Promise<boolean>): Pr
 
 /** The newest sessions of one target (dx list, DevExtreme load options). */
 async function listRecent(api: ImmyBotClient, target: TargetRef): Promise<Wire[]> {
-  const filter = target.kind === "computer" ? { computerId: target.id } : target.kind === "tenant" ? { tenantId: target.id } : { personId: target.id };
+  // sessionType too: a tenant's list also holds its computers' sessions, which would push a cloud session off the page.
+  const filter =
+    target.kind === "computer"
+      ? { computerId: target.id, sessionType: SessionType.toInt("Computer") }
+      : target.kind === "tenant"
+        ? { tenantId: target.id, sessionType: SessionType.toInt("Cloud") }
+        : { personId: target.id, sessionType: SessionType.toInt("Person") };
   const result = await api.get<{ data?: unknown }>(`${SESSIONS}/dx`, {
     ...filter,
     sort: JSON.stringify([{ selector: "createdDate", desc: true }]),

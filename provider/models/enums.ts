@@ -178,6 +178,10 @@ export const SessionStatus = wireEnum("SessionStatus", {
 });
 export type SessionStatusName = (typeof SessionStatus.names)[number];
 
+/** What a session runs for: a tenant (cloud), a computer or a person. */
+export const SessionType = wireEnum("SessionType", { Cloud: 1, Computer: 2, Person: 3 });
+export type SessionTypeName = (typeof SessionType.names)[number];
+
 /** What a maintenance action did (or decided to do) for one item. */
 export const MaintenanceActionType = wireEnum("MaintenanceActionType", {
   NoAction: 0,

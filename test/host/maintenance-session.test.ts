@@ -109,7 +109,7 @@ describe("MaintenanceSession through the dynamic-provider host", () => {
     const labs = String(sandbox.createDeployment({ maintenanceType: 0, maintenanceIdentifier: "118", desiredSoftwareState: 5, targetType: 21, targetCategory: 0, tenantId: 3, targetEnforcement: 1, softwareProviderType: 3 }).id);
     const { urn, inputs } = await planned("labs", { deploymentId: labs });
     const created = await host.create(urn, inputs);
-    const expected = sandbox.seed().computers.filter((c) => c.tenantId === 3).map((c) => c.id);
+    const expected = (sandbox.seed().computers ?? []).filter((c) => c.tenantId === 3).map((c) => c.id);
     expect((created.properties.sessions as any[]).map((s) => s.computerId)).toEqual(expected);
     expect(created.properties.result).toBe("Succeeded");
   });
