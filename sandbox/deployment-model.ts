@@ -53,7 +53,12 @@ export interface DeploymentFields {
   visibility: Visibility;
 }
 
-const versionKind: FieldKind = {
+/**
+ * A software version as text, or null. The spec types it as a `SemanticVersion` object whose members are all
+ * read-only, so ImmyBot binds a string; an object is refused with that advice. Deployments
+ * (`softwareSemanticVersion`) and a session's `maintenanceParams.semanticVersion` bind it alike.
+ */
+export const versionKind: FieldKind = {
   kind: "custom",
   zero: null,
   convert: (raw) =>

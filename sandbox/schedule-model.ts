@@ -4,10 +4,11 @@
  * and refuses members the type lacks, such as a schedule `name` (the May-2025 API has none).
  */
 import { bindObject, bool, enumOf, int, nullableInt, text, uuid, type BindResult, type FieldKind } from "./binding";
+import type { EmailOptionFields } from "./email-options";
 import { SCHEDULE_ENUMS } from "./wire-enums";
 
-/** Every field of CreateScheduleRequest, enums as integers. */
-export interface ScheduleFields {
+/** Every field of CreateScheduleRequest, enums as integers (the e-mail options are EmailOptionFields). */
+export interface ScheduleFields extends EmailOptionFields {
   target: string | null;
   targetType: number;
   targetGroupFilter: number;
@@ -22,12 +23,6 @@ export interface ScheduleFields {
   day: number | null;
   maintenanceTime: string | null;
   disabled: boolean;
-  sendDetectionEmail: boolean;
-  sendDetectionEmailWhenAllActionsAreCompliant: boolean;
-  sendFollowUpEmail: boolean;
-  sendFollowUpOnlyIfActionNeeded: boolean;
-  showRunNowButton: boolean;
-  showPostponeButton: boolean;
   maintenanceType: number;
   maintenanceIdentifier: string | null;
   timeZoneInfoId: string | null;
@@ -36,7 +31,6 @@ export interface ScheduleFields {
   autoConsentToReboots: boolean;
   promptTimeoutMinutes: number;
   applyWindowsUpdates: boolean;
-  showMaintenanceActions: boolean;
   allowAccessToMSPResources: boolean;
   allowAccessToParentTenant: boolean;
   offlineBehavior: number;

@@ -13,7 +13,8 @@
  *   read-only, so it is accepted and ignored, as System.Text.Json skips a property without a setter.
  */
 import { bindObject, bool, convert, enumOf, int, nullableInt, text, uuid, type FieldKind } from "./binding";
-import { bindParameterValues, type ParameterValue } from "./deployment-model";
+import { bindParameterValues, versionKind, type ParameterValue } from "./deployment-model";
+import type { EmailOptionFields } from "./email-options";
 import type { FieldErrors } from "./http";
 import { MAINTENANCE_PARAMS_ENUMS, RUN_REQUEST_ENUMS } from "./wire-enums";
 
@@ -41,8 +42,11 @@ export interface MaintenanceParams {
   softwareType: number;
 }
 
-/** Every field of RunImmyServiceRequestBody, enums as integers, in the spec's order. */
-export interface RunFields {
+/**
+ * Every field of RunImmyServiceRequestBody, enums as integers, in the spec's order, where the e-mail options
+ * (EmailOptionFields) follow `suppressRebootsDuringBusinessHours`.
+ */
+export interface RunFields extends EmailOptionFields {
   computers: TargetEntry[] | null;
   tenants: TargetEntry[] | null;
   persons: TargetEntry[] | null;
@@ -67,13 +71,6 @@ export interface RunFields {
   deploymentType: number;
   offlineBehavior: number;
   suppressRebootsDuringBusinessHours: boolean;
-  sendDetectionEmail: boolean;
-  sendDetectionEmailWhenAllActionsAreCompliant: boolean;
-  sendFollowUpEmail: boolean;
-  sendFollowUpOnlyIfActionNeeded: boolean;
-  showRunNowButton: boolean;
-  showPostponeButton: boolean;
-  showMaintenanceActions: boolean;
   useWinningDeployment: boolean;
   sessionGroupId: string | null;
   providerLinkIdForAgentUpdates: number | null;
@@ -127,18 +124,6 @@ export const RUN_FIELD_KINDS: { readonly [K in keyof RunFields]: FieldKind } = {
 };
 
 export const RUN_FIELD_NAMES = Object.keys(RUN_FIELD_KINDS) as (keyof RunFields)[];
-
-const versionKind: FieldKind = {
-  kind: "custom",
-  zero: null,
-  convert: (raw) =>
-    raw === null || typeof raw === "string"
-      ? { value: raw }
-      : {
-          error:
-            'a version string (e.g. "24.08") or null. The spec shows SemanticVersion as an object, but all its members are read-only: send the version as text',
-        },
-};
 
 /** Read-only in the spec: whatever comes is dropped. */
 const ignored: FieldKind = { kind: "custom", zero: null, convert: () => ({ value: null }) };

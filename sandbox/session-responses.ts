@@ -7,6 +7,7 @@
  * nothing for: the expanded `computer` / `tenant`, a stage's `maintenanceSession`, a log line's script enums, an
  * action's `reason` / `resultReason`, and `endTime` until the action has ended.
  */
+import type { EmailOptionFields } from "./email-options";
 import type { Seed } from "./seed";
 import type { StageName, SessionView } from "./session-timeline";
 import type { StoredSession } from "./state";
@@ -108,15 +109,7 @@ export interface SessionJobArgsResponse {
     useComputersTimezoneForExecution: boolean;
     scheduleExecutionAfterActiveHours: boolean;
   };
-  maintenanceEmailConfiguration: {
-    sendDetectionEmail: boolean;
-    sendDetectionEmailWhenAllActionsAreCompliant: boolean;
-    sendFollowUpEmail: boolean;
-    sendFollowUpOnlyIfActionNeeded: boolean;
-    showRunNowButton: boolean;
-    showPostponeButton: boolean;
-    showMaintenanceActions: boolean;
-  };
+  maintenanceEmailConfiguration: EmailOptionFields;
   maintenanceAgentUpdatesConfiguration: { providerLinkId: number | null };
   /** Only when the request named an item (maintenanceParams). */
   maintenanceItem?: { maintenanceIdentifier: string | null; maintenanceType: number; providerLinkIdForMaintenanceItem: number | null };
@@ -140,8 +133,21 @@ export interface SessionJobArgsResponse {
   enqueuedSessionType: number;
 }
 
-/** GetMaintenanceSessionResponse without the expanded computer and tenant. */
-export interface SessionResponse {
+/**
+ * A session's status per stage, as SessionStatus integers: the session response and its `/dx` row both carry all
+ * six, whether or not the session has the stage (the sandbox runs detection and execution only).
+ */
+export interface StageStatusFields {
+  onboardingStageStatus: number;
+  detectionStageStatus: number;
+  executionStageStatus: number;
+  agentUpdatesStageStatus: number;
+  resolutionStageStatus: number;
+  inventoryStageStatus: number;
+}
+
+/** GetMaintenanceSessionResponse without the expanded computer and tenant (stage statuses after `tenantName`). */
+export interface SessionResponse extends StageStatusFields {
   id: number;
   jobId: string | null;
   computerId: number | null;
@@ -158,12 +164,6 @@ export interface SessionResponse {
   fullMaintenance: boolean;
   computerName: string | null;
   tenantName: string | null;
-  onboardingStageStatus: number;
-  detectionStageStatus: number;
-  executionStageStatus: number;
-  agentUpdatesStageStatus: number;
-  resolutionStageStatus: number;
-  inventoryStageStatus: number;
   sessionJobArgs: SessionJobArgsResponse;
   scheduledExecutionDate: string | null;
   /** Only with includeActions=true, else null. */
@@ -202,8 +202,11 @@ export interface SessionLogResponse {
   progressCompleted: boolean;
 }
 
-/** A row of `GET /maintenance-sessions/dx` (API notes §4.5). It does not carry the session group id. */
-export interface SessionDxRow {
+/**
+ * A row of `GET /maintenance-sessions/dx` (API notes §4.5), stage statuses after `updatedDate`. It does not carry
+ * the session group id.
+ */
+export interface SessionDxRow extends StageStatusFields {
   id: number;
   sessionStatus: number;
   statusName: string;
@@ -213,12 +216,6 @@ export interface SessionDxRow {
   tenantName: string | null;
   createdDate: string;
   updatedDate: string;
-  onboardingStageStatus: number;
-  detectionStageStatus: number;
-  executionStageStatus: number;
-  agentUpdatesStageStatus: number;
-  resolutionStageStatus: number;
-  inventoryStageStatus: number;
   scheduleId: number | null;
   fullMaintenance: boolean;
   scheduledExecutionDate: string | null;
@@ -251,6 +248,18 @@ const stageId = (sessionId: number, stage: StageName): number => (sessionId - 1)
 
 const stageStatus = (view: SessionView, stage: StageName): number => view.stages[stage]?.status ?? STATUS.Created;
 
+/** The six stage statuses of the session response and the `/dx` row; a stage the sandbox does not run stays Created. */
+function stageStatuses(view: SessionView): StageStatusFields {
+  return {
+    onboardingStageStatus: STATUS.Created,
+    detectionStageStatus: stageStatus(view, "detection"),
+    executionStageStatus: stageStatus(view, "execution"),
+    agentUpdatesStageStatus: STATUS.Created,
+    resolutionStageStatus: STATUS.Created,
+    inventoryStageStatus: STATUS.Created,
+  };
+}
+
 export function sessionResponse(s: StoredSession, view: SessionView, seed: Seed, include: SessionIncludes): SessionResponse {
   return {
     id: s.id,
@@ -269,12 +278,7 @@ export function sessionResponse(s: StoredSession, view: SessionView, seed: Seed,
     fullMaintenance: s.args.fullMaintenance,
     computerName: seed.computer(s.computerId)?.name ?? null,
     tenantName: seed.tenant(s.tenantId)?.name ?? null,
-    onboardingStageStatus: STATUS.Created,
-    detectionStageStatus: stageStatus(view, "detection"),
-    executionStageStatus: stageStatus(view, "execution"),
-    agentUpdatesStageStatus: STATUS.Created,
-    resolutionStageStatus: STATUS.Created,
-    inventoryStageStatus: STATUS.Created,
+    ...stageStatuses(view),
     sessionJobArgs: jobArgs(s),
     scheduledExecutionDate: s.scheduledExecutionDate,
     maintenanceActions: include.actions ? actions(s, view, seed) : null,
@@ -469,12 +473,7 @@ export function dxRow(s: StoredSession, view: SessionView, seed: Seed): SessionD
     tenantName: full.tenantName,
     createdDate: full.createdDateUTC,
     updatedDate: full.updatedDateUTC,
-    onboardingStageStatus: full.onboardingStageStatus,
-    detectionStageStatus: full.detectionStageStatus,
-    executionStageStatus: full.executionStageStatus,
-    agentUpdatesStageStatus: full.agentUpdatesStageStatus,
-    resolutionStageStatus: full.resolutionStageStatus,
-    inventoryStageStatus: full.inventoryStageStatus,
+    ...stageStatuses(view),
     scheduleId: null,
     fullMaintenance: full.fullMaintenance,
     scheduledExecutionDate: full.scheduledExecutionDate,

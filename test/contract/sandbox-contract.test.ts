@@ -6,15 +6,12 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Sandbox } from "../../sandbox/server";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SCHEDULE_FIELD_NAMES } from "../../sandbox/schedule-model";
-import { SpecValidator, createAjv, openApiToJsonSchema } from "../helpers/openapi";
-import { api, tokenFor, type Answer } from "../helpers/sandbox-http";
+import { createAjv, openApiToJsonSchema } from "../helpers/openapi";
+import { PROBLEM_DETAILS, useSpecSandbox } from "../helpers/spec-sandbox";
 
-const spec = new SpecValidator();
-let sandbox: Sandbox;
-let token: string;
+const { spec, sandbox, call, expectSpecBody } = useSpecSandbox();
 
 const LIST = "/api/v1/schedules";
 const ONE = "/api/v1/schedules/{scheduleId}";
@@ -58,27 +55,6 @@ const weekly = {
   useComputersTimezoneForExecution: false,
   scheduleExecutionAfterActiveHours: false,
 };
-
-
-function call(method: string, path: string, body?: unknown, bearer: string | null = token): Promise<Answer> {
-  return api(sandbox, bearer, method, path, body);
-}
-
-/** A 200 JSON answer whose body the spec accepts for this operation. */
-function expectSpecBody(answer: Answer, method: string, template: string): void {
-  expect(answer.status, answer.text).toBe(200);
-  expect(answer.contentType).toBe("application/json; charset=utf-8");
-  expect(spec.validateResponse(method, template, answer.json).errors).toEqual([]);
-}
-
-beforeAll(async () => {
-  sandbox = await Sandbox.start();
-  token = await tokenFor(sandbox.info);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
 
 /** Every operation the sandbox serves (spec path template -> verbs); the fixture holds exactly these. */
 const SERVED: Record<string, string[]> = JSON.parse(readFileSync(join(__dirname, "../fixtures/sandbox-routes.json"), "utf8")).routes;
@@ -165,20 +141,6 @@ describe("sandbox responses validate against the spec", () => {
   });
 });
 
-/** ASP.NET Core's ValidationProblemDetails / ProblemDetails (RFC 9457), as ImmyBot sends them. */
-const problemDetails = {
-  type: "object",
-  required: ["type", "title", "status"],
-  properties: {
-    type: { type: "string", pattern: "^https://tools\\.ietf\\.org/html/rfc9110#section-" },
-    title: { type: "string", minLength: 1 },
-    status: { type: "integer" },
-    traceId: { type: "string" },
-    errors: { type: "object", additionalProperties: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 } },
-  },
-  additionalProperties: false,
-};
-
 /** Entra's OAuth error body. */
 const entraError = {
   type: "object",
@@ -197,7 +159,7 @@ const entraError = {
 
 describe("error answers", () => {
   const ajv = createAjv();
-  const isProblem = ajv.compile(problemDetails);
+  const isProblem = ajv.compile(PROBLEM_DETAILS);
   const isEntraError = ajv.compile(entraError);
 
   it("400 for a request the server rejects is a ValidationProblemDetails with per-field messages", async () => {
@@ -215,17 +177,18 @@ describe("error answers", () => {
   });
 
   it("401 without a token has no body and a Bearer challenge", async () => {
-    const res = await fetch(sandbox.info.baseUrl + LIST);
+    const res = await fetch(sandbox().info.baseUrl + LIST);
     expect(res.status).toBe(401);
     expect(res.headers.get("www-authenticate")).toMatch(/^Bearer/);
     expect(await res.text()).toBe("");
   });
 
   it("a token request with a wrong secret answers 401 with Entra's error body", async () => {
-    const res = await fetch(sandbox.info.tokenUrl, {
+    const { info } = sandbox();
+    const res = await fetch(info.tokenUrl, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: sandbox.info.clientId, client_secret: "wrong", scope: `${sandbox.info.baseUrl}/.default` }),
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: info.clientId, client_secret: "wrong", scope: `${info.baseUrl}/.default` }),
     });
     const body = await res.json();
     expect(res.status).toBe(401);
@@ -234,10 +197,11 @@ describe("error answers", () => {
   });
 
   it("a good token answer has Entra's fields", async () => {
-    const res = await fetch(sandbox.info.tokenUrl, {
+    const { info } = sandbox();
+    const res = await fetch(info.tokenUrl, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: sandbox.info.clientId, client_secret: sandbox.info.clientSecret, scope: `${sandbox.info.baseUrl}/.default` }),
+      body: new URLSearchParams({ grant_type: "client_credentials", client_id: info.clientId, client_secret: info.clientSecret, scope: `${info.baseUrl}/.default` }),
     });
     expect(await res.json()).toEqual({ token_type: "Bearer", expires_in: 3599, ext_expires_in: 3599, access_token: expect.stringMatching(/^\S{20,}$/) });
   });

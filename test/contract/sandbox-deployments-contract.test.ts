@@ -3,36 +3,19 @@
  * 2025, the committed subset): every JSON 200 body must validate, bodies without a documented JSON answer must be
  * empty, the enum tables must equal the spec's, and the validator must reject what the spec forbids.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { parseInputs } from "../../provider/check";
 import { model, toWire } from "../../provider/deployment";
 import { DEPLOYMENT_FIELD_NAMES } from "../../sandbox/deployment-model";
-import { Sandbox } from "../../sandbox/server";
 import { DEPLOYMENT_ENUMS, LOOKUP_ENUMS } from "../../sandbox/wire-enums";
-import { SpecValidator } from "../helpers/openapi";
-import { api, tokenFor, type Answer } from "../helpers/sandbox-http";
+import { useSpecSandbox } from "../helpers/spec-sandbox";
 
-const spec = new SpecValidator();
-let sandbox: Sandbox;
-let token: string;
+const { spec, call, expectSpecBody } = useSpecSandbox();
 
 const LIST = "/api/v1/target-assignments";
 const ONE = "/api/v1/target-assignments/{id}";
 const NOTES = "/api/v1/target-assignments/{id}/notes";
 const PREVIEW = "/api/v1/target-assignments/target-preview";
-
-
-function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  return api(sandbox, token, method, path, body);
-}
-
-/** A 200 JSON answer whose body the spec accepts for this operation; returns the body. */
-function expectSpecBody(answer: Answer, method: string, template: string): any {
-  expect(answer.status, answer.text).toBe(200);
-  expect(answer.contentType).toBe("application/json; charset=utf-8");
-  expect(spec.validateResponse(method, template, answer.json).errors).toEqual([]);
-  return answer.json;
-}
 
 /** The bodies the provider sends (its own check and toWire), for the shapes a user can ask for. */
 function providerBody(args: Record<string, unknown>, id?: number): Record<string, unknown> {
@@ -61,15 +44,6 @@ const PROVIDER_ARGS: Record<string, Record<string, unknown>> = {
     enforcement: "Onboarding",
   },
 };
-
-beforeAll(async () => {
-  sandbox = await Sandbox.start();
-  token = await tokenFor(sandbox.info);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
 
 describe("spec fixture", () => {
   it("has the payload fields the sandbox binds, no more and no fewer", () => {

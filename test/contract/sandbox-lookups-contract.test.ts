@@ -6,50 +6,29 @@
  * and `/tags[/{tagId}]`. For those the test checks that the spec still documents no body (so it notices when a
  * newer spec types them), and validates what the spec does have: the `MaintenanceTask` and `Tag` entity schemas.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Sandbox } from "../../sandbox/server";
-import { SpecValidator } from "../helpers/openapi";
-import { api, tokenFor, type Answer } from "../helpers/sandbox-http";
+import { describe, expect, it } from "vitest";
+import { expectJsonOk } from "../helpers/sandbox-http";
+import { useSpecSandbox } from "../helpers/spec-sandbox";
 
-const spec = new SpecValidator();
-let sandbox: Sandbox;
-let token: string;
+const { spec, call, expectSpecBody } = useSpecSandbox();
 const API = "/api/v1";
-
-
-function get(path: string): Promise<Answer> {
-  return api(sandbox, token, "GET", path);
-}
+const get = (path: string) => call("GET", path);
 
 /** A 200 JSON answer whose body the spec accepts for `GET template`; returns the body. */
 async function specBody(path: string, template: string): Promise<any> {
-  const answer = await get(path);
-  expect(answer.status, answer.text).toBe(200);
-  expect(answer.contentType).toBe("application/json; charset=utf-8");
-  expect(spec.validateResponse("GET", template, answer.json).errors, path).toEqual([]);
-  return answer.json;
+  return expectSpecBody(await get(path), "GET", template, path);
 }
 
 /** A 200 JSON answer of an untyped route, checked against a spec schema by name; returns the body. */
 async function schemaBody(path: string, template: string, schema: string, list: boolean): Promise<any> {
   expect(spec.responseSchema("GET", template), `${template} got a typed body in the spec; validate against it`).toBeUndefined();
   const answer = await get(path);
-  expect(answer.status, answer.text).toBe(200);
-  expect(answer.contentType).toBe("application/json; charset=utf-8");
+  expectJsonOk(answer);
   const items: unknown[] = list ? answer.json : [answer.json];
   expect(Array.isArray(items)).toBe(true);
   for (const item of items) expect(spec.validateSchema(schema, item).errors, path).toEqual([]);
   return answer.json;
 }
-
-beforeAll(async () => {
-  sandbox = await Sandbox.start();
-  token = await tokenFor(sandbox.info);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
 
 describe("typed lookup responses validate against the spec", () => {
   it("GET /tenants (plain, filtered, paged) and /tenants/{id} for every tenant", async () => {

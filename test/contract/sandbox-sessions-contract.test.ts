@@ -5,17 +5,14 @@
  * failed, cancelled), routes the spec documents without a body must answer none, the enum tables must equal the
  * spec's, and the validator must reject what the spec forbids.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Sandbox } from "../../sandbox/server";
+import { beforeAll, describe, expect, it } from "vitest";
 import { MAINTENANCE_PARAM_KINDS, RUN_FIELD_NAMES } from "../../sandbox/session-model";
 import { MAINTENANCE_PARAMS_ENUMS, RUN_REQUEST_ENUMS, SESSION_ENUMS, type EnumTable } from "../../sandbox/wire-enums";
-import { SpecValidator, createAjv } from "../helpers/openapi";
-import { api, tokenFor, type Answer } from "../helpers/sandbox-http";
+import { createAjv } from "../helpers/openapi";
+import { PROBLEM_DETAILS, useSpecSandbox } from "../helpers/spec-sandbox";
 
-const spec = new SpecValidator();
-let sandbox: Sandbox;
-let token: string;
 let t = Date.parse("2025-06-02T10:00:00.000Z");
+const { spec, call, expectSpecBody } = useSpecSandbox({ now: () => new Date(t), sessionEnqueueDelayMs: 100 });
 
 const RUN = "/api/v1/run-immy-service";
 const RUN_NEW = "/api/v1/run-immy-service-new";
@@ -44,18 +41,6 @@ const REQUESTS = {
   person: { persons: [{ personId: 2 }], maintenanceParams: { ...install, desiredSoftwareState: 1 }, offlineBehavior: 2 },
 } satisfies Record<string, Record<string, unknown>>;
 
-function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  return api(sandbox, token, method, path, body);
-}
-
-/** A 200 JSON answer whose body the spec accepts for this operation; returns the body. */
-function expectSpecBody(answer: Answer, method: string, template: string): any {
-  expect(answer.status, answer.text).toBe(200);
-  expect(answer.contentType).toBe("application/json; charset=utf-8");
-  expect(spec.validateResponse(method, template, answer.json).errors).toEqual([]);
-  return answer.json;
-}
-
 /** A request body the spec accepts (checked before it is sent). */
 function specRequest(schema: string, body: unknown): unknown {
   expect(spec.validateSchema(schema, body).errors).toEqual([]);
@@ -81,28 +66,8 @@ const runResponse = {
   },
 };
 
-/** ASP.NET Core's (Validation)ProblemDetails, as ImmyBot sends them. */
-const problemDetails = {
-  type: "object",
-  required: ["type", "title", "status", "traceId"],
-  properties: {
-    type: { type: "string", pattern: "^https://tools\\.ietf\\.org/html/rfc9110#section-" },
-    title: { type: "string", minLength: 1 },
-    status: { type: "integer" },
-    traceId: { type: "string" },
-    errors: { type: "object", additionalProperties: { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 } },
-  },
-  additionalProperties: false,
-};
-
-beforeAll(async () => {
-  sandbox = await Sandbox.start({ now: () => new Date(t), sessionEnqueueDelayMs: 100 });
-  token = await tokenFor(sandbox.info);
-});
-
-afterAll(async () => {
-  await sandbox?.stop();
-});
+/** (Validation)ProblemDetails as the session routes send them: with the traceId, which these tests require. */
+const problemDetails = { ...PROBLEM_DETAILS, required: [...PROBLEM_DETAILS.required, "traceId"] };
 
 describe("spec fixture", () => {
   it("has the request fields the sandbox binds, no more and no fewer", () => {

@@ -1,6 +1,7 @@
 /**
  * Talking to a sandbox over plain HTTP from tests (no provider client in between): sandboxes that stop after each
- * test, a token from its Entra-style endpoint, and a raw API call that keeps status, headers, text and JSON.
+ * test, a token from its Entra-style endpoint, a raw API call that keeps status, headers, text and JSON, and the
+ * check of a 200 JSON answer.
  */
 import { afterEach, expect } from "vitest";
 import { Sandbox, type SandboxInfo, type SandboxOptions } from "../../sandbox/server";
@@ -59,4 +60,10 @@ export async function api(
   const text = await res.text();
   const contentType = res.headers.get("content-type");
   return { status: res.status, headers: res.headers, contentType, text, json: contentType?.includes("json") && text ? JSON.parse(text) : undefined };
+}
+
+/** 200 with ASP.NET Core's JSON content type (charset included), whatever the body. */
+export function expectJsonOk(answer: Answer): void {
+  expect(answer.status, answer.text).toBe(200);
+  expect(answer.contentType).toBe("application/json; charset=utf-8");
 }

@@ -4,18 +4,15 @@
  * the 400s the server checks against the seed, 404s, the target preview, password parameters echoed in clear
  * text, out-of-band helpers, and deployments that survive a restart (options and CLI `--state`).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { parseInputs } from "../../provider/check";
 import { model, toWire } from "../../provider/deployment";
 import { Sandbox, SandboxValidationError, type SandboxOptions } from "../../sandbox/server";
+import { useSandboxCli } from "../helpers/sandbox-cli";
 import { api, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { useTempDir } from "../helpers/temp-dir";
 
-const REPO = resolve(__dirname, "../..");
 const LIST = "/api/v1/target-assignments";
 const PREVIEW = `${LIST}/target-preview`;
 const PASSWORD = "BIOS-pa55word-in-clear-text";
@@ -554,14 +551,10 @@ describe("out-of-band helpers", () => {
 });
 
 describe("state file", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "immybot-sandbox-deployments-"));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tempPath = useTempDir("immybot-sandbox-deployments-");
 
   it("keeps deployments and their ids across a restart", async () => {
-    const stateFile = join(dir, "state.json");
+    const stateFile = tempPath("state.json");
     const first = await ready({ stateFile });
     await ok(first.call("POST", LIST, software));
     await ok(first.call("POST", LIST, task));
@@ -577,7 +570,7 @@ describe("state file", () => {
   });
 
   it("reads a state file written before deployments existed", async () => {
-    const stateFile = join(dir, "old.json");
+    const stateFile = tempPath("old.json");
     writeFileSync(stateFile, JSON.stringify({ version: 1, credentials: { azureTenantId: "", clientId: "", clientSecret: "" }, nextScheduleId: 5, schedules: [], tokens: {} }));
     const { sandbox, call } = await ready({ stateFile });
     expect(sandbox.deployments()).toEqual([]);
@@ -587,68 +580,22 @@ describe("state file", () => {
 });
 
 describe("CLI --state", () => {
-  const cli = join(REPO, "dist/sandbox/cli.js");
-  const children: ChildProcess[] = [];
-
-  /** Builds dist/ when the CLI is missing or older than a sandbox source (`npm test` builds first anyway). */
-  beforeAll(() => {
-    const sources = readdirSync(join(REPO, "sandbox")).filter((f) => f.endsWith(".ts") || f.endsWith(".json"));
-    const newest = Math.max(...sources.map((f) => statSync(join(REPO, "sandbox", f)).mtimeMs));
-    if (existsSync(cli) && statSync(cli).mtimeMs >= newest) return;
-    try {
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: REPO, stdio: "pipe" });
-    } catch {
-      // tsc still emits when another part of the tree has type errors; what matters is that the CLI exists.
-    }
-    expect(existsSync(cli)).toBe(true);
-  }, 120_000);
-
-  afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-  });
-
-  async function launch(args: string[]): Promise<{ info: { baseUrl: string; tokenUrl: string; clientId: string; clientSecret: string }; stop: () => Promise<number | null> }> {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    const exit = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-    const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
-    expect(first.done).toBeFalsy();
-    return {
-      info: JSON.parse(first.value as string),
-      stop: () => {
-        child.kill("SIGTERM");
-        return exit;
-      },
-    };
-  }
-
-  async function cliToken(info: { tokenUrl: string; baseUrl: string; clientId: string; clientSecret: string }): Promise<string> {
-    const res = await fetch(info.tokenUrl, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ grant_type: "client_credentials", client_id: info.clientId, client_secret: info.clientSecret, scope: `${info.baseUrl}/.default` }),
-    });
-    return ((await res.json()) as { access_token: string }).access_token;
-  }
+  const cli = useSandboxCli();
+  const tempPath = useTempDir("immybot-sandbox-cli-deployments-");
 
   it("serves the deployments of the previous run, password parameters included, and keeps counting ids", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "immybot-sandbox-cli-deployments-"));
-    try {
-      const stateFile = join(dir, "state.json");
-      const first = await launch(["--state", stateFile]);
-      const token = await cliToken(first.info);
-      expect((await api(first.info.baseUrl, token, "POST", LIST, task)).json.id).toBe(1);
-      expect((await api(first.info.baseUrl, token, "POST", LIST, software)).json.id).toBe(2);
-      expect(await first.stop()).toBe(0);
+    const stateFile = tempPath("state.json");
+    const first = await cli.start(["--state", stateFile]);
+    const token = await tokenFor(first.info);
+    expect((await api(first.info.baseUrl, token, "POST", LIST, task)).json.id).toBe(1);
+    expect((await api(first.info.baseUrl, token, "POST", LIST, software)).json.id).toBe(2);
+    expect(await first.stop()).toBe(0);
 
-      const second = await launch(["--state", stateFile]);
-      const again = await api(second.info.baseUrl, token, "GET", `${LIST}/1`); // the token outlives the restart too
-      expect(again.status).toBe(200);
-      expect(again.json.taskParameterValues.AdminPassword.value).toBe(PASSWORD);
-      expect((await api(second.info.baseUrl, token, "POST", LIST, software)).json.id).toBe(3);
-      expect(await second.stop()).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const second = await cli.start(["--state", stateFile]);
+    const again = await api(second.info.baseUrl, token, "GET", `${LIST}/1`); // the token outlives the restart too
+    expect(again.status).toBe(200);
+    expect(again.json.taskParameterValues.AdminPassword.value).toBe(PASSWORD);
+    expect((await api(second.info.baseUrl, token, "POST", LIST, software)).json.id).toBe(3);
+    expect(await second.stop()).toBe(0);
   });
 });

@@ -4,14 +4,13 @@
  * `/computers/paged`, unpaged software and tags), 404s, and the seed: built in, from a file or an object,
  * through the CLI, and refused with a message when it is broken.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Sandbox, SeedError, type SandboxOptions, type SeedData } from "../../sandbox/server";
-import { api, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { useSandboxCli } from "../helpers/sandbox-cli";
+import { api, expectJsonOk, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { useTempDir } from "../helpers/temp-dir";
 
 const REPO = resolve(__dirname, "../..");
 const API = "/api/v1";
@@ -30,8 +29,7 @@ async function ready(options: SandboxOptions = {}): Promise<{ sandbox: Sandbox; 
 
 async function ok(answer: Promise<Answer>): Promise<any> {
   const a = await answer;
-  expect(a.status, a.text).toBe(200);
-  expect(a.headers.get("content-type")).toBe("application/json; charset=utf-8");
+  expectJsonOk(a);
   return a.json;
 }
 
@@ -277,11 +275,7 @@ const tinySeed: SeedData = {
 };
 
 describe("the seed", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "immybot-sandbox-seed-"));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tempPath = useTempDir("immybot-sandbox-seed-");
 
   it("is built in, from sandbox/default-seed.json", async () => {
     const sandbox = await start();
@@ -289,7 +283,7 @@ describe("the seed", () => {
   });
 
   it("replaces the built-in one from a JSON file: lookups and deployment checks use it, sections left out are empty", async () => {
-    const file = join(dir, "tiny.json");
+    const file = tempPath("tiny.json");
     writeFileSync(file, JSON.stringify(tinySeed));
     const { get, call } = await ready({ seed: file });
     expect(names(await ok(get(`${API}/tenants`)))).toEqual(["Tailspin Toys"]);
@@ -322,7 +316,7 @@ describe("the seed", () => {
   });
 
   it("shows deployments whose target left the seed as missing, after a restart with another seed", async () => {
-    const stateFile = join(dir, "state-seed-swap.json");
+    const stateFile = tempPath("state-seed-swap.json");
     const first = await ready({ stateFile });
     const created = await ok(first.call("POST", `${API}/target-assignments`, { maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303", desiredSoftwareState: "LatestVersion", targetType: "Computer", target: "6", tenantId: 2, targetEnforcement: "Required", softwareProviderType: "Inherent" }));
     expect(created).toMatchObject({ targetMissing: false, tenantMissing: false, targetName: "CONTOSO-WS001" });
@@ -345,71 +339,37 @@ describe("the seed", () => {
   });
 
   it("refuses a seed file that is missing or not JSON", async () => {
-    await expect(Sandbox.start({ seed: join(dir, "nope.json") })).rejects.toThrow(/cannot read the seed file .*nope\.json/);
-    const broken = join(dir, "broken.json");
+    await expect(Sandbox.start({ seed: tempPath("nope.json") })).rejects.toThrow(/cannot read the seed file .*nope\.json/);
+    const broken = tempPath("broken.json");
     writeFileSync(broken, "{ tenants: ");
     await expect(Sandbox.start({ seed: broken })).rejects.toThrow(/seed file .*broken\.json is not valid JSON/);
   });
 });
 
 describe("CLI --seed-file", () => {
-  const cli = join(REPO, "dist/sandbox/cli.js");
-  const children: ChildProcess[] = [];
-  let dir: string;
-
-  /** Builds dist/ when the CLI is missing or older than a sandbox source (`npm test` builds first anyway). */
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "immybot-sandbox-cli-seed-"));
-    const sources = readdirSync(join(REPO, "sandbox")).filter((f) => f.endsWith(".ts") || f.endsWith(".json"));
-    const newest = Math.max(...sources.map((f) => statSync(join(REPO, "sandbox", f)).mtimeMs));
-    if (existsSync(cli) && statSync(cli).mtimeMs >= newest) return;
-    try {
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: REPO, stdio: "pipe" });
-    } catch {
-      // tsc still emits when another part of the tree has type errors; what matters is that the CLI exists.
-    }
-    expect(existsSync(cli)).toBe(true);
-  }, 120_000);
-
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-  afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-  });
-
-  function launch(args: string[]): { child: ChildProcess; lines: AsyncIterator<string>; exit: Promise<number | null>; stderr: () => string } {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exit = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-    return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator](), exit, stderr: () => stderr };
-  }
+  const cli = useSandboxCli();
+  const tempPath = useTempDir("immybot-sandbox-cli-seed-");
 
   it("serves the file's data (compiled code finds the built-in seed too)", async () => {
-    const file = join(dir, "tiny.json");
+    const file = tempPath("tiny.json");
     writeFileSync(file, JSON.stringify(tinySeed));
-    const { child, lines, exit } = launch(["--seed-file", file]);
-    const info = JSON.parse(((await lines.next()).value as string));
+    const { info, nextLine, stop } = await cli.start(["--seed-file", file]);
     const described: string[] = [];
-    for (let i = 0; i < 8; i++) described.push((await lines.next()).value as string);
+    for (let i = 0; i < 8; i++) described.push(await nextLine());
     expect(described.join("\n")).toMatch(/seed: .*tiny\.json: 1 tenants, 1 computers, 1 software, 1 tasks, 1 tags/);
     const token = await tokenFor(info);
     expect((await api(info.baseUrl, token, "GET", `${API}/tenants`)).json.map((t: any) => t.name)).toEqual(["Tailspin Toys"]);
-    child.kill("SIGTERM");
-    expect(await exit).toBe(0);
+    expect(await stop()).toBe(0);
 
-    const builtIn = launch([]);
-    const builtInInfo = JSON.parse(((await builtIn.lines.next()).value as string));
-    expect((await api(builtInInfo.baseUrl, await tokenFor(builtInInfo), "GET", `${API}/tenants/2`)).json.name).toBe("Contoso");
-    builtIn.child.kill("SIGTERM");
-    expect(await builtIn.exit).toBe(0);
+    const builtIn = await cli.start([]);
+    expect((await api(builtIn.info.baseUrl, await tokenFor(builtIn.info), "GET", `${API}/tenants/2`)).json.name).toBe("Contoso");
+    expect(await builtIn.stop()).toBe(0);
   });
 
   it("exits 1 with the seed's problems when the file is broken", async () => {
-    const file = join(dir, "bad.json");
+    const file = tempPath("bad.json");
     writeFileSync(file, JSON.stringify({ computers: [{ id: 1, name: "PC", tenantId: 7, kind: "Server" }] }));
-    const { exit, stderr } = launch(["--seed-file", file]);
+    const { exit, stderr } = cli.launch(["--seed-file", file]);
     expect(await exit).toBe(1);
     expect(stderr()).toMatch(/sandbox: the seed file .*bad\.json is not a valid sandbox seed:\n✖ computer 1: tenantId 7 is not in tenants/);
   });

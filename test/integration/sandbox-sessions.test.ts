@@ -5,14 +5,13 @@
  * computers, updateTime, `/dx` with DevExtreme load options, routes that must stay the SPA, the state file, the
  * control API and the CLI flag.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Sandbox, SeedError, type SandboxOptions, type SeedData } from "../../sandbox/server";
-import { api, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { useSandboxCli } from "../helpers/sandbox-cli";
+import { api, expectJsonOk, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { useTempDir } from "../helpers/temp-dir";
 
 const REPO = resolve(__dirname, "../..");
 const RUN = "/api/v1/run-immy-service";
@@ -57,8 +56,7 @@ async function world(options: SandboxOptions = {}, startAt = T0): Promise<World>
 
 async function ok(answer: Promise<Answer>): Promise<any> {
   const a = await answer;
-  expect(a.status, a.text).toBe(200);
-  expect(a.contentType).toBe("application/json; charset=utf-8");
+  expectJsonOk(a);
   return a.json;
 }
 
@@ -679,14 +677,10 @@ describe("control API", () => {
 });
 
 describe("state file", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "immybot-sandbox-sessions-"));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tempPath = useTempDir("immybot-sandbox-sessions-");
 
   it("keeps sessions, their ids and connected computers across a restart; the simulation goes on", async () => {
-    const stateFile = join(dir, "state.json");
+    const stateFile = tempPath("state.json");
     const first = await world({ stateFile });
     const [running] = await run(first, body([6]));
     const [waiting] = await run(first, body([7]));
@@ -708,7 +702,7 @@ describe("state file", () => {
   });
 
   it("reads a state file written before sessions existed", async () => {
-    const stateFile = join(dir, "old.json");
+    const stateFile = tempPath("old.json");
     writeFileSync(stateFile, JSON.stringify({ version: 1, credentials: { azureTenantId: "", clientId: "", clientSecret: "" }, nextScheduleId: 3, schedules: [], nextDeploymentId: 2, deployments: [], tokens: {} }));
     const w = await world({ stateFile });
     expect(w.sandbox.sessions()).toEqual([]);
@@ -717,13 +711,13 @@ describe("state file", () => {
   });
 
   it("refuses a state file whose sessions are not a list", async () => {
-    const stateFile = join(dir, "broken.json");
+    const stateFile = tempPath("broken.json");
     writeFileSync(stateFile, JSON.stringify({ version: 1, credentials: {}, nextScheduleId: 1, schedules: [], sessions: {}, tokens: {} }));
     await expect(Sandbox.start({ stateFile })).rejects.toThrow(/has sessions that are not a list/);
   });
 
   it("keeps a session's time scale: a restart with another scale does not bend it", async () => {
-    const stateFile = join(dir, "scale.json");
+    const stateFile = tempPath("scale.json");
     const first = await world({ stateFile, sessionTimeScale: 10 });
     const [id] = await run(first, body([6]));
     await first.sandbox.stop();
@@ -734,40 +728,12 @@ describe("state file", () => {
 });
 
 describe("CLI --session-time-scale", () => {
-  const cli = join(REPO, "dist/sandbox/cli.js");
-  const children: ChildProcess[] = [];
-
-  /** Builds dist/ when the CLI is missing or older than a sandbox source (`npm test` builds first anyway). */
-  beforeAll(() => {
-    const sources = readdirSync(join(REPO, "sandbox")).filter((f) => f.endsWith(".ts") || f.endsWith(".json"));
-    const newest = Math.max(...sources.map((f) => statSync(join(REPO, "sandbox", f)).mtimeMs));
-    if (existsSync(cli) && statSync(cli).mtimeMs >= newest) return;
-    try {
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: REPO, stdio: "pipe" });
-    } catch {
-      // tsc still emits when another part of the tree has type errors; what matters is that the CLI exists.
-    }
-    expect(existsSync(cli)).toBe(true);
-  }, 120_000);
-
-  afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-  });
-
-  function launch(args: string[]): { lines: AsyncIterator<string>; exit: Promise<number | null>; stderr: () => string; child: ChildProcess } {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: REPO, stdio: ["ignore", "pipe", "pipe"] });
-    children.push(child);
-    let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exit = new Promise<number | null>((done) => child.on("exit", (code) => done(code)));
-    return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator](), exit, stderr: () => stderr };
-  }
+  const cli = useSandboxCli();
 
   it("runs sessions that many times faster (100: a 0.32 s session)", async () => {
-    const { child, lines, exit } = launch(["--session-time-scale", "100"]);
-    const info = JSON.parse((await lines.next()).value as string);
+    const { info, nextLine, stop } = await cli.start(["--session-time-scale", "100"]);
     const described: string[] = [];
-    for (let i = 0; i < 6; i++) described.push((await lines.next()).value as string);
+    for (let i = 0; i < 6; i++) described.push(await nextLine());
     expect(described.join("\n")).toMatch(/sessions: .*run-immy-service.*\(time scale 100\)/);
     const token = await tokenFor(info);
     const started = Date.now();
@@ -779,13 +745,12 @@ describe("CLI --session-time-scale", () => {
     }
     expect(status).toBe(S.Passed);
     expect(Date.now() - started).toBeGreaterThanOrEqual(320);
-    child.kill("SIGTERM");
-    expect(await exit).toBe(0);
+    expect(await stop()).toBe(0);
   });
 
   it("refuses a scale that is not a number > 0 with exit code 2", async () => {
     for (const value of ["0", "fast"]) {
-      const { exit, stderr } = launch(["--session-time-scale", value]);
+      const { exit, stderr } = cli.launch(["--session-time-scale", value]);
       expect(await exit).toBe(2);
       expect(stderr()).toMatch(/--session-time-scale/);
     }

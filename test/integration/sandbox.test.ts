@@ -3,16 +3,13 @@
  * of schedules (integer enums out, names or integers in), the server's 400 rules, 404/405/SPA answers, state that
  * survives a restart, fault injection, the observability helpers, and the CLI.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
 import { Sandbox, SandboxValidationError, type SandboxOptions } from "../../sandbox/server";
+import { useSandboxCli } from "../helpers/sandbox-cli";
 import { api, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { useTempDir } from "../helpers/temp-dir";
 
-const REPO = resolve(__dirname, "../..");
 const LIST = "/api/v1/schedules";
 
 /** A valid weekly schedule, enums by name; tests change one thing at a time. */
@@ -394,14 +391,10 @@ describe("time zones", () => {
 });
 
 describe("state file", () => {
-  let dir: string;
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), "immybot-sandbox-"));
-  });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tempPath = useTempDir("immybot-sandbox-");
 
   it("survives a restart: schedules, ids, credentials and unexpired tokens", async () => {
-    const stateFile = join(dir, "nested", "state.json");
+    const stateFile = tempPath("nested", "state.json");
     const first = await start({ stateFile });
     expect(existsSync(stateFile)).toBe(true);
     const token = await tokenFor(first);
@@ -418,12 +411,12 @@ describe("state file", () => {
     expect((await api(second, token, "GET", `${LIST}/2`)).json.tenantId).toBe(9);
     const third = await api(second, await tokenFor(second), "POST", LIST, weekly);
     expect(third.json.id).toBe(3);
-    expect(readdirSync(join(dir, "nested"))).toEqual(["state.json"]); // no temp files left behind
+    expect(readdirSync(tempPath("nested"))).toEqual(["state.json"]); // no temp files left behind
     expect(JSON.parse(readFileSync(stateFile, "utf8"))).toMatchObject({ version: 1, nextScheduleId: 4, schedules: [{ id: 2 }, { id: 3 }] });
   });
 
   it("writes each committed change before answering", async () => {
-    const stateFile = join(dir, "eager.json");
+    const stateFile = tempPath("eager.json");
     const { call } = await ready({ stateFile });
     await call("POST", LIST, weekly);
     expect(JSON.parse(readFileSync(stateFile, "utf8")).schedules).toHaveLength(1);
@@ -432,7 +425,7 @@ describe("state file", () => {
   });
 
   it("lets given credentials win over stored ones", async () => {
-    const stateFile = join(dir, "creds.json");
+    const stateFile = tempPath("creds.json");
     await (await start({ stateFile })).stop();
     const again = await start({ stateFile, clientSecret: "rotated" });
     expect(again.info.clientSecret).toBe("rotated");
@@ -440,7 +433,7 @@ describe("state file", () => {
   });
 
   it("refuses to start on a file it cannot read, rather than overwrite it", async () => {
-    const stateFile = join(dir, "corrupt.json");
+    const stateFile = tempPath("corrupt.json");
     writeFileSync(stateFile, "{ not json");
     await expect(Sandbox.start({ stateFile })).rejects.toThrow(/not valid JSON/);
     expect(readFileSync(stateFile, "utf8")).toBe("{ not json");
@@ -671,86 +664,45 @@ describe("observability and out-of-band edits", () => {
 });
 
 describe("CLI", () => {
-  const cli = join(REPO, "dist/sandbox/cli.js");
-  const children: ChildProcess[] = [];
-
-  /** Builds dist/ when the CLI is missing or older than a sandbox source (`npm test` builds first anyway). */
-  beforeAll(() => {
-    const sources = readdirSync(join(REPO, "sandbox")).filter((f) => f.endsWith(".ts"));
-    const newest = Math.max(...sources.map((f) => statSync(join(REPO, "sandbox", f)).mtimeMs));
-    if (existsSync(cli) && statSync(cli).mtimeMs >= newest) return;
-    try {
-      execFileSync("npx", ["tsc", "-p", "tsconfig.json"], { cwd: REPO, stdio: "pipe" });
-    } catch {
-      // tsc still emits when another part of the tree has type errors; what matters is that the CLI exists.
-    }
-    expect(existsSync(cli)).toBe(true);
-  }, 120_000);
-
-  afterEach(() => {
-    for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-  });
-
-  function launch(args: string[]): { child: ChildProcess; lines: AsyncIterator<string>; exit: Promise<number | null> } {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: REPO, stdio: ["pipe", "pipe", "pipe"] });
-    children.push(child);
-    const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-    return { child, lines: createInterface({ input: child.stdout! })[Symbol.asyncIterator](), exit };
-  }
-
-  async function firstLine(lines: AsyncIterator<string>): Promise<string> {
-    const next = await lines.next();
-    expect(next.done).toBeFalsy();
-    return next.value as string;
-  }
+  const cli = useSandboxCli();
+  const tempPath = useTempDir("immybot-sandbox-cli-");
 
   it("prints the connection details as one JSON line first, serves them, and stops on SIGTERM", async () => {
-    const { child, lines, exit } = launch(["--port", "0", "--client-id", "cli-client", "--client-secret", "cli-secret"]);
-    const info = JSON.parse(await firstLine(lines));
+    const { info, nextLine, stop } = await cli.start(["--port", "0", "--client-id", "cli-client", "--client-secret", "cli-secret"]);
     expect(Object.keys(info).sort()).toEqual(["azureTenantId", "baseUrl", "clientId", "clientSecret", "tokenUrl"]);
     expect(info).toMatchObject({ clientId: "cli-client", clientSecret: "cli-secret", baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/) });
-    expect(await firstLine(lines)).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
+    expect(await nextLine()).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/);
     const token = await fetch(info.tokenUrl, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
       body: new URLSearchParams({ grant_type: "client_credentials", client_id: "cli-client", client_secret: "cli-secret", scope: `${info.baseUrl}/.default` }),
     });
     expect(token.status).toBe(200);
-    child.kill("SIGTERM");
-    expect(await exit).toBe(0);
+    expect(await stop()).toBe(0);
   });
 
   it("applies fault flags and keeps state in --state", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "immybot-sandbox-cli-"));
-    try {
-      const stateFile = join(dir, "state.json");
-      const { child, lines, exit } = launch(["--state", stateFile, "--rate-429", "1", "--retry-after-seconds", "3"]);
-      const info = JSON.parse(await firstLine(lines));
-      const res = await fetch(`${info.baseUrl}${LIST}`);
-      expect(res.status).toBe(429);
-      expect(res.headers.get("retry-after")).toBe("3");
-      expect(JSON.parse(readFileSync(stateFile, "utf8")).credentials.clientSecret).toBe(info.clientSecret);
-      child.kill("SIGINT");
-      expect(await exit).toBe(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const stateFile = tempPath("state.json");
+    const { child, info, exit } = await cli.start(["--state", stateFile, "--rate-429", "1", "--retry-after-seconds", "3"]);
+    const res = await fetch(`${info.baseUrl}${LIST}`);
+    expect(res.status).toBe(429);
+    expect(res.headers.get("retry-after")).toBe("3");
+    expect(JSON.parse(readFileSync(stateFile, "utf8")).credentials.clientSecret).toBe(info.clientSecret);
+    child.kill("SIGINT");
+    expect(await exit).toBe(0);
   });
 
   it("exits when stdin closes with --exit-on-stdin-close", async () => {
-    const { child, lines, exit } = launch(["--exit-on-stdin-close"]);
-    JSON.parse(await firstLine(lines));
+    const { child, exit } = await cli.start(["--exit-on-stdin-close"]);
     child.stdin!.end();
     expect(await exit).toBe(0);
   });
 
   it("refuses unknown flags and bad numbers with exit code 2 and the usage", async () => {
     for (const args of [["--bogus"], ["--rate-429", "lots"], ["--status-5xx", "418"]]) {
-      const { child, exit } = launch(args);
-      let stderr = "";
-      child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+      const { exit, stderr } = cli.launch(args);
       expect(await exit, args.join(" ")).toBe(2);
-      expect(stderr).toMatch(/Usage: node dist\/sandbox\/cli\.js/);
+      expect(stderr()).toMatch(/Usage: node dist\/sandbox\/cli\.js/);
     }
   });
 });
