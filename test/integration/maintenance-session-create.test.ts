@@ -9,6 +9,7 @@ import { configure } from "../../provider/context";
 import { lifecycle, model } from "../../provider/maintenance-session";
 import { START_PATH, timing, type Timing } from "../../provider/session-runs";
 import { parseInputs } from "../../provider/check";
+import { sessionWire } from "../helpers/session-wire";
 import { caught, clientConfig, reply, useScriptedServer, type LoggedRequest } from "../helpers/scripted-server";
 
 const scripted = useScriptedServer();
@@ -34,25 +35,13 @@ const deployment = {
 };
 
 function session(id: number, status: number, computerId: number, groupId: string | null = null) {
-  return {
-    id,
-    sessionStatus: status,
+  return sessionWire(id, status, {
     computerId,
     computerName: `PC-${computerId}`,
-    tenantId: 2,
-    tenantName: "Contoso",
-    personId: null,
     createdDateUTC: iso(T0),
     updatedDateUTC: iso(T0 + 60_000),
-    onboardingStageStatus: 3,
-    detectionStageStatus: status,
-    executionStageStatus: status,
-    agentUpdatesStageStatus: 3,
-    resolutionStageStatus: 3,
-    inventoryStageStatus: 3,
-    maintenanceActions: [],
     sessionJobArgs: { sessionGroupId: groupId, deploymentId: 12, deploymentType: 1 },
-  };
+  });
 }
 
 /** Canonical inputs as the engine sends them to create. */

@@ -18,6 +18,7 @@ import {
   type Wire,
 } from "../../provider/session-runs";
 import { SpecValidator } from "../helpers/openapi";
+import { sessionWire } from "../helpers/session-wire";
 import { caught, clientConfig, reply, useScriptedServer, type Reply } from "../helpers/scripted-server";
 
 const scripted = useScriptedServer();
@@ -61,30 +62,17 @@ function fakeTiming(overrides: Partial<Timing> = {}): FakeTiming {
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 
-/** `GET /maintenance-sessions/{id}` as ImmyBot answers it: integer enums, the run's inputs in sessionJobArgs. */
+/** `GET /maintenance-sessions/{id}` as ImmyBot answers it: the run's inputs in sessionJobArgs. */
 function session(id: number, sessionStatus: number, extra: Wire = {}): Wire {
-  return {
-    id,
-    sessionStatus,
-    computerId: 6,
-    computerName: "PC-6",
-    tenantId: 2,
-    tenantName: "Contoso",
-    personId: null,
+  return sessionWire(id, sessionStatus, {
     createdDateUTC: iso(T0 + 1_000),
     updatedDateUTC: iso(T0 + 2_000),
     onboardingStageStatus: 0,
-    detectionStageStatus: sessionStatus,
     executionStageStatus: 3,
-    agentUpdatesStageStatus: 3,
     resolutionStageStatus: 0,
-    inventoryStageStatus: 3,
-    scheduledExecutionDate: null,
-    fullMaintenance: false,
-    maintenanceActions: [],
     sessionJobArgs: { sessionGroupId: GROUP, deploymentId: 12, deploymentType: 1, detectionOnly: false },
     ...extra,
-  };
+  });
 }
 
 /** A dx row (fewer fields, `createdDate`). */

@@ -22,6 +22,7 @@ import { parseInputs, UNKNOWN } from "../../provider/check";
 import { formatDuration, type TargetRef, type Wire } from "../../provider/session-runs";
 import { DatabaseType, MaintenanceType, OfflineBehavior, PromptTimeoutAction, RebootPreference } from "../../provider/models/enums";
 import { SpecValidator, loadSpec } from "../helpers/openapi";
+import { sessionWire } from "../helpers/session-wire";
 
 // This file makes no HTTP request: the only way provider code reaches ImmyBot is the context's client, which fails here.
 const reached = vi.hoisted(() => ({ client: 0 }));
@@ -50,29 +51,9 @@ function inputs(args: Record<string, unknown> = {}): MaintenanceSessionInputs {
   return parsed.value!;
 }
 
-/** A session as `GET /maintenance-sessions/{id}?includeStages&includeActions` answers it: integer enums, UTC dates. */
-function wireSession(id: number, sessionStatus: number, extra: Wire = {}): Wire {
-  return {
-    id,
-    sessionStatus,
-    computerId: 6,
-    computerName: "PC-6",
-    tenantId: 2,
-    tenantName: "Contoso",
-    personId: null,
-    createdDateUTC: "2026-11-20T10:00:00Z",
-    updatedDateUTC: "2026-11-20T10:05:30Z",
-    scheduledExecutionDate: null,
-    onboardingStageStatus: 0,
-    detectionStageStatus: 0,
-    executionStageStatus: sessionStatus,
-    agentUpdatesStageStatus: 3,
-    resolutionStageStatus: 0,
-    inventoryStageStatus: 0,
-    maintenanceActions: [],
-    ...extra,
-  };
-}
+/** A session as ImmyBot answers it, detection passed. */
+const wireSession = (id: number, sessionStatus: number, extra: Wire = {}): Wire =>
+  sessionWire(id, sessionStatus, { onboardingStageStatus: 0, detectionStageStatus: 0, resolutionStageStatus: 0, inventoryStageStatus: 0, ...extra });
 
 const run = { sessionGroupId: GROUP, startedAt: "2026-11-20T09:59:00Z", maintenanceType: "GlobalSoftware" as const, maintenanceIdentifier: "303" };
 
