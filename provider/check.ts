@@ -93,6 +93,18 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
   return { inputs: plainJson({ ...value, ...restore }), value, failures, unknown };
 }
 
+/**
+ * The checked value for create and update, which the engine calls only after a successful check; a failure here
+ * means state from elsewhere (an import, an older version), so it is an error listing every problem.
+ */
+export function checkedValue<S extends z.ZodRawShape>(model: InputModel<S>, inputs: Record<string, unknown>): z.output<z.ZodObject<S>> {
+  const parsed = parseInputs(model, inputs);
+  if (parsed.failures.length > 0 || !parsed.value) {
+    throw new Error(`Invalid ${model.kind} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+  }
+  return parsed.value;
+}
+
 /** The dynamic provider's `check`: canonical inputs plus failures. */
 export function checkWith<S extends z.ZodRawShape>(model: InputModel<S>, news: Record<string, unknown>): dynamic.CheckResult {
   const { inputs, failures } = parseInputs(model, news);

@@ -19,7 +19,7 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
-import { diffWith, parseInputs, pick, plainJson, checkWith, type InputModel, type RuleContext } from "./check";
+import { checkedValue, diffWith, parseInputs, pick, plainJson, checkWith, type InputModel, type RuleContext } from "./check";
 import { client } from "./context";
 import { createWithRecovery, keepInState, readOrGone } from "./lifecycle";
 import {
@@ -437,13 +437,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 /** After a start request whose answer was lost: how long to look for its sessions before sending it again. */
 const RECOVERY_WINDOW_MS = 30_000;
 
-function checked(inputs: Record<string, unknown>): MaintenanceSessionInputs {
-  const parsed = parseInputs(model, inputs);
-  if (parsed.failures.length > 0 || !parsed.value) {
-    throw new Error(`Invalid ${KIND} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-  }
-  return parsed.value;
-}
+const checked = (inputs: Record<string, unknown>): MaintenanceSessionInputs => checkedValue(model, inputs);
 
 /** The deployment the run enforces; a clear error when it does not exist. */
 async function readDeployment(api: ImmyBotClient, id: string): Promise<Wire> {

@@ -9,7 +9,7 @@
 import type { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
-import { checkWith, diffWith, jsonEqual, parseInputs, plainJson, type InputModel } from "./check";
+import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputModel } from "./check";
 import { client } from "./context";
 import { createWithRecovery, deleteIfExists, keepInState, readOrGone, updateExisting } from "./lifecycle";
 
@@ -46,13 +46,7 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
   type V = z.output<z.ZodObject<S>>;
   const item = (id: string) => `${r.path}/${numericId(r.kind, id)}`;
 
-  const checked = (inputs: Record<string, unknown>): V => {
-    const parsed = parseInputs(r.model, inputs);
-    if (parsed.failures.length > 0 || !parsed.value) {
-      throw new Error(`Invalid ${r.kind} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
-    }
-    return parsed.value;
-  };
+  const checked = (inputs: Record<string, unknown>): V => checkedValue(r.model, inputs);
 
   const written = async (api: ImmyBotClient, id: string, v: V, w: Wire): Promise<Wire> => (r.afterWrite ? r.afterWrite(api, id, v, w) : w);
 
