@@ -6,3 +6,4 @@ export { Schedule, type ScheduleArgs } from "./schedule";
 export { Deployment, type DeploymentArgs } from "./deployment";
 export { MaintenanceSession, type MaintenanceSessionArgs } from "./maintenance-session";
 export * from "./lookups";
+export * as policy from "./policy";

@@ -1,0 +1,230 @@
+/**
+ * The structure of a policy file as a zod schema, tied at compile time to the documented interfaces in `types.ts`
+ * (same keys, same types), so the format is defined once.
+ *
+ * Resource fields are the resources' own zod fields (picked from each resource's model). The loader uses this
+ * schema for the *structure* (which keys exist, the policy's own keys such as `name`, `target`, `software`), and
+ * leaves the *values* of resource fields to the resource models (`parseInputs`), which also apply the cross-field
+ * rules: see `RESOURCE_KEYS` and `load.ts`.
+ */
+import { z } from "zod";
+import { model as deploymentModel } from "../../provider/deployment";
+import { model as sessionModel } from "../../provider/maintenance-session";
+import { targetFields } from "../../provider/models/target";
+import type { Tie } from "../../provider/models/tie";
+import { closestKey } from "./problems";
+import { model as scheduleModel } from "../../provider/schedule";
+import type {
+  PolicyDeployment,
+  PolicyDeploymentField,
+  PolicyFile,
+  PolicyParameters,
+  PolicySchedule,
+  PolicyScheduleField,
+  PolicySession,
+  PolicySessionField,
+  PolicyTarget,
+} from "./types";
+
+function pick<S extends z.ZodRawShape, K extends keyof S & string>(shape: S, keys: readonly K[]): Pick<S, K> {
+  return Object.fromEntries(keys.map((k) => [k, shape[k]])) as Pick<S, K>;
+}
+
+/** Letters, digits, ".", "_", "-": an entry's name is part of its resource's name. */
+export const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+const shown = (v: unknown) => JSON.stringify(v) ?? String(v);
+
+const entryName = z
+  .string({
+    error: (i) =>
+      i.input === undefined
+        ? "is required: give the entry a name, unique among its kind in this file (its resource is named <file name>-<name>)"
+        : `must be text, e.g. "weekly-maintenance"; got ${shown(i.input)}`,
+  })
+  .regex(NAME, {
+    error: (i) => `${shown(i.input)} is not a usable name: use letters, digits, ".", "_" and "-" (at most 63; it becomes part of the resource name), e.g. "weekly-maintenance"`,
+  });
+
+/** A name ImmyBot resolves (tenant, computer, tag, software, task). */
+const lookupName = (what: string, example: string) =>
+  z
+    .string({
+      error: (i) => (i.input === undefined ? `is required: the ${what}'s name in ImmyBot, e.g. ${example}` : `must be the ${what}'s name as text, e.g. ${example}; got ${shown(i.input)}`),
+    })
+    .refine((s) => s.trim() !== "", { error: `is empty: give the ${what}'s name in ImmyBot, e.g. ${example}` });
+
+/** The name of another entry of the same file. */
+const reference = (what: string) =>
+  z.string({
+    error: (i) => (i.input === undefined ? `is required: the name of a ${what} in this file` : `must be the name of a ${what} in this file, as text; got ${shown(i.input)}`),
+  });
+
+const TARGET_FORMS = 'all, { computer: <name> } or { tag: <name> }';
+
+/** The fix for a target that is none of the three forms (with "did you mean" for a misspelt key or `all`). */
+export function targetProblem(input: unknown): string {
+  if (input === undefined) return `is required: say which computers of the tenant: ${TARGET_FORMS}`;
+  let hint = "";
+  if (typeof input === "string" && input.trim().toLowerCase() === "all") hint = '; write all in lower case';
+  if (input && typeof input === "object" && !Array.isArray(input)) {
+    const keys = Object.keys(input);
+    if (keys.length !== 1) hint = `; give exactly one of computer and tag (got ${keys.length === 0 ? "no key" : keys.join(", ")})`;
+    else if (!["computer", "tag"].includes(keys[0] as string)) {
+      const near = closestKey(keys[0] as string, ["computer", "tag"]);
+      hint = `; ${JSON.stringify(keys[0])} is not a kind of target${near ? `: did you mean ${JSON.stringify(near)}?` : ""}`;
+    }
+    else hint = "; the name must be text";
+  }
+  return `must be ${TARGET_FORMS}; got ${shown(input)}${hint}`;
+}
+
+const target = z.union([z.literal("all"), z.strictObject({ computer: lookupName("computer", '"CONTOSO-WS001"') }), z.strictObject({ tag: lookupName("tag", '"Canary"') })], {
+  error: (i) => targetProblem(i.input),
+});
+const _tieTarget: Tie<z.input<typeof target>, PolicyTarget> = true;
+
+const secretFromConfig = z.strictObject({ secretFromConfig: z.string() });
+const parameterValue = z.union([secretFromConfig, z.strictObject({ value: z.union([secretFromConfig, z.json()]), allowOverride: z.boolean().optional(), requiresOverride: z.boolean().optional() }), z.json()]);
+const parameters = z.record(z.string(), parameterValue, { error: (i) => `must be a mapping of parameter names to values; got ${shown(i.input)}` });
+// An index signature's keyof also has `number`: tie the values (the deployment's tie below checks the whole).
+const _tieParameters: Tie<z.input<typeof parameters>, Record<string, PolicyParameters[string]>> = true;
+
+const entryObject = (what: string) => ({
+  error: (i: { code: string; input?: unknown }) => (i.code === "invalid_type" ? `must be a ${what} (a mapping with name, ...); got ${shown(i.input)}` : undefined),
+});
+
+export const SCHEDULE_FIELDS = [
+  "dayOfWeek",
+  "detectionTime",
+  "executionTime",
+  "cronExpression",
+  "timeZone",
+  "applyWindowsUpdates",
+  "allowAccessToMSPResources",
+  "disabled",
+  "rebootPreference",
+  "promptTimeoutAction",
+  "promptTimeoutMinutes",
+  "autoConsentToReboots",
+  "suppressRebootsDuringBusinessHours",
+  "offlineBehavior",
+  "sendDetectionEmail",
+  "sendDetectionEmailWhenAllActionsAreCompliant",
+  "sendFollowUpEmail",
+  "sendFollowUpOnlyIfActionNeeded",
+  "showRunNowButton",
+  "showPostponeButton",
+  "showMaintenanceActions",
+  "useComputersTimezoneForExecution",
+  "scheduleExecutionAfterActiveHours",
+] as const satisfies readonly PolicyScheduleField[];
+
+export const DEPLOYMENT_FIELDS = ["enforcement", "disabled", "selfService", "technicianTools", "notes"] as const satisfies readonly PolicyDeploymentField[];
+
+export const SESSION_FIELDS = [
+  "detectionOnly",
+  "executionTime",
+  "timeZone",
+  "triggers",
+  "waitFor",
+  "timeout",
+  "failOnPartialPassed",
+  "failOnPostponed",
+  "rebootPreference",
+  "promptTimeoutAction",
+  "promptTimeoutMinutes",
+  "autoConsentToReboots",
+  "suppressRebootsDuringBusinessHours",
+  "offlineBehavior",
+  "sendDetectionEmail",
+  "sendDetectionEmailWhenAllActionsAreCompliant",
+  "sendFollowUpEmail",
+  "sendFollowUpOnlyIfActionNeeded",
+  "showRunNowButton",
+  "showPostponeButton",
+  "showMaintenanceActions",
+  "useComputersTimezoneForExecution",
+  "scheduleExecutionAfterActiveHours",
+] as const satisfies readonly PolicySessionField[];
+
+const software = deploymentModel.fields.software.unwrap().shape;
+const task = deploymentModel.fields.task.unwrap().shape;
+
+export const scheduleEntry = z.strictObject(
+  {
+    name: entryName,
+    target,
+    groupFilter: targetFields.targetGroupFilter,
+    propagateToChildTenants: targetFields.propagateToChildTenants,
+    deployment: reference("deployment").optional(),
+    ...pick(scheduleModel.fields, SCHEDULE_FIELDS),
+  },
+  entryObject("schedule"),
+);
+const _tieSchedule: Tie<z.input<typeof scheduleEntry>, PolicySchedule> = true;
+
+export const deploymentEntry = z.strictObject(
+  {
+    name: entryName,
+    target,
+    groupFilter: targetFields.targetGroupFilter,
+    propagateToChildTenants: targetFields.propagateToChildTenants,
+    software: lookupName("software", '"7-Zip"').optional(),
+    task: lookupName("maintenance task", '"Set BIOS password"').optional(),
+    scope: software.scope,
+    desiredState: software.desiredState.optional(),
+    version: software.version,
+    mode: task.mode,
+    parameters: parameters.optional(),
+    ...pick(deploymentModel.fields, DEPLOYMENT_FIELDS),
+  },
+  entryObject("deployment"),
+);
+const _tieDeployment: Tie<z.input<typeof deploymentEntry>, PolicyDeployment> = true;
+
+export const sessionEntry = z.strictObject(
+  {
+    name: entryName,
+    deployment: reference("deployment"),
+    computers: z.array(lookupName("computer", '"CONTOSO-WS001"'), { error: (i) => `must be a list of computer names, e.g. [CONTOSO-WS001]; got ${shown(i.input)}` }).optional(),
+    ...pick(sessionModel.fields, SESSION_FIELDS),
+  },
+  entryObject("session"),
+);
+const _tieSession: Tie<z.input<typeof sessionEntry>, PolicySession> = true;
+
+const list = <T extends z.ZodType>(what: string, entry: T) =>
+  z.array(entry, { error: (i) => `must be a list of ${what} (each item starting with "- name: ..."); got ${shown(i.input)}` }).optional();
+
+export const policyFileSchema = z.strictObject(
+  {
+    tenant: lookupName("tenant", '"tenant: Contoso"'),
+    schedules: list("schedules", scheduleEntry),
+    deployments: list("deployments", deploymentEntry),
+    sessions: list("sessions", sessionEntry),
+  },
+  { error: (i) => (i.code === "invalid_type" ? `must be a mapping with tenant, schedules, deployments and sessions; got ${shown(i.input)}` : undefined) },
+);
+const _tieFile: Tie<z.input<typeof policyFileSchema>, PolicyFile> = true;
+
+/** The lists of a file, what an entry of each is called, and its keys. */
+export const LISTS = {
+  schedules: { noun: "schedule", keys: Object.keys(scheduleEntry.shape) },
+  deployments: { noun: "deployment", keys: Object.keys(deploymentEntry.shape) },
+  sessions: { noun: "session", keys: Object.keys(sessionEntry.shape) },
+} as const;
+
+export type ListKey = keyof typeof LISTS;
+
+export const FILE_KEYS = Object.keys(policyFileSchema.shape);
+
+/**
+ * Keys of an entry whose values the resource's model judges (through `parseInputs`): the schema's verdict on them
+ * is dropped, so each problem is reported once, in the resource's own words, with its cross-field rules.
+ */
+export const RESOURCE_KEYS: Record<ListKey, ReadonlySet<string>> = {
+  schedules: new Set<string>(["groupFilter", "propagateToChildTenants", ...SCHEDULE_FIELDS]),
+  deployments: new Set<string>(["groupFilter", "propagateToChildTenants", "scope", "desiredState", "version", "mode", "parameters", ...DEPLOYMENT_FIELDS]),
+  sessions: new Set<string>(SESSION_FIELDS),
+};

@@ -1,0 +1,53 @@
+/**
+ * The JSON Schema of policy files (examples/policy-repo/policy.schema.json), which editors use through each file's
+ * `# yaml-language-server: $schema=...` line: generated from sdk/policy/types.ts and committed, so it must be up
+ * to date; it accepts the example files, rejects what the loader rejects as structure, and documents every key.
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import Ajv from "ajv";
+import { parse as parseYaml } from "yaml";
+import { describe, expect, it } from "vitest";
+
+const REPO = join(__dirname, "../..");
+const schema = JSON.parse(readFileSync(join(REPO, "examples/policy-repo/policy.schema.json"), "utf8"));
+
+it("the committed policy schema matches the documented interfaces (npm run schema)", () => {
+  // Exits 1 naming the file when someone changed the policy format or its TSDoc without `npm run schema`.
+  const out = execFileSync(process.execPath, [join(REPO, "scripts/gen-policy-schema.mjs"), "--check"], { encoding: "utf8" });
+  expect(out).toContain("policy schema up to date");
+});
+
+describe("policy.schema.json", () => {
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+
+  it("accepts the example repository's files", () => {
+    const dir = join(REPO, "examples/policy-repo/tenants");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".yaml"));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    for (const f of files) {
+      expect(validate(parseYaml(readFileSync(join(dir, f), "utf8"))), `${f}: ${JSON.stringify(validate.errors)}`).toBe(true);
+    }
+  });
+
+  it("flags an unknown key, a missing tenant, a bad target and a wrong enum value, as an editor shows them", () => {
+    expect(validate({ tenant: "Contoso", schedules: [{ name: "s", target: "all", timezone: "UTC" }] })).toBe(false);
+    expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: "/schedules/0", keyword: "additionalProperties", params: { additionalProperty: "timezone" } }));
+    expect(validate({ deployments: [] })).toBe(false);
+    expect(validate.errors).toContainEqual(expect.objectContaining({ keyword: "required", params: { missingProperty: "tenant" } }));
+    expect(validate({ tenant: "Contoso", deployments: [{ name: "d", target: { computr: "PC" }, software: "7-Zip" }] })).toBe(false);
+    expect(validate({ tenant: "Contoso", schedules: [{ name: "s", target: "all", rebootPreference: "Sometimes" }] })).toBe(false);
+    expect(validate({ tenant: "Contoso", deployments: [{ name: "d", target: "all", task: "T", parameters: { P: { secretFromConfig: "k" }, Q: [1, "x"] } }] })).toBe(true);
+  });
+
+  it("documents every key (the TSDoc of the format, or of the resource field it is)", () => {
+    const undocumented: string[] = [];
+    const walk = (where: string, node: { properties?: Record<string, { description?: string }> }) => {
+      for (const [k, p] of Object.entries(node.properties ?? {})) if (!p.description) undocumented.push(`${where}.${k}`);
+    };
+    walk("PolicyFile", schema);
+    for (const [name, def] of Object.entries(schema.definitions as Record<string, object>)) walk(name, def);
+    expect(undocumented).toEqual([]);
+  });
+});
