@@ -74,6 +74,14 @@ export interface ParameterSetting {
   requiresOverride?: boolean;
 }
 
+/**
+ * Parameter values by parameter name. An interface with an index signature, not a Record: typescript-json-schema
+ * renders a Record with `additionalProperties: false`, which would reject every parameter in the JSON Schema.
+ */
+export interface Parameters {
+  [name: string]: JsonValue | ParameterSetting;
+}
+
 /** The arguments of a Deployment. Every one is updated in place. */
 export interface DeploymentArgs extends TargetArgs {
   /** The software to deploy, with its desired state. Exactly one of software and task. */
@@ -84,7 +92,7 @@ export interface DeploymentArgs extends TargetArgs {
    * Parameter values by parameter name (API: taskParameterValues): the task's parameters, or those of the
    * software's configuration task. A value, or `{ value, allowOverride, requiresOverride }`. Stored as a secret.
    */
-  parameters?: Record<string, JsonValue | ParameterSetting>;
+  parameters?: Parameters;
   /**
    * When the deployment applies (UI: Enforcement): "Required" (every maintenance session; the default), "Optional",
    * "Adhoc" (only when run by hand) or "Onboarding" (only during onboarding).
