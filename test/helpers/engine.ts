@@ -1,0 +1,681 @@
+/**
+ * A small stand-in for the Pulumi engine, so that scenario tests can run `up`, `preview`, `refresh` and `destroy`
+ * without the Pulumi CLI. The program runs in this process under the SDK's mock monitor; every custom resource it
+ * registers is forwarded to Pulumi's real dynamic-provider host over gRPC (test/helpers/host.ts) in the engine's
+ * order, and the stack's state lives in a JSON file between runs.
+ *
+ * Per registered resource (as pulumi's step generator does):
+ *   Check(olds = stored inputs or {}, news = the program's inputs, secrets unwrapped) -> failures fail the step;
+ *   new resource -> Create;
+ *   existing -> Diff(id, olds = stored outputs, news = checked inputs):
+ *     none -> same (no call), unless the stored resource has init errors: then Update ("continue awaiting");
+ *     unknown -> the engine's own comparison of stored and checked inputs;
+ *     some, no replaces -> Update;
+ *     replaces -> Check again with no olds, then Create the replacement and Delete the old one after the program
+ *     (or Delete first when the provider or the resource's options ask for delete-before-replace).
+ * A partial failure (the host's ErrorResourceInitFailed) keeps id, outputs and initErrors in the state and fails
+ * the step. `.get` reads the resource (Read) and keeps it as external (never deleted). After a successful program,
+ * resources that were not registered are deleted in reverse state order (state order: a resource after the ones
+ * it depends on). After a failed step, later registrations fail without reaching the provider, and nothing is
+ * deleted. The state file is written after every step.
+ *
+ * Simplified (on purpose): steps run one at a time in the order the SDK registers them (the engine runs independent
+ * steps in parallel); component resources (the Stack included) are not stored, and URNs ignore parents; secrets
+ * are stored in clear text (the provider host never sees them wrapped anyway) and outputs reach the program
+ * unmarked; resource options other than dependsOn, deleteBeforeReplace and retainOnDelete (protect, ignoreChanges,
+ * replaceOnChanges, import, explicit providers) are refused rather than half-modelled; dependents of a
+ * delete-before-replace resource are not replaced with it; refresh reads one resource at a time and stops at the
+ * first error.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve, sep } from "node:path";
+import { HostError, REPO, UNKNOWN, type ProviderHost } from "./host";
+import { unwrapSecrets } from "./program";
+
+const require = createRequire(__filename);
+const pulumi = require("@pulumi/pulumi");
+const settings = require("@pulumi/pulumi/runtime/settings");
+
+type Props = Record<string, unknown>;
+
+/** One resource in the stack's state, as the engine keeps it (secrets in clear text here). */
+export interface StateResource {
+  urn: string;
+  type: string;
+  /** The provider's id; "" never stays in state. */
+  id: string;
+  /** Checked inputs (`__provider` included). */
+  inputs: Props;
+  outputs: Props;
+  dependencies: string[];
+  /** Reasons of a partial failure: the next `up` updates the resource even without a diff. */
+  initErrors?: string[];
+  /** Read with `.get`: refreshed, never created, updated or deleted. */
+  external?: boolean;
+  /** Replaced (create before delete), waiting for its deletion at the end of an `up`. */
+  delete?: boolean;
+  retainOnDelete?: boolean;
+  deleteBeforeReplace?: boolean;
+}
+
+export interface StackState {
+  version: 1;
+  project: string;
+  stack: string;
+  outputs: Props;
+  resources: StateResource[];
+}
+
+export type Op = "create" | "update" | "replace" | "delete" | "delete-replaced" | "same" | "read" | "refresh" | "discard";
+
+export interface Step {
+  op: Op;
+  urn: string;
+  /** The resource's name (the URN's last part). */
+  name: string;
+  /** For a replace: the properties the provider said force it. */
+  detail?: string[];
+}
+
+export interface RunResult {
+  steps: Step[];
+  /** The stack's outputs (after `up`; unknown values of a preview are left out). */
+  outputs: Props;
+}
+
+/** `up`, `preview`, `refresh` or `destroy` failed; `errors` holds every message, `steps` what was done. */
+export class EngineError extends Error {
+  constructor(
+    readonly errors: string[],
+    readonly steps: Step[],
+  ) {
+    super(errors.join("\n"));
+  }
+}
+
+/** A function declaring resources (its return value: the stack outputs), or the path of a program module. */
+export type Program = (() => unknown) | string;
+
+export interface EngineOptions {
+  host: ProviderHost;
+  stateFile: string;
+  /** Default: a module program's Pulumi.yaml `name`, else "immybot-test". */
+  project?: string;
+  stack?: string;
+  /** Stack config for the program, keys `<namespace>:<key>`. */
+  config?: Record<string, string>;
+  /** Config keys holding secrets (`pulumi.Config#requireSecret` then returns secrets). */
+  secretConfig?: string[];
+  /** Environment variables set while the program runs (e.g. IMMYBOT_* for lookups). */
+  env?: Record<string, string>;
+}
+
+interface Registration {
+  type: string;
+  name: string;
+  inputs: Props;
+  custom: boolean;
+  id?: string;
+}
+
+/** What the RegisterResource / ReadResource request said beyond the mock's newResource arguments. */
+interface RequestMeta {
+  read: boolean;
+  dependencies: string[];
+  deleteBeforeReplace: boolean;
+  retainOnDelete: boolean;
+  unsupported: string[];
+}
+
+const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
+let running = false;
+
+export class Engine {
+  private readonly host: ProviderHost;
+  private readonly stateFile: string;
+  private readonly options: EngineOptions;
+  private state: StackState;
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.host = options.host;
+    this.stateFile = options.stateFile;
+    this.state = existsSync(this.stateFile)
+      ? (JSON.parse(readFileSync(this.stateFile, "utf8")) as StackState)
+      : { version: 1, project: options.project ?? "", stack: options.stack ?? "dev", outputs: {}, resources: [] };
+  }
+
+  /** The resources in the state, in state order (a copy). */
+  get resources(): StateResource[] {
+    return structuredClone(this.state.resources);
+  }
+
+  /** The stack outputs of the last successful `up`. */
+  get outputs(): Props {
+    return structuredClone(this.state.outputs);
+  }
+
+  /** The resource with this name (or URN) in the state. */
+  resource(nameOrUrn: string): StateResource | undefined {
+    const r = this.state.resources.find((x) => !x.delete && (x.urn === nameOrUrn || nameOf(x.urn) === nameOrUrn));
+    return r && structuredClone(r);
+  }
+
+  up(program: Program): Promise<RunResult> {
+    return this.deploy(program, false);
+  }
+
+  /** Check and Diff only: the planned steps. Never calls Create, Update or Delete and never writes the state. */
+  preview(program: Program): Promise<RunResult> {
+    return this.deploy(program, true);
+  }
+
+  /** Reads every resource; an empty id (deleted out of band) drops it from the state. */
+  async refresh(): Promise<RunResult> {
+    const steps: Step[] = [];
+    for (const r of [...this.state.resources]) {
+      try {
+        const read = await this.host.read(r.urn, r.id, r.outputs, r.inputs);
+        if (!read.id) {
+          this.state.resources = this.state.resources.filter((x) => x !== r);
+          steps.push(step("discard", r.urn));
+        } else {
+          this.replaceEntry(r, { ...r, id: read.id, outputs: read.properties, inputs: read.inputs ?? r.inputs, initErrors: undefined });
+          steps.push(step("refresh", r.urn));
+        }
+      } catch (e) {
+        if (e instanceof HostError && e.initFailure) {
+          this.replaceEntry(r, { ...r, id: e.initFailure.id || r.id, outputs: e.initFailure.properties, initErrors: e.initFailure.reasons });
+        }
+        this.save();
+        throw new EngineError([`${nameOf(r.urn)}: ${messageOf(e)}`], steps);
+      }
+      this.save();
+    }
+    return { steps, outputs: this.outputs };
+  }
+
+  /** Deletes every resource in reverse state order (external and retained ones only leave the state). */
+  async destroy(): Promise<RunResult> {
+    const steps: Step[] = [];
+    for (const r of [...this.state.resources].reverse()) {
+      try {
+        await this.deleteResource(r, steps, r.delete ? "delete-replaced" : "delete");
+      } catch (e) {
+        throw new EngineError([`${nameOf(r.urn)}: ${messageOf(e)}`], steps);
+      }
+    }
+    this.state.outputs = {};
+    this.save();
+    return { steps, outputs: {} };
+  }
+
+  // ---- up and preview ----
+
+  private async deploy(program: Program, preview: boolean): Promise<RunResult> {
+    // The SDK's mock monitor, config and stack are process-wide: one program at a time.
+    if (running) throw new Error("another Engine is running a program in this process; await it first");
+    running = true;
+    try {
+      return await this.deployOnce(program, preview);
+    } finally {
+      running = false;
+    }
+  }
+
+  private async deployOnce(program: Program, preview: boolean): Promise<RunResult> {
+    const run = new Run(this, preview);
+    const { fn, project, cwd } = loadProgram(program);
+    const projectName = this.options.project ?? project ?? (this.state.project || "immybot-test");
+    const stackName = this.options.stack ?? this.state.stack ?? "dev";
+    this.state.project = projectName;
+    this.state.stack = stackName;
+
+    let outputs: Props = {};
+    await withProgramEnvironment({ env: this.options.env ?? {}, cwd }, run, async () => {
+      await pulumi.runtime.setMocks(
+        {
+          newResource: (args: Registration) => run.register(args),
+          call: (args: { token: string }) => {
+            throw new Error(`the harness does not serve provider functions (${args.token})`);
+          },
+        },
+        projectName,
+        stackName,
+        preview,
+      );
+      pulumi.runtime.setAllConfig(this.options.config ?? {}, this.options.secretConfig ?? []);
+      run.watchRequests(pulumi.runtime.getMonitor());
+      try {
+        outputs = ((await pulumi.runtime.runInPulumiStack(async () => fn())) as Props | undefined) ?? {};
+      } catch (e) {
+        run.programError(e);
+      }
+      await settings.waitForRPCs();
+      await run.idle();
+    });
+
+    if (run.errors.length === 0) await run.deletes();
+    if (run.errors.length) throw new EngineError(dedupe(run.errors), run.steps);
+    if (!preview) {
+      this.state.outputs = plain(outputs) as Props;
+      this.save();
+    }
+    return { steps: run.steps, outputs: plain(outputs) as Props };
+  }
+
+  // ---- state, shared with Run ----
+
+  /** @internal */ get stackState(): StackState {
+    return this.state;
+  }
+
+  /** @internal */ get provider(): ProviderHost {
+    return this.host;
+  }
+
+  /** @internal */ urnOf(type: string, name: string): string {
+    return `urn:pulumi:${this.state.stack}::${this.state.project}::${type}::${name}`;
+  }
+
+  /** @internal Puts `next` where `old` was (or at the end). */
+  replaceEntry(old: StateResource | undefined, next: StateResource): void {
+    const i = old ? this.state.resources.indexOf(old) : -1;
+    if (i >= 0) this.state.resources[i] = next;
+    else this.state.resources.push(next);
+  }
+
+  /** @internal Deletes one resource through the provider (unless external or retained) and drops it from state. */
+  async deleteResource(r: StateResource, steps: Step[], op: Op): Promise<void> {
+    if (!r.external && !r.retainOnDelete) await this.host.delete(r.urn, r.id, r.outputs);
+    this.state.resources = this.state.resources.filter((x) => x !== r);
+    this.save();
+    steps.push(step(r.external ? "discard" : op, r.urn));
+  }
+
+  /** @internal Writes the state file (atomically: a crash never leaves half a file). */
+  save(): void {
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const tmp = `${this.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.state, null, 2));
+    renameSync(tmp, this.stateFile);
+  }
+}
+
+/** One `up` or `preview`: the registrations of one program run and the steps they caused. */
+class Run {
+  readonly steps: Step[] = [];
+  readonly errors: string[] = [];
+  private readonly metas = new Map<string, RequestMeta>();
+  private readonly seen = new Set<string>();
+  /** Old resources (by URN) as they were before this run: what Check and Diff compare with. */
+  private readonly olds: Map<string, StateResource>;
+  /** Steps run one at a time, in registration order. */
+  private queue: Promise<unknown> = Promise.resolve();
+  private pending = 0;
+  private failed = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly preview: boolean,
+  ) {
+    this.olds = new Map(engine.stackState.resources.filter((r) => !r.delete).map((r) => [r.urn, r]));
+  }
+
+  /** Records each request's options (dependencies, deleteBeforeReplace, ...) before the mock sees it. */
+  watchRequests(monitor: any): void {
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, cb: unknown) => {
+      const unsupported = [
+        req.getProtect() && "protect",
+        req.getIgnorechangesList().length && "ignoreChanges",
+        req.getReplaceonchangesList().length && "replaceOnChanges",
+        req.getImportid() && "import",
+        req.getProvider() && "provider",
+      ].filter((x): x is string => typeof x === "string" && x !== "");
+      this.metas.set(`${req.getType()}::${req.getName()}`, {
+        read: false,
+        dependencies: req.getDependenciesList().map(engineUrn),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        retainOnDelete: req.getRetainondelete?.() ?? false,
+        unsupported,
+      });
+      return register(req, cb);
+    };
+    const read = monitor.readResource.bind(monitor);
+    monitor.readResource = (req: any, cb: unknown) => {
+      this.metas.set(`${req.getType()}::${req.getName()}`, {
+        read: true,
+        dependencies: req.getDependenciesList().map(engineUrn),
+        deleteBeforeReplace: false,
+        retainOnDelete: false,
+        unsupported: req.getProvider() ? ["provider"] : [],
+      });
+      return read(req, cb);
+    };
+  }
+
+  /** The mock's newResource: one step, queued behind the earlier ones. Returns what the engine would answer. */
+  register(args: Registration): Promise<{ id: string | undefined; state: Props }> {
+    if (!args.custom) return Promise.resolve({ id: undefined, state: args.inputs }); // the Stack, components
+    this.pending++;
+    const result = this.queue.then(() => this.step(args));
+    this.queue = result.catch(() => undefined).finally(() => this.pending--);
+    return result;
+  }
+
+  /** Resolves when no step is queued or running. */
+  async idle(): Promise<void> {
+    while (this.pending > 0) await this.queue;
+  }
+
+  programError(e: unknown): void {
+    const message = messageOf(e);
+    if (message.includes("not run, an earlier step failed")) return;
+    // A registration that failed also rejects the outputs the program awaits: report that failure once.
+    if (!this.errors.some((x) => message.includes(x.slice(x.indexOf(": ") + 2)))) this.errors.push(message);
+  }
+
+  private async step(args: Registration): Promise<{ id: string | undefined; state: Props }> {
+    const meta = this.metas.get(`${args.type}::${args.name}`);
+    const urn = this.engine.urnOf(args.type, args.name);
+    // After a failed step the engine starts no other step; the program's registration fails (reported once).
+    if (this.failed) throw new Error(`${args.name}: not run, an earlier step failed`);
+    try {
+      if (!meta) throw new Error("no RegisterResource request seen for this resource");
+      if (meta.unsupported.length) throw new Error(`the harness does not model ${meta.unsupported.join(", ")}`);
+      if (this.seen.has(urn)) throw new Error(`duplicate resource URN ${urn}`);
+      this.seen.add(urn);
+      const news = wire(args.inputs);
+      return meta.read ? await this.read(urn, args, news, meta) : await this.registerCustom(urn, args.type, news, meta);
+    } catch (e) {
+      this.failed = true;
+      this.errors.push(`${args.name}: ${messageOf(e)}`);
+      throw e;
+    }
+  }
+
+  private async read(urn: string, args: Registration, props: Props, meta: RequestMeta) {
+    const read = await this.engine.provider.read(urn, String(args.id), props);
+    if (!read.id) throw new Error(`resource '${args.id}' does not exist`);
+    const old = this.engine.stackState.resources.find((r) => r.urn === urn && !r.delete);
+    const entry: StateResource = { urn, type: args.type, id: read.id, inputs: read.inputs ?? {}, outputs: read.properties, dependencies: meta.dependencies, external: true };
+    if (!this.preview) this.commit(old, entry);
+    this.steps.push(step("read", urn));
+    return { id: read.id, state: read.properties };
+  }
+
+  private async registerCustom(urn: string, type: string, news: Props, meta: RequestMeta) {
+    const host = this.engine.provider;
+    const old = this.olds.get(urn);
+    const base = { urn, type, dependencies: meta.dependencies, retainOnDelete: meta.retainOnDelete || undefined, deleteBeforeReplace: meta.deleteBeforeReplace || undefined };
+
+    let inputs = await this.check(urn, old && !old.external ? old.inputs : {}, news);
+    if (!old || old.external) {
+      if (this.preview) return this.planned("create", urn, undefined, inputs);
+      return this.create(urn, base, inputs, old, "create");
+    }
+
+    let diff: { changes: "some" | "none" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean };
+    diff = await host.diff(urn, old.id, old.outputs, inputs);
+    if (diff.changes === "unknown") diff = { ...diff, changes: deepEqual(old.inputs, inputs) ? "none" : "some" };
+
+    if (diff.changes === "some" && diff.replaces.length) {
+      // The engine re-checks without olds: defaults carried over from the old resource no longer apply.
+      inputs = await this.check(urn, {}, news);
+      const deleteFirst = diff.deleteBeforeReplace || meta.deleteBeforeReplace;
+      if (this.preview) return this.planned("replace", urn, undefined, inputs, diff.replaces);
+      if (deleteFirst) {
+        await host.delete(urn, old.id, old.outputs);
+        this.engine.stackState.resources = this.engine.stackState.resources.filter((r) => r !== old);
+        this.engine.save();
+        this.steps.push(step("delete-replaced", urn));
+        return this.create(urn, base, inputs, undefined, "replace", diff.replaces);
+      }
+      // Create the replacement; once it exists, the old one waits in state, condemned, for the deletes after the program.
+      return this.create(urn, base, inputs, undefined, "replace", diff.replaces, old);
+    }
+
+    if (diff.changes === "some" || old.initErrors?.length) {
+      if (this.preview) return this.planned("update", urn, old.id, inputs);
+      try {
+        const updated = await host.update(urn, old.id, old.outputs, inputs);
+        this.commit(old, { ...base, id: old.id, inputs, outputs: updated.properties });
+        this.steps.push(step("update", urn));
+        return { id: old.id, state: updated.properties };
+      } catch (e) {
+        if (e instanceof HostError && e.initFailure) {
+          this.commit(old, { ...base, id: old.id, inputs, outputs: e.initFailure.properties, initErrors: e.initFailure.reasons });
+        }
+        throw e;
+      }
+    }
+
+    // Same: new inputs, old outputs.
+    if (this.preview) {
+      this.steps.push(step("same", urn));
+      return { id: old.id, state: old.outputs };
+    }
+    this.commit(old, { ...base, id: old.id, inputs, outputs: old.outputs });
+    this.steps.push(step("same", urn));
+    return { id: old.id, state: old.outputs };
+  }
+
+  private async check(urn: string, olds: Props, news: Props): Promise<Props> {
+    const checked = await this.engine.provider.check(urn, olds, news);
+    if (checked.failures.length) {
+      throw new Error(checked.failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; "));
+    }
+    return checked.inputs;
+  }
+
+  /** Create; `condemned` (the resource it replaces) is marked for deletion in the same state write. */
+  private async create(
+    urn: string,
+    base: Omit<StateResource, "id" | "inputs" | "outputs">,
+    inputs: Props,
+    old: StateResource | undefined,
+    op: Op,
+    detail?: string[],
+    condemned?: StateResource,
+  ) {
+    try {
+      const created = await this.engine.provider.create(urn, inputs);
+      this.commit(old, { ...base, id: created.id, inputs, outputs: created.properties }, condemned);
+      this.steps.push(step(op, urn, detail));
+      return { id: created.id, state: created.properties };
+    } catch (e) {
+      if (e instanceof HostError && e.initFailure?.id) {
+        this.commit(old, { ...base, id: e.initFailure.id, inputs, outputs: e.initFailure.properties, initErrors: e.initFailure.reasons }, condemned);
+      }
+      throw e;
+    }
+  }
+
+  /** A planned step of a preview: what the engine answers the program (outputs = inputs, unknown id for new ones). */
+  private planned(op: Op, urn: string, id: string | undefined, inputs: Props, detail?: string[]) {
+    this.steps.push(step(op, urn, detail));
+    return { id, state: inputs };
+  }
+
+  /**
+   * Stores a resource after its step. The state keeps registration order (a resource after those it depends on):
+   * a registered resource moves behind the ones already registered in this run, ahead of those not yet seen.
+   */
+  private commit(old: StateResource | undefined, next: StateResource, condemned?: StateResource): void {
+    const state = this.engine.stackState;
+    if (condemned) condemned.delete = true;
+    const clean = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as unknown as StateResource;
+    state.resources = state.resources.filter((r) => r !== old);
+    const done = state.resources.filter((r) => this.seen.has(r.urn) && !r.delete && r.urn !== next.urn);
+    const rest = state.resources.filter((r) => !done.includes(r));
+    state.resources = [...done, clean, ...rest];
+    this.engine.save();
+  }
+
+  /**
+   * After the program: deletes what it no longer declares and what was replaced, in reverse state order (a
+   * preview only lists them).
+   */
+  async deletes(): Promise<void> {
+    const state = this.engine.stackState;
+    const doomed = state.resources.filter((r) => r.delete || !this.seen.has(r.urn)).reverse();
+    if (this.preview) {
+      for (const r of doomed) this.steps.push(step(r.external ? "discard" : r.delete ? "delete-replaced" : "delete", r.urn));
+      return;
+    }
+    for (const r of doomed) {
+      try {
+        await this.engine.deleteResource(r, this.steps, r.delete ? "delete-replaced" : "delete");
+      } catch (e) {
+        this.errors.push(`${nameOf(r.urn)}: ${messageOf(e)}`);
+        return;
+      }
+    }
+  }
+}
+
+// ---- the program ----
+
+/** The program as a function, with the project name and directory of a module program. */
+function loadProgram(program: Program): { fn: () => unknown; project?: string; cwd?: string } {
+  if (typeof program === "function") return { fn: program };
+  const file = require.resolve(resolve(program));
+  const dir = dirname(file);
+  linkPackage(dir);
+  if (file.endsWith(".ts")) registerTsNode();
+  const sdkPulumi = require.resolve("@pulumi/pulumi", { paths: [dir] });
+  if (sdkPulumi !== require.resolve("@pulumi/pulumi")) {
+    throw new Error(`${dir} resolves @pulumi/pulumi to ${sdkPulumi}, not the harness's copy: mocks would not apply`);
+  }
+  const yaml = join(findProjectDir(dir), "Pulumi.yaml");
+  const project = existsSync(yaml) ? /^name:\s*(\S+)/m.exec(readFileSync(yaml, "utf8"))?.[1] : undefined;
+  return {
+    project,
+    cwd: findProjectDir(dir),
+    fn: async () => {
+      // A fresh load of the program's own files each run (the SDK and its packages stay loaded: one @pulumi/pulumi).
+      for (const k of Object.keys(require.cache)) {
+        if (k.startsWith(dir + sep) && !k.includes(`${sep}node_modules${sep}`)) delete require.cache[k];
+      }
+      const exported = require(file);
+      // As the Node language host does: a default-exported function is called, its result is the stack outputs.
+      const main = typeof exported === "function" ? exported : typeof exported?.default === "function" ? exported.default : undefined;
+      return main ? await main() : exported;
+    },
+  };
+}
+
+function findProjectDir(dir: string): string {
+  for (let d = dir; d !== dirname(d); d = dirname(d)) if (existsSync(join(d, "Pulumi.yaml"))) return d;
+  return dir;
+}
+
+/** `pulumi-immybot` resolves from an example to this checkout, as `npm start` links it (node_modules is ignored). */
+function linkPackage(dir: string): void {
+  const project = findProjectDir(dir);
+  if (!project.startsWith(join(REPO, "examples") + sep)) return;
+  const link = join(project, "node_modules", "pulumi-immybot");
+  if (existsSync(link)) return;
+  mkdirSync(join(project, "node_modules"), { recursive: true });
+  try {
+    symlinkSync(REPO, link, "dir");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+  }
+}
+
+let tsNodeRegistered = false;
+function registerTsNode(): void {
+  if (tsNodeRegistered) return;
+  require("ts-node").register({
+    transpileOnly: true,
+    skipProject: true,
+    compilerOptions: { module: "commonjs", target: "ES2022", moduleResolution: "node", esModuleInterop: true },
+  });
+  tsNodeRegistered = true;
+}
+
+/**
+ * Runs `body` with the program's environment variables and working directory, and with unhandled rejections
+ * reported as program errors (the Node language host logs them as errors; the test runner would fail the file).
+ */
+async function withProgramEnvironment(opts: { env: Record<string, string>; cwd?: string }, run: Run, body: () => Promise<void>): Promise<void> {
+  const savedEnv = Object.fromEntries(Object.keys(opts.env).map((k) => [k, process.env[k]]));
+  const savedCwd = process.cwd();
+  const listeners = process.listeners("unhandledRejection");
+  const onRejection = (reason: unknown) => run.programError(reason);
+  Object.assign(process.env, opts.env);
+  if (opts.cwd) process.chdir(opts.cwd);
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", onRejection);
+  try {
+    await body();
+    // Rejections of outputs nobody awaited surface after the microtasks; give them a turn of the event loop.
+    await new Promise((r) => setTimeout(r, 10));
+  } finally {
+    process.removeListener("unhandledRejection", onRejection);
+    for (const l of listeners) process.on("unhandledRejection", l as (...args: unknown[]) => void);
+    if (opts.cwd) process.chdir(savedCwd);
+    for (const [k, v] of Object.entries(savedEnv)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+}
+
+// ---- values ----
+
+/** Inputs as the engine sends them to a provider that does not accept secrets: plain, unknowns as the sentinel. */
+function wire(inputs: Props): Props {
+  const unknowns = (v: unknown): unknown => {
+    if (isUnknown(v)) return UNKNOWN;
+    if (Array.isArray(v)) return v.map(unknowns);
+    if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unknowns(x)]));
+    return v;
+  };
+  return unknowns(unwrapSecrets(inputs)) as Props;
+}
+
+/** Stack outputs as JSON: unknowns (preview) left out, secrets unwrapped. */
+function plain(v: unknown): unknown {
+  const json = JSON.stringify(unwrapSecrets(v) ?? {}, (_k, x) => (isUnknown(x) || x === UNKNOWN ? undefined : x));
+  return JSON.parse(json);
+}
+
+/** The engine's URN: children of the root stack do not carry its type (the mock monitor's URNs do). */
+function engineUrn(urn: string): string {
+  return urn.replace(`::${ROOT_STACK_TYPE}$`, "::");
+}
+
+/** The SDK's unknown value, by its marker (unwrapSecrets copies it into a plain object). */
+function isUnknown(v: unknown): boolean {
+  return !!v && typeof v === "object" && (v as { __pulumiUnknown?: unknown }).__pulumiUnknown === true;
+}
+
+function nameOf(urn: string): string {
+  return urn.slice(urn.lastIndexOf("::") + 2);
+}
+
+function step(op: Op, urn: string, detail?: string[]): Step {
+  return detail ? { op, urn, name: nameOf(urn), detail } : { op, urn, name: nameOf(urn) };
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function dedupe(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}
+
+function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v && typeof v === "object") return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Props)[k])]));
+  return v;
+}
