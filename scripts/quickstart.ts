@@ -28,7 +28,11 @@ export function linkPackage(exampleDir: string = QUICKSTART): void {
   const link = join(exampleDir, "node_modules", "pulumi-immybot");
   if (existsSync(link)) return;
   mkdirSync(join(exampleDir, "node_modules"), { recursive: true });
-  symlinkSync(REPO, link, "dir");
+  try {
+    symlinkSync(REPO, link, "dir");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e; // linked meanwhile by another process (parallel tests)
+  }
 }
 
 /** The local stack's passphrase: generated once and kept beside the state, so the next run can read it. */

@@ -94,15 +94,8 @@ const entryObject = (what: string) => ({
   error: (i: { code: string; input?: unknown }) => (i.code === "invalid_type" ? `must be a ${what} (a mapping with name, ...); got ${shown(i.input)}` : undefined),
 });
 
-export const SCHEDULE_FIELDS = [
-  "dayOfWeek",
-  "detectionTime",
-  "executionTime",
-  "cronExpression",
-  "timeZone",
-  "applyWindowsUpdates",
-  "allowAccessToMSPResources",
-  "disabled",
+/** The reboot, prompt, e-mail and execution options schedules and sessions share (provider/models/maintenance-options.ts). */
+const MAINTENANCE_OPTION_FIELDS = [
   "rebootPreference",
   "promptTimeoutAction",
   "promptTimeoutMinutes",
@@ -118,6 +111,18 @@ export const SCHEDULE_FIELDS = [
   "showMaintenanceActions",
   "useComputersTimezoneForExecution",
   "scheduleExecutionAfterActiveHours",
+] as const;
+
+export const SCHEDULE_FIELDS = [
+  "dayOfWeek",
+  "detectionTime",
+  "executionTime",
+  "cronExpression",
+  "timeZone",
+  "applyWindowsUpdates",
+  "allowAccessToMSPResources",
+  "disabled",
+  ...MAINTENANCE_OPTION_FIELDS,
 ] as const satisfies readonly PolicyScheduleField[];
 
 export const DEPLOYMENT_FIELDS = ["enforcement", "disabled", "selfService", "technicianTools", "notes"] as const satisfies readonly PolicyDeploymentField[];
@@ -131,21 +136,7 @@ export const SESSION_FIELDS = [
   "timeout",
   "failOnPartialPassed",
   "failOnPostponed",
-  "rebootPreference",
-  "promptTimeoutAction",
-  "promptTimeoutMinutes",
-  "autoConsentToReboots",
-  "suppressRebootsDuringBusinessHours",
-  "offlineBehavior",
-  "sendDetectionEmail",
-  "sendDetectionEmailWhenAllActionsAreCompliant",
-  "sendFollowUpEmail",
-  "sendFollowUpOnlyIfActionNeeded",
-  "showRunNowButton",
-  "showPostponeButton",
-  "showMaintenanceActions",
-  "useComputersTimezoneForExecution",
-  "scheduleExecutionAfterActiveHours",
+  ...MAINTENANCE_OPTION_FIELDS,
 ] as const satisfies readonly PolicySessionField[];
 
 const software = deploymentModel.fields.software.unwrap().shape;

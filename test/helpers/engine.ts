@@ -27,7 +27,7 @@
  * delete-before-replace resource are not replaced with it; refresh reads one resource at a time and stops at the
  * first error.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { HostError, REPO, UNKNOWN, type ProviderHost } from "./host";
@@ -576,14 +576,7 @@ function findProjectDir(dir: string): string {
 function linkPackage(dir: string): void {
   const project = findProjectDir(dir);
   if (!project.startsWith(join(REPO, "examples") + sep)) return;
-  const link = join(project, "node_modules", "pulumi-immybot");
-  if (existsSync(link)) return;
-  mkdirSync(join(project, "node_modules"), { recursive: true });
-  try {
-    symlinkSync(REPO, link, "dir");
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-  }
+  (require(join(REPO, "dist/scripts/quickstart.js")) as typeof import("../../scripts/quickstart")).linkPackage(project);
 }
 
 let tsNodeRegistered = false;
