@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { editDistance } from "./models/similar";
+import { closestWord } from "./models/similar";
 
 /** What the engine sends for a value that is not known yet (preview of an output of another resource). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -150,7 +150,7 @@ function failuresOf(issue: z.core.$ZodIssue, fieldNames: string[]): CheckFailure
   const property = issue.path.map(String).join(".");
   if (issue.code === "unrecognized_keys") {
     return issue.keys.map((k) => {
-      const near = closest(k, fieldNames);
+      const near = closestWord(k, fieldNames);
       return { property: [...issue.path.map(String), k].join("."), reason: `is not a known property${near ? `; did you mean ${JSON.stringify(near)}?` : ""}` };
     });
   }
@@ -164,15 +164,4 @@ function failuresOf(issue: z.core.$ZodIssue, fieldNames: string[]): CheckFailure
 
 function article(t: string): string {
   return /^[aeiou]/.test(t) ? `an ${t}` : `a ${t}`;
-}
-
-/** The field name nearest to a typo (edit distance at most 3), for "did you mean". */
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 4;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [c, d];
-  }
-  return best;
 }

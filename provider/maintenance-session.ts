@@ -36,11 +36,13 @@ import {
   type SessionStatusName,
 } from "./models/enums";
 import { emailFields, executionFields, maintenanceOptionRules, maintenanceOptionsToWire, rebootFields, type EmailArgs, type ExecutionArgs, type RebootArgs } from "./models/maintenance-options";
+import { nonEmpty, numberOrUndefined } from "./models/target";
 import { timeOfDay, timeZone } from "./models/time";
 import type { Tie } from "./models/tie";
 import type { Lifecycle } from "./rest-resource";
 import {
   START_PATH,
+  WAIT_FOR,
   cancelRunning,
   countByStatus,
   discoverSessions,
@@ -98,7 +100,7 @@ export interface MaintenanceSessionArgs extends RebootArgs, EmailArgs, Execution
    * How long `pulumi up` waits: "completed" (default: until every session has finished), "started" (until ImmyBot
    * has picked up every session) or "none" (only until the sessions exist).
    */
-  waitFor?: "none" | "started" | "completed";
+  waitFor?: WaitFor;
   /**
    * The longest wait, a duration such as "45m", "1h30m" or "90s" (at most "24h"). Default "1h". Offline computers
    * with offlineBehavior "ApplyOnConnect" may wait for a long time. A timeout fails the step; the sessions keep
@@ -153,7 +155,7 @@ const sessionFields = {
   ...emailFields,
   ...executionFields,
   triggers: z.array(z.json()).optional(),
-  waitFor: z.enum(["none", "started", "completed"], { error: (i) => `must be "none", "started" or "completed"; got ${JSON.stringify(i.input)}` }).default("completed"),
+  waitFor: z.enum(WAIT_FOR, { error: (i) => `must be "none", "started" or "completed"; got ${JSON.stringify(i.input)}` }).default("completed"),
   timeout: duration.default("1h"),
   failOnPartialPassed: z.boolean().default(false),
   failOnPostponed: z.boolean().default(false),
@@ -347,8 +349,8 @@ export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: r
   };
 }
 
-const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
-const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
+const str = (v: unknown): string | null => nonEmpty(v) ?? null;
+const num = (v: unknown): number | null => numberOrUndefined(v) ?? null;
 const seconds = (from: string | null, to: string | null): number | null =>
   from && to && Number.isFinite(Date.parse(from)) && Number.isFinite(Date.parse(to)) ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000)) : null;
 
@@ -639,7 +641,8 @@ export const lifecycle: Lifecycle = {
   async delete(_id, props) {
     const sessions = Array.isArray(props.sessions) ? (props.sessions as Partial<SessionResult>[]) : [];
     const ours = sessions.filter((s) => s.startedByThisRun !== false && typeof s.id === "number").map((s) => s.id as number);
-    const ids = ours.length > 0 || sessions.length > 0 ? ours : Array.isArray(props.sessionIds) ? (props.sessionIds as number[]) : [];
+    // State without per-session detail (written by an older version) only has the ids: cancel those.
+    const ids = sessions.length > 0 ? ours : Array.isArray(props.sessionIds) ? (props.sessionIds as number[]) : [];
     if (ids.length > 0) await cancelRunning(client(), ids);
   },
 };

@@ -10,7 +10,7 @@
  */
 import type { ImmyBotClient } from "./client";
 import { ImmyBotHttpError } from "./client/errors";
-import { isNotFound } from "./lifecycle";
+import { readOrGone } from "./lifecycle";
 import { SessionStatus, SessionType, type SessionStatusName } from "./models/enums";
 
 export type Wire = Record<string, unknown>;
@@ -88,25 +88,16 @@ export function parseStartAnswer(body: unknown): StartAnswer | undefined {
 }
 
 /** A session with its stages and actions; undefined when ImmyBot has no such session. */
-export async function readSession(api: ImmyBotClient, id: number): Promise<Wire | undefined> {
-  try {
-    return await api.get<Wire>(`${SESSIONS}/${id}`, { includeStages: true, includeActions: true });
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
+export function readSession(api: ImmyBotClient, id: number): Promise<Wire | undefined> {
+  return readOrGone(() => api.get<Wire>(`${SESSIONS}/${id}`, { includeStages: true, includeActions: true }));
 }
 
 /** The message of a session's newest log line, or null when it has none (or the route is missing). */
 export async function lastLogLine(api: ImmyBotClient, id: number): Promise<string | null> {
-  try {
-    // ASP.NET answers a null result with 204 and no body: a session without a log line yet.
-    const log = (await api.request<Wire | null>({ method: "GET", path: `${SESSIONS}/${id}/last-log` })).body;
-    return typeof log?.message === "string" && log.message !== "" ? log.message : null;
-  } catch (e) {
-    if (e instanceof ImmyBotHttpError && e.status === 404) return null;
-    throw e;
-  }
+  // ASP.NET answers a null result with 204 and no body: a session without a log line yet.
+  const answer = await readOrGone(() => api.request<Wire | null>({ method: "GET", path: `${SESSIONS}/${id}/last-log` }));
+  const message = answer?.body?.message;
+  return typeof message === "string" && message !== "" ? message : null;
 }
 
 /** An ImmyBot timestamp in ms; one without an offset is UTC (ImmyBot's "…UTC" dates may come without a "Z"). */
@@ -149,7 +140,7 @@ export async function discoverSessions(
           if (created !== undefined && created < since) continue;
           const session = await readSession(api, id);
           if (!session) continue; // listed but not readable yet: look again next round
-          const args = (session?.sessionJobArgs ?? {}) as { sessionGroupId?: unknown };
+          const args = (session.sessionJobArgs ?? {}) as { sessionGroupId?: unknown };
           if (typeof args.sessionGroupId === "string" && args.sessionGroupId.toLowerCase() === groupId.toLowerCase()) {
             found.set(targetKey(target), session);
             return;
@@ -203,7 +194,9 @@ async function listRecent(api: ImmyBotClient, target: TargetRef): Promise<Wire[]
   return Array.isArray(result?.data) ? (result.data as Wire[]) : [];
 }
 
-export type WaitFor = "none" | "started" | "completed";
+/** How long `pulumi up` waits for a run: until its sessions exist, have started, or have finished. */
+export const WAIT_FOR = ["none", "started", "completed"] as const;
+export type WaitFor = (typeof WAIT_FOR)[number];
 
 /** Done waiting for this session? "started" means ImmyBot picked it up (it left Created). */
 export function settled(status: SessionStatusName, waitFor: WaitFor): boolean {

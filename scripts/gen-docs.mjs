@@ -15,7 +15,7 @@ const check = process.argv.includes("--check");
 const resources = [
   { name: "Schedule", file: "provider/schedule.ts", args: "ScheduleArgs", computed: "ScheduleComputed" },
   { name: "Deployment", file: "provider/deployment.ts", args: "DeploymentArgs", computed: "DeploymentComputed" },
-  { name: "MaintenanceSession", file: "provider/maintenance-session.ts", args: "MaintenanceSessionArgs", computed: "MaintenanceSessionComputed" },
+  { name: "MaintenanceSession", file: "provider/maintenance-session.ts", args: "MaintenanceSessionArgs", computed: "MaintenanceSessionComputed", echo: "as given: a run has nothing to read them back from" },
 ];
 
 const program = TJS.getProgramFromFiles(resources.map((r) => join(REPO, r.file)), { strict: true, skipLibCheck: true, esModuleInterop: true });
@@ -74,7 +74,7 @@ for (const r of resources) {
     .join("\n\n");
   const body =
     `${begin}\nArguments:\n\n${table(args, "argument")}\n${nested ? `\n${nested}\n` : ""}` +
-    `\nOutputs: every argument (as ImmyBot echoes it), \`id\`, and:\n\n${table(computed, "output")}\n${nestedOut ? `\n${nestedOut}\n` : ""}${longEnums ? `\n${longEnums}\n` : ""}${end}`;
+    `\nOutputs: every argument (${r.echo ?? "as ImmyBot echoes it"}), \`id\`, and:\n\n${table(computed, "output")}\n${nestedOut ? `\n${nestedOut}\n` : ""}${longEnums ? `\n${longEnums}\n` : ""}${end}`;
   const re = new RegExp(`<!-- BEGIN GENERATED:${r.name} [^\\n]*-->[\\s\\S]*?<!-- END GENERATED:${r.name} -->`);
   if (!re.test(readme)) throw new Error(`README.md has no GENERATED:${r.name} block`);
   const next = readme.replace(re, body);

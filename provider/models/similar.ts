@@ -17,3 +17,14 @@ export function editDistance(pattern: string, text: string, anywhere = false): n
   return anywhere ? Math.min(...prev) : (prev[text.length] as number);
 }
 
+
+/** The candidate a misspelt word most likely meant (case ignored), at most `maxDistance` edits away; for "did you mean". */
+export function closestWord(word: string, candidates: readonly string[], maxDistance = 3): string | undefined {
+  let best: string | undefined;
+  let bestDistance = maxDistance + 1;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (d < bestDistance) [best, bestDistance] = [c, d];
+  }
+  return best;
+}

@@ -3,7 +3,7 @@
  * what is wrong and how to fix it (e.g. `tenants/contoso.yaml: schedules[1].executionTime: "25:00" is not HH:mm
  * (24-hour, e.g. "22:00")`).
  */
-import { editDistance } from "../../provider/models/similar";
+import { closestWord } from "../../provider/models/similar";
 
 /** One problem in one policy file. */
 export interface PolicyProblem {
@@ -35,15 +35,9 @@ export function formatPath(path: readonly (string | number)[]): string {
   return out;
 }
 
-/** The key a misspelt key most likely meant: a few edits away, whatever the case. */
+/** The key a misspelt key most likely meant: a few edits away (fewer for short keys), whatever the case. */
 export function closestKey(word: string, keys: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.min(3, Math.ceil(word.length / 3)) + 1;
-  for (const k of keys) {
-    const d = editDistance(word.toLowerCase(), k.toLowerCase());
-    if (d < bestDistance) [best, bestDistance] = [k, d];
-  }
-  return best;
+  return closestWord(word, keys, Math.min(3, Math.ceil(word.length / 3)));
 }
 
 const kPolicyError = Symbol.for("pulumi-immybot.PolicyError");
