@@ -19,8 +19,11 @@
  * it depends on). After a failed step, later registrations fail without reaching the provider, and nothing is
  * deleted. The state file is written after every step.
  *
- * Simplified (on purpose): steps run one at a time in the order the SDK registers them (the engine runs independent
- * steps in parallel); component resources (the Stack included) are not stored, and URNs ignore parents; secrets
+ * Steps run as the engine runs them: each as soon as the SDK registers it (a resource is registered only once the
+ * outputs it depends on are known), at most `parallel` at once (default 16; 1 = one at a time in registration
+ * order); refresh reads in parallel the same way.
+ *
+ * Simplified (on purpose): deletes run one at a time in reverse state order; component resources (the Stack included) are not stored, and URNs ignore parents; secrets
  * are stored in clear text (the provider host never sees them wrapped anyway) and outputs reach the program
  * unmarked; resource options other than dependsOn, deleteBeforeReplace and retainOnDelete (protect, ignoreChanges,
  * replaceOnChanges, import, explicit providers) are refused rather than half-modelled; dependents of a
@@ -109,6 +112,8 @@ export interface EngineOptions {
   secretConfig?: string[];
   /** Environment variables set while the program runs (e.g. IMMYBOT_* for lookups). */
   env?: Record<string, string>;
+  /** Resource operations in flight at once (`pulumi up --parallel`). Default 16. */
+  parallel?: number;
 }
 
 interface Registration {
@@ -171,28 +176,35 @@ export class Engine {
     return this.deploy(program, true);
   }
 
-  /** Reads every resource; an empty id (deleted out of band) drops it from the state. */
+  /** Reads every resource (`parallel` at once); an empty id (deleted out of band) drops it from the state. */
   async refresh(): Promise<RunResult> {
     const steps: Step[] = [];
-    for (const r of [...this.state.resources]) {
-      try {
-        const read = await this.host.read(r.urn, r.id, r.outputs, r.inputs);
-        if (!read.id) {
-          this.state.resources = this.state.resources.filter((x) => x !== r);
-          steps.push(step("discard", r.urn));
-        } else {
-          this.replaceEntry(r, { ...r, id: read.id, outputs: read.properties, inputs: read.inputs ?? r.inputs, initErrors: undefined });
-          steps.push(step("refresh", r.urn));
-        }
-      } catch (e) {
-        if (e instanceof HostError && e.initFailure) {
-          this.replaceEntry(r, { ...r, id: e.initFailure.id || r.id, outputs: e.initFailure.properties, initErrors: e.initFailure.reasons });
-        }
-        this.save();
-        throw new EngineError([`${nameOf(r.urn)}: ${messageOf(e)}`], steps);
-      }
-      this.save();
-    }
+    const errors: string[] = [];
+    const limit = new Limit(this.parallel);
+    await Promise.all(
+      [...this.state.resources].map((r) =>
+        limit.run(async () => {
+          if (errors.length) return; // the engine starts nothing after a failure
+          try {
+            const read = await this.host.read(r.urn, r.id, r.outputs, r.inputs);
+            if (!read.id) {
+              this.state.resources = this.state.resources.filter((x) => x !== r);
+              steps.push(step("discard", r.urn));
+            } else {
+              this.replaceEntry(r, { ...r, id: read.id, outputs: read.properties, inputs: read.inputs ?? r.inputs, initErrors: undefined });
+              steps.push(step("refresh", r.urn));
+            }
+          } catch (e) {
+            if (e instanceof HostError && e.initFailure) {
+              this.replaceEntry(r, { ...r, id: e.initFailure.id || r.id, outputs: e.initFailure.properties, initErrors: e.initFailure.reasons });
+            }
+            errors.push(`${nameOf(r.urn)}: ${messageOf(e)}`);
+          }
+          this.save();
+        }),
+      ),
+    );
+    if (errors.length) throw new EngineError(errors, steps);
     return { steps, outputs: this.outputs };
   }
 
@@ -275,6 +287,11 @@ export class Engine {
     return this.host;
   }
 
+  /** @internal Resource operations in flight at once. */
+  get parallel(): number {
+    return this.options.parallel ?? 16;
+  }
+
   /** @internal */ urnOf(type: string, name: string): string {
     return `urn:pulumi:${this.state.stack}::${this.state.project}::${type}::${name}`;
   }
@@ -311,9 +328,9 @@ class Run {
   private readonly seen = new Set<string>();
   /** Old resources (by URN) as they were before this run: what Check and Diff compare with. */
   private readonly olds: Map<string, StateResource>;
-  /** Steps run one at a time, in registration order. */
-  private queue: Promise<unknown> = Promise.resolve();
-  private pending = 0;
+  /** Steps start in registration order, `parallel` at once. */
+  private readonly limit: Limit;
+  private readonly inFlight = new Set<Promise<unknown>>();
   private failed = false;
 
   constructor(
@@ -321,6 +338,7 @@ class Run {
     private readonly preview: boolean,
   ) {
     this.olds = new Map(engine.stackState.resources.filter((r) => !r.delete).map((r) => [r.urn, r]));
+    this.limit = new Limit(engine.parallel);
   }
 
   /** Records each request's options (dependencies, deleteBeforeReplace, ...) before the mock sees it. */
@@ -356,18 +374,19 @@ class Run {
     };
   }
 
-  /** The mock's newResource: one step, queued behind the earlier ones. Returns what the engine would answer. */
+  /** The mock's newResource: one step, started when a slot is free. Returns what the engine would answer. */
   register(args: Registration): Promise<{ id: string | undefined; state: Props }> {
     if (!args.custom) return Promise.resolve({ id: undefined, state: args.inputs }); // the Stack, components
-    this.pending++;
-    const result = this.queue.then(() => this.step(args));
-    this.queue = result.catch(() => undefined).finally(() => this.pending--);
+    const result = this.limit.run(() => this.step(args));
+    const settled = result.catch(() => undefined);
+    this.inFlight.add(settled);
+    void settled.finally(() => this.inFlight.delete(settled));
     return result;
   }
 
-  /** Resolves when no step is queued or running. */
+  /** Resolves when no step is waiting or running (steps may register more steps while it waits). */
   async idle(): Promise<void> {
-    while (this.pending > 0) await this.queue;
+    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
   programError(e: unknown): void {
@@ -614,6 +633,28 @@ async function withProgramEnvironment(opts: { env: Record<string, string>; cwd?:
     for (const [k, v] of Object.entries(savedEnv)) {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
+    }
+  }
+}
+
+/** At most `size` tasks at once, started in the order they were offered. */
+class Limit {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private readonly size: number) {
+    if (!(Number.isInteger(size) && size >= 1)) throw new RangeError(`parallel must be a whole number >= 1, got ${size}`);
+  }
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
+    else this.active++;
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next(); // the slot passes straight to the next task
+      else this.active--;
     }
   }
 }
