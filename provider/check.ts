@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
-import { closestWord } from "./models/similar";
+import { closestName } from "./models/similar";
 
 /** What the engine sends for a value that is not known yet (preview of an output of another resource). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -78,7 +78,7 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
   let parsed = parse(skip);
   const failures: CheckFailure[] = [];
   if (!parsed.success) {
-    failures.push(...parsed.error.issues.flatMap((i) => failuresOf(i, Object.keys(model.fields))));
+    failures.push(...parsed.error.issues.flatMap((i) => failuresOf(i, model.fields)));
     // Judge the cross-field rules on the fields that did parse, treating the bad ones like unknown values,
     // so one run reports every problem.
     skip = new Set([...skip, ...failures.map((f) => f.property.split(".")[0] as string)]);
@@ -146,20 +146,97 @@ export function plainJson<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
-function failuresOf(issue: z.core.$ZodIssue, fieldNames: string[]): CheckFailure[] {
+function failuresOf(issue: z.core.$ZodIssue, fields: z.ZodRawShape): CheckFailure[] {
   const property = issue.path.map(String).join(".");
-  if (issue.code === "unrecognized_keys") {
-    return issue.keys.map((k) => {
-      const near = closestWord(k, fieldNames);
-      return { property: [...issue.path.map(String), k].join("."), reason: `is not a known property${near ? `; did you mean ${JSON.stringify(near)}?` : ""}` };
-    });
+  const input = (issue as { input?: unknown }).input;
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      const at = unwrap(schemaAt(fields, issue.path));
+      const known = at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+      const where = issue.path.length === 0 ? "" : ` of ${property}`;
+      return issue.keys.map((k) => {
+        const near = closestName(k, known);
+        const fix = near ? `; did you mean ${JSON.stringify(near)}?` : issue.path.length > 0 && known.length <= 8 ? `: remove it (the properties${where} are ${known.join(", ")})` : ": remove it";
+        return { property: [...issue.path.map(String), k].join("."), reason: `is not a known property${where}${fix}` };
+      });
+    }
+    case "invalid_type":
+      if (input === undefined) return [{ property, reason: `is required (${issue.expected})` }];
+      // A schema's own message says more than the type ("is not a computer id ..."); zod's own is replaced.
+      if (!issue.message.startsWith("Invalid input")) return [{ property, reason: issue.message }];
+      return [{ property, reason: `must be ${TYPE_NAMES[issue.expected] ?? article(issue.expected)}; got ${JSON.stringify(input)}${typeHint(issue.expected, input, schemaAt(fields, issue.path))}` }];
+    case "too_big":
+    case "too_small":
+      // zod's own words ("Too big: expected string to have <=128 characters") become the bound and the fix; a
+      // schema's own message is kept.
+      return [{ property, reason: /^Too (big|small):/.test(issue.message) ? boundReason(issue, input) : issue.message }];
+    case "invalid_key": {
+      // A record's key (e.g. a parameter name): the path ends with the key itself.
+      const key = issue.path.at(-1);
+      return [{ property: issue.path.slice(0, -1).map(String).join("."), reason: `has the key ${JSON.stringify(key)}: ${issue.issues[0]?.message ?? issue.message}` }];
+    }
+    default:
+      return [{ property, reason: issue.message }];
   }
-  if (issue.code === "invalid_type") {
-    const input = (issue as { input?: unknown }).input;
-    if (input === undefined) return [{ property, reason: `is required (${issue.expected})` }];
-    return [{ property, reason: `must be ${article(issue.expected)}; got ${JSON.stringify(input)}` }];
+}
+
+/**
+ * How to write the value when it was given in another type and would be right in the expected one (`"3"` for a
+ * number, `42` for an id that is text, `"true"` for a boolean); `schema` (the field's, when known) decides.
+ */
+function typeHint(expected: string, input: unknown, schema: z.core.$ZodType | undefined): string {
+  const accepts = (v: unknown) => schema === undefined || z.safeParse(schema, v).success;
+  if (expected === "string" && (typeof input === "number" || typeof input === "boolean")) {
+    if (accepts(String(input))) return `; write it in quotes, e.g. "${String(input)}"`;
+    // Quoting alone would not do: say what the text must look like (the field's own message, e.g. "is not HH:mm").
+    const own = z.safeParse(schema!, String(input)).error?.issues[0]?.message;
+    return own && !/^(Invalid|Too )/.test(own) ? `; ${own}` : "";
   }
-  return [{ property, reason: issue.message }];
+  if (expected === "number" && typeof input === "string" && input.trim() !== "" && accepts(Number(input))) return `; write ${input.trim()} without quotes`;
+  if (expected === "array" && input !== null && !Array.isArray(input) && accepts([input])) return `; write it as a list, e.g. ${JSON.stringify([input])}`;
+  if (expected === "boolean") return typeof input === "string" && /^(true|false)$/i.test(input.trim()) ? `; write ${input.trim().toLowerCase()} without quotes` : "; use true or false";
+  return "";
+}
+
+/** zod's type names, where they are not plain words. */
+const TYPE_NAMES: Record<string, string> = { int: "a whole number", record: "an object" };
+
+/** A length or a number out of its bounds: what the bound is, and what to do. */
+function boundReason(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall, input: unknown): string {
+  const big = issue.code === "too_big";
+  const bound = Number(big ? (issue as z.core.$ZodIssueTooBig).maximum : (issue as z.core.$ZodIssueTooSmall).minimum);
+  if (issue.origin === "string" && typeof input === "string") {
+    if (!big && bound <= 1) return "is empty: give a value, or leave it out";
+    return big ? `is ${input.length} characters long; at most ${bound} are allowed: shorten it` : `is ${input.length} characters long; at least ${bound} are needed`;
+  }
+  if (issue.origin === "array" && Array.isArray(input)) {
+    return big ? `lists ${input.length} items; at most ${bound} are allowed` : `lists ${input.length} items; at least ${bound} are needed`;
+  }
+  const limit = big ? (issue.inclusive ? `at most ${bound}` : `less than ${bound}`) : issue.inclusive ? `at least ${bound}` : `greater than ${bound}`;
+  return `must be ${limit}; got ${JSON.stringify(input)}`;
+}
+
+/** The schema of the value at `path` inside `fields`, if any. */
+function schemaAt(fields: z.ZodRawShape, path: readonly PropertyKey[]): z.core.$ZodType | undefined {
+  let schema: z.core.$ZodType | undefined = z.object(fields);
+  for (const segment of path) {
+    schema = unwrap(schema);
+    if (schema instanceof z.ZodObject) schema = schema.shape[String(segment)];
+    else if (schema instanceof z.ZodArray) schema = schema.element;
+    else if (schema instanceof z.ZodRecord) schema = schema.valueType;
+    else return undefined;
+  }
+  return schema;
+}
+
+/** The schema inside optional, default, nullable and transform wrappers. */
+function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {
+  for (let s = schema; ; ) {
+    const def = (s as { _zod?: { def?: { innerType?: z.core.$ZodType; in?: z.core.$ZodType } } } | undefined)?._zod?.def;
+    const inner = def?.innerType ?? def?.in;
+    if (!inner) return s;
+    s = inner;
+  }
 }
 
 function article(t: string): string {

@@ -25,7 +25,8 @@ import {
   type MaintenanceTypeName,
   type TargetEnforcementName,
 } from "./models/enums";
-import { dropUndefined, nonEmpty, normalizeTarget, numberOrUndefined, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import { dropUndefined, idNumber, nonEmpty, normalizeTarget, numberOrUndefined, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import { didYouMean } from "./models/similar";
 import type { Tie } from "./models/tie";
 import { restLifecycle, type Wire } from "./rest-resource";
 
@@ -115,35 +116,81 @@ export interface DeploymentArgs extends TargetArgs {
 }
 
 const itemId = z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not an item id (a positive whole number as a string, e.g. "303")` });
-const scope = z.enum(["Global", "Local"], { error: (i) => `must be "Global" or "Local"; got ${JSON.stringify(i.input)}` });
-const softwareSchema = z.strictObject({
-  id: itemId,
-  scope: scope.default("Global"),
-  desiredState: DesiredSoftwareState.schema,
-  version: z.string().min(1).max(64).optional(),
+const scope = z.enum(["Global", "Local"], { error: (i) => `must be "Global" or "Local"; got ${JSON.stringify(i.input)}${didYouMean(i.input, ["Global", "Local"])}` });
+/** The message for an item that is not an object (a name or an id where `{ id, ... }` belongs). */
+const itemShape = (example: string, lookup: string) => ({
+  error: (i: { code: string; input?: unknown }) =>
+    i.code === "invalid_type" && i.input !== undefined ? `must be an object such as ${example} (the id from ${lookup}({ name }).id); got ${JSON.stringify(i.input)}` : undefined,
 });
-const taskSchema = z.strictObject({ id: itemId, scope: scope.default("Local"), mode: MaintenanceTaskMode.schema.default("Enforce") });
+const softwareSchema = z.strictObject(
+  {
+    id: itemId,
+    scope: scope.default("Global"),
+    desiredState: DesiredSoftwareState.schema,
+    version: z.string().min(1).max(64).optional(),
+  },
+  itemShape('{ id: "303", desiredState: "LatestVersion" }', "getSoftware"),
+);
+const taskSchema = z.strictObject(
+  { id: itemId, scope: scope.default("Local"), mode: MaintenanceTaskMode.schema.default("Enforce") },
+  itemShape('{ id: "12", mode: "Enforce" }', "getMaintenanceTask"),
+);
 
+const SETTING_KEYS = ["value", "allowOverride", "requiresOverride"];
+const FLAGS = ["allowOverride", "requiresOverride"];
 const settingSchema = z.strictObject({ value: z.json(), allowOverride: z.boolean().optional(), requiresOverride: z.boolean().optional() });
-const isSetting = (v: unknown): boolean => !!v && typeof v === "object" && !Array.isArray(v) && "value" in v && Object.keys(v).every((k) => ["value", "allowOverride", "requiresOverride"].includes(k));
-/** Canonical form of one parameter: always the long form with both flags. */
-const parameterSchema = z.union([settingSchema, z.json()]).transform((p) => {
-  const s = (isSetting(p) ? p : { value: p }) as { value: z.core.util.JSONType; allowOverride?: boolean; requiresOverride?: boolean };
-  return { value: s.value, allowOverride: s.allowOverride ?? false, requiresOverride: s.requiresOverride ?? false };
+const isMapping = (v: unknown): v is Record<string, unknown> => !!v && typeof v === "object" && !Array.isArray(v);
+const isSetting = (v: unknown): boolean => isMapping(v) && "value" in v && Object.keys(v).every((k) => SETTING_KEYS.includes(k));
+/**
+ * Canonical form of one parameter: always the long form with both flags. A mapping of `value` and override flags is
+ * the long form, so its flags must be booleans; a mapping with `value` and a misspelt flag is refused, since it
+ * would otherwise be sent to ImmyBot as the value itself.
+ */
+const parameterSchema = z.union([settingSchema, z.json()]).transform((p, ctx) => {
+  if (isSetting(p)) {
+    const parsed = settingSchema.safeParse(p, { reportInput: true });
+    if (!parsed.success) {
+      // Only a flag can fail here (every key is known, and `value` is any JSON).
+      for (const issue of parsed.error.issues) {
+        ctx.addIssue({ code: "custom", path: issue.path, message: `must be true or false; got ${JSON.stringify((issue as { input?: unknown }).input)}` });
+      }
+      return z.NEVER;
+    }
+    const s = parsed.data;
+    return { value: s.value as z.core.util.JSONType, allowOverride: s.allowOverride ?? false, requiresOverride: s.requiresOverride ?? false };
+  }
+  if (isMapping(p) && "value" in p) {
+    for (const key of Object.keys(p).filter((k) => !SETTING_KEYS.includes(k))) {
+      const hint = didYouMean(key, FLAGS);
+      if (hint) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message: `is not a known key${hint} As written, the whole mapping would be sent to ImmyBot as the parameter's value`,
+        });
+      }
+    }
+  }
+  return { value: p, allowOverride: false, requiresOverride: false };
 });
 
 const deploymentFields = {
   ...targetFields,
   software: softwareSchema.optional(),
   task: taskSchema.optional(),
-  parameters: z.record(z.string().min(1), parameterSchema).optional(),
+  parameters: z
+    .record(z.string().min(1, { error: "a parameter name must not be empty: use the task parameter's name" }), parameterSchema, {
+      error: (i) =>
+        i.code === "invalid_type" && i.input !== undefined ? `must be an object of parameter values by name, e.g. { Enforce: true, Port: 443 }; got ${JSON.stringify(i.input)}` : undefined,
+    })
+    .optional(),
   enforcement: TargetEnforcement.schema.default("Required"),
   disabled: z.boolean().default(false),
   selfService: z.boolean().default(false),
   technicianTools: z.boolean().default(false),
   notes: z.string().max(4000).optional(),
-  licenseId: z.number().int().positive().optional(),
-  providerLinkIdForMaintenanceItem: z.number().int().positive().optional(),
+  licenseId: idNumber("license").optional(),
+  providerLinkIdForMaintenanceItem: idNumber("provider link").optional(),
   adoptId: z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not a deployment id (a positive whole number, e.g. "42")` }).optional(),
 };
 const _tie: Tie<z.input<z.ZodObject<typeof deploymentFields>>, DeploymentArgs> = true;

@@ -36,7 +36,8 @@ import {
   type SessionStatusName,
 } from "./models/enums";
 import { emailFields, executionFields, maintenanceOptionRules, maintenanceOptionsToWire, rebootFields, type EmailArgs, type ExecutionArgs, type RebootArgs } from "./models/maintenance-options";
-import { nonEmpty, numberOrUndefined } from "./models/target";
+import { idNumber, nonEmpty, numberOrUndefined } from "./models/target";
+import { didYouMean } from "./models/similar";
 import { timeOfDay, timeZone } from "./models/time";
 import type { Tie } from "./models/tie";
 import type { Lifecycle } from "./rest-resource";
@@ -118,10 +119,7 @@ export interface MaintenanceSessionArgs extends RebootArgs, EmailArgs, Execution
 
 const positiveIds = (what: string) =>
   z
-    .array(
-      // A refinement, not .int(): zod reports a fraction as a type error, whose message would not name the fix.
-      z.number().refine((n) => Number.isSafeInteger(n) && n > 0, { error: (i) => `${JSON.stringify(i.input)} is not a ${what} id (a positive whole number)` }),
-    )
+    .array(idNumber(what))
     .min(1, { error: `lists no ${what}; give at least one id, or leave it out to run on every computer the deployment targets` });
 
 /** Go-style duration, e.g. "1h30m", "45m", "90s". */
@@ -155,7 +153,7 @@ const sessionFields = {
   ...emailFields,
   ...executionFields,
   triggers: z.array(z.json()).optional(),
-  waitFor: z.enum(WAIT_FOR, { error: (i) => `must be "none", "started" or "completed"; got ${JSON.stringify(i.input)}` }).default("completed"),
+  waitFor: z.enum(WAIT_FOR, { error: (i) => `must be "none", "started" or "completed"; got ${JSON.stringify(i.input)}${didYouMean(i.input, WAIT_FOR)}` }).default("completed"),
   timeout: duration.default("1h"),
   failOnPartialPassed: z.boolean().default(false),
   failOnPostponed: z.boolean().default(false),
@@ -286,13 +284,24 @@ function targetRules(ctx: RuleContext<MaintenanceSessionInputs>): void {
   }
 }
 
+/** With waitFor "none" the step ends before any session finishes, so failing on how sessions end could never happen. */
+function waitRules(ctx: RuleContext<MaintenanceSessionInputs>): void {
+  const v = ctx.value;
+  if (!ctx.known("waitFor") || v.waitFor !== "none") return;
+  for (const k of ["failOnPartialPassed", "failOnPostponed"] as const) {
+    if (v[k] && ctx.known(k)) {
+      ctx.issue(k, `has no effect with waitFor "none", which ends the step before any session finishes: set waitFor "completed", or remove ${k}`);
+    }
+  }
+}
+
 /** Sorted and without repeats: the order of ids never starts a new run. */
 const idSet = (ids: number[] | undefined) => (ids ? [...new Set(ids)].sort((a, b) => a - b) : undefined);
 
 export const model: InputModel<typeof sessionFields> = {
   kind: KIND,
   fields: sessionFields,
-  rules: [targetRules, (ctx) => maintenanceOptionRules(ctx)],
+  rules: [targetRules, waitRules, (ctx) => maintenanceOptionRules(ctx)],
   normalize: (v) => ({ ...v, computers: idSet(v.computers), tenants: idSet(v.tenants), persons: idSet(v.persons) }),
   // A session is a run: any change is a new run.
   replaceOnChanges: Object.keys(sessionFields),

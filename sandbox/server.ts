@@ -10,7 +10,7 @@
  * computers, software, maintenance tasks, tags, time zones) over the seed (seed.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { TokenIssuer } from "./auth";
 import { Faults, type FaultDecision, type FaultKind, type FaultOptions } from "./faults";
 import {
@@ -147,6 +147,9 @@ export class Sandbox {
   /** Wake-ups of requests waiting out latency or a slow answer; stop() runs them all. */
   private readonly sleepers = new Set<() => void>();
   private stopped = false;
+  /** Connections opened since start or clearRequests(); a socket is counted as API once it carried an /api/ request. */
+  private connections = new Set<Socket>();
+  private apiSockets = new WeakSet<Socket>();
 
   private constructor(
     private readonly server: Server,
@@ -168,6 +171,7 @@ export class Sandbox {
       { pattern: /^\/api\/v1\/system\/timezones$/i, handlers: { GET: () => jsonReply(200, timeZoneList()) } },
     ];
     server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
+    server.on("connection", (socket: Socket) => this.connections.add(socket));
   }
 
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -206,8 +210,20 @@ export class Sandbox {
     return this.log.map((e) => ({ ...e, query: { ...e.query } }));
   }
 
+  /** Clears the request log and the count of connections opened. */
   clearRequests(): void {
     this.log.length = 0;
+    this.connections = new Set();
+  }
+
+  /** TCP connections clients opened to the sandbox since it started or since clearRequests(). */
+  get connectionsOpened(): number {
+    return this.connections.size;
+  }
+
+  /** Of {@link connectionsOpened}, those that carried API requests (not only the token endpoint's). */
+  get apiConnectionsOpened(): number {
+    return [...this.connections].filter((s) => this.apiSockets.has(s)).length;
   }
 
   /** Requests to the token endpoint in the log (so clearRequests() resets it too). */
@@ -352,6 +368,7 @@ export class Sandbox {
     const url = new URL(req.url ?? "/", this.info.baseUrl);
     const entry: RequestLogEntry = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: null, at: Date.now() };
     this.log.push(entry);
+    if (url.pathname.startsWith("/api/")) this.apiSockets.add(req.socket);
     try {
       let body: Buffer;
       try {

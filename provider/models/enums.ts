@@ -7,6 +7,7 @@
  * The provider speaks names everywhere: requests send names, responses are mapped back with `fromWire`.
  */
 import { z } from "zod";
+import { didYouMean } from "./similar";
 
 export interface WireEnum<N extends string> {
   /** The enum's name in the ImmyBot API (used in messages and the spec check). */
@@ -27,7 +28,12 @@ export function wireEnum<const M extends Record<string, number>>(enumName: strin
   const byInt = new Map<number, N>(names.map((n) => [values[n] as number, n]));
   const byLowerName = new Map<string, N>(names.map((n) => [n.toLowerCase(), n]));
   const schema = z.enum(names as [N, ...N[]], {
-    error: (issue) => `must be one of ${names.map((n) => JSON.stringify(n)).join(", ")}; got ${JSON.stringify(issue.input)}`,
+    error: (issue) => {
+      const input = issue.input;
+      const named = typeof input === "number" ? byInt.get(input) : undefined;
+      const hint = named !== undefined ? `; give the name: ${input} is ImmyBot's number for ${JSON.stringify(named)}` : didYouMean(input, names);
+      return `must be one of ${names.map((n) => JSON.stringify(n)).join(", ")}; got ${JSON.stringify(input)}${hint}`;
+    },
   });
   return {
     enumName,

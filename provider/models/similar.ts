@@ -28,3 +28,15 @@ export function closestWord(word: string, candidates: readonly string[], maxDist
   }
   return best;
 }
+
+/** The candidate a misspelt name most likely meant: a few edits away, fewer for short names (case ignored). */
+export function closestName(word: string, candidates: readonly string[]): string | undefined {
+  return closestWord(word, candidates, Math.min(3, Math.ceil(word.length / 3)));
+}
+
+/** `; did you mean "X"?` when `input` is text close to one of `candidates` (and not exactly it), else "". */
+export function didYouMean(input: unknown, candidates: readonly string[]): string {
+  if (typeof input !== "string") return "";
+  const near = closestName(input, candidates);
+  return near === undefined || near === input ? "" : `; did you mean ${JSON.stringify(near)}?`;
+}

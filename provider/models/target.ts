@@ -8,7 +8,23 @@ import type { Tie } from "./tie";
 import type { RuleContext } from "../check";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const positiveId = z.number().int().positive();
+/** The lookup that gives the id of a thing known by name. */
+const LOOKUP: Record<string, string> = { tenant: "getTenant", computer: "getComputer" };
+
+/**
+ * A numeric id, e.g. `idNumber("tenant")`. A refinement, not `.int().positive()`: zod reports a fraction as a type
+ * error and 0 as "too small", neither of which would say what the number should be.
+ */
+export const idNumber = (what: string) =>
+  z
+    .number({
+      // A name where the id belongs (zod's own message covers the rest, e.g. "3" for 3).
+      error: (i) =>
+        typeof i.input === "string" && !/^\s*\d+\s*$/.test(i.input)
+          ? `${JSON.stringify(i.input)} is not a ${what} id: give the ${what}'s id (a positive whole number), not its name${LOOKUP[what] ? ` (${LOOKUP[what]}({ name }).id)` : ""}`
+          : undefined,
+    })
+    .refine((n) => Number.isSafeInteger(n) && n > 0, { error: (i) => `${JSON.stringify(i.input)} is not a ${what} id (a positive whole number)` });
 const guid = z.string().regex(GUID, { error: (i) => `${JSON.stringify(i.input)} is not a GUID (e.g. "0f8fad5b-d9cb-469f-a165-70867728950e")` });
 
 /** Where a schedule, deployment or session applies ("which machines, tenants or people"). */
@@ -50,10 +66,10 @@ export const targetFields = {
   target: z.string().min(1).max(256).optional(),
   targetCategory: TargetCategory.schema.optional(),
   targetGroupFilter: TargetGroupFilter.schema.default("All"),
-  tenantId: positiveId.optional(),
+  tenantId: idNumber("tenant").optional(),
   propagateToChildTenants: z.boolean().default(false),
   allowAccessToParentTenant: z.boolean().default(false),
-  providerLinkId: positiveId.optional(),
+  providerLinkId: idNumber("provider link").optional(),
   providerClientGroupType: guid.optional(),
   providerDeviceGroupType: guid.optional(),
 };

@@ -3,6 +3,7 @@
  * one wire normalisation (ImmyBot may echo `HH:mm:ss` for a time sent as `HH:mm`).
  */
 import { z } from "zod";
+import { didYouMean } from "./similar";
 
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -22,20 +23,32 @@ export function timeFromWire(value: unknown): string | undefined {
   return m ? `${(m[1] as string).padStart(2, "0")}:${m[2]}` : value;
 }
 
+/** Answers of isIanaTimeZone: building an Intl.DateTimeFormat costs ~2 ms, and a stack repeats a few zones. */
+const knownZones = new Map<string, boolean>();
+
 /** True when `zone` is an IANA time zone id this Node.js knows ("Europe/Berlin", "UTC"). */
 export function isIanaTimeZone(zone: string): boolean {
   if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
-  } catch {
-    return false;
+  let known = knownZones.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      known = true;
+    } catch {
+      known = false;
+    }
+    if (knownZones.size < 1000) knownZones.set(zone, known);
   }
+  return known;
 }
+
+/** The time zone ids this Node.js knows, for "did you mean" (read once, when first needed). */
+let zoneIds: readonly string[] | undefined;
+const zones = () => (zoneIds ??= [...Intl.supportedValuesOf("timeZone"), "UTC"]);
 
 /** An IANA time zone id. */
 export const timeZone = z.string().refine(isIanaTimeZone, {
-  error: (i) => `${JSON.stringify(i.input)} is not an IANA time zone id (e.g. "Europe/Berlin", "America/New_York", "UTC")`,
+  error: (i) => `${JSON.stringify(i.input)} is not an IANA time zone id (e.g. "Europe/Berlin", "America/New_York", "UTC")${didYouMean(i.input, zones())}`,
 });
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];

@@ -232,9 +232,14 @@ const REWRITES: [RegExp, string][] = [
   [/give at least one id, or leave it out/, "give at least one computer name, or leave it out"],
 ];
 
-function policyPath(list: ListKey, property: string): Path {
+function policyPath(list: ListKey, property: string, parameterNames: readonly string[] = []): Path {
   const segments = property.split(".");
-  if (segments[0] === "parameters" && segments.length > 1) return ["parameters", segments.slice(1).join(".")];
+  if (segments[0] === "parameters" && segments.length > 1) {
+    // The model joins the path with "."; a parameter's name may hold dots: take the longest name that fits.
+    const rest = segments.slice(1).join(".");
+    const name = [...parameterNames].sort((a, b) => b.length - a.length).find((n) => rest === n || rest.startsWith(`${n}.`));
+    return name === undefined || name === rest ? ["parameters", rest] : ["parameters", name, ...rest.slice(name.length + 1).split(".")];
+  }
   const renames = PROPERTY_PATHS[list];
   for (let n = segments.length; n > 0; n--) {
     const renamed = renames[segments.slice(0, n).join(".")];
@@ -246,8 +251,9 @@ function policyPath(list: ListKey, property: string): Path {
 const index = (s: string): string | number => (/^\d+$/.test(s) ? Number(s) : s);
 
 function judge<S extends z.ZodRawShape>(list: ListKey, model: InputModel<S>, args: Entry, report: Report): void {
+  const parameterNames = isPlainObject(args.parameters) ? Object.keys(args.parameters) : [];
   for (const f of parseInputs(model, defined(args)).failures) {
-    report(policyPath(list, f.property), REWRITES.reduce((text, [re, to]) => text.replace(re, to), f.reason));
+    report(policyPath(list, f.property, parameterNames), REWRITES.reduce((text, [re, to]) => text.replace(re, to), f.reason));
   }
 }
 
@@ -388,10 +394,9 @@ function unknownKey(key: string, path: Path): string {
   return `${JSON.stringify(key)} is not a ${noun} key: remove it (${listed})`;
 }
 
-/** YAML reads `24.08` or `2200` as a number: say how to write text. */
+/** YAML reads `24.08` or `2200` as a number (and `yes` as text): the model says to quote it; say why. */
 function quoteHint(message: string): string {
-  const m = /must be a string; got (-?[\d.]+(?:e[+-]?\d+)?)$/.exec(message);
-  return m ? `${message}; write it in quotes, e.g. "${m[1]}" (YAML reads it as a number)` : message;
+  return /must be a string; got -?[\d.]+(?:e[+-]?\d+)?; write it in quotes, e\.g\. "[^"]*"$/.test(message) ? `${message} (YAML reads it as a number)` : message;
 }
 
 function isList(key: unknown): key is ListKey {

@@ -3,7 +3,7 @@
  * what is wrong and how to fix it (e.g. `tenants/contoso.yaml: schedules[1].executionTime: "25:00" is not HH:mm
  * (24-hour, e.g. "22:00")`).
  */
-import { closestWord } from "../../provider/models/similar";
+import { closestName } from "../../provider/models/similar";
 
 /** One problem in one policy file. */
 export interface PolicyProblem {
@@ -37,7 +37,7 @@ export function formatPath(path: readonly (string | number)[]): string {
 
 /** The key a misspelt key most likely meant: a few edits away (fewer for short keys), whatever the case. */
 export function closestKey(word: string, keys: readonly string[]): string | undefined {
-  return closestWord(word, keys, Math.min(3, Math.ceil(word.length / 3)));
+  return closestName(word, keys);
 }
 
 const kPolicyError = Symbol.for("pulumi-immybot.PolicyError");

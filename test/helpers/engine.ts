@@ -36,9 +36,9 @@ import { dirname, join, resolve, sep } from "node:path";
 import { HostError, REPO, UNKNOWN, type ProviderHost } from "./host";
 import { unwrapSecrets } from "./program";
 
-const require = createRequire(__filename);
-const pulumi = require("@pulumi/pulumi");
-const settings = require("@pulumi/pulumi/runtime/settings");
+const nodeRequire = createRequire(__filename);
+const pulumi = nodeRequire("@pulumi/pulumi");
+const settings = nodeRequire("@pulumi/pulumi/runtime/settings");
 
 type Props = Record<string, unknown>;
 
@@ -141,6 +141,8 @@ export class Engine {
   private readonly stateFile: string;
   private readonly options: EngineOptions;
   private state: StackState;
+  private saveTimer?: NodeJS.Timeout;
+  private lastWriteMs = 0;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -178,6 +180,14 @@ export class Engine {
 
   /** Reads every resource (`parallel` at once); an empty id (deleted out of band) drops it from the state. */
   async refresh(): Promise<RunResult> {
+    try {
+      return await this.refreshAll();
+    } finally {
+      this.flush();
+    }
+  }
+
+  private async refreshAll(): Promise<RunResult> {
     const steps: Step[] = [];
     const errors: string[] = [];
     const limit = new Limit(this.parallel);
@@ -210,6 +220,14 @@ export class Engine {
 
   /** Deletes every resource in reverse state order (external and retained ones only leave the state). */
   async destroy(): Promise<RunResult> {
+    try {
+      return await this.destroyAll();
+    } finally {
+      this.flush();
+    }
+  }
+
+  private async destroyAll(): Promise<RunResult> {
     const steps: Step[] = [];
     for (const r of [...this.state.resources].reverse()) {
       try {
@@ -233,6 +251,7 @@ export class Engine {
       return await this.deployOnce(program, preview);
     } finally {
       running = false;
+      this.flush();
     }
   }
 
@@ -311,13 +330,29 @@ export class Engine {
     steps.push(step(r.external ? "discard" : op, r.urn));
   }
 
-  /** @internal Writes the state file (atomically: a crash never leaves half a file). */
+  /**
+   * @internal Marks the state changed. While steps run it is written at most every 250 ms (or five times as long
+   * as the last write took), and at the end of every operation: writing a thousand resources' state after each of
+   * a thousand steps would cost more than the steps.
+   */
   save(): void {
-    mkdirSync(dirname(this.stateFile), { recursive: true });
-    const tmp = `${this.stateFile}.tmp`;
-    writeFileSync(tmp, JSON.stringify(this.state, null, 2));
-    renameSync(tmp, this.stateFile);
+    if (this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.flush(), Math.max(250, 5 * this.lastWriteMs));
   }
+
+  /** @internal Writes the state file now if it changed (atomically: a crash never leaves half a file). */
+  flush(): void {
+    if (!this.saveTimer) return;
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
+    mkdirSync(dirname(this.stateFile), { recursive: true });
+    const started = performance.now();
+    const tmp = `${this.stateFile}.tmp`;
+    writeFileSync(tmp, JSON.stringify(this.state));
+    renameSync(tmp, this.stateFile);
+    this.lastWriteMs = performance.now() - started;
+  }
+
 }
 
 /** One `up` or `preview`: the registrations of one program run and the steps they caused. */
@@ -527,9 +562,8 @@ class Run {
     if (condemned) condemned.delete = true;
     const clean = Object.fromEntries(Object.entries(next).filter(([, v]) => v !== undefined)) as unknown as StateResource;
     state.resources = state.resources.filter((r) => r !== old);
-    const done = state.resources.filter((r) => this.seen.has(r.urn) && !r.delete && r.urn !== next.urn);
-    const rest = state.resources.filter((r) => !done.includes(r));
-    state.resources = [...done, clean, ...rest];
+    const isDone = (r: StateResource) => this.seen.has(r.urn) && !r.delete && r.urn !== next.urn;
+    state.resources = [...state.resources.filter(isDone), clean, ...state.resources.filter((r) => !isDone(r))];
     this.engine.save();
   }
 
@@ -560,12 +594,12 @@ class Run {
 /** The program as a function, with the project name and directory of a module program. */
 function loadProgram(program: Program): { fn: () => unknown; project?: string; cwd?: string } {
   if (typeof program === "function") return { fn: program };
-  const file = require.resolve(resolve(program));
+  const file = nodeRequire.resolve(resolve(program));
   const dir = dirname(file);
   linkPackage(dir);
   if (file.endsWith(".ts")) registerTsNode();
-  const sdkPulumi = require.resolve("@pulumi/pulumi", { paths: [dir] });
-  if (sdkPulumi !== require.resolve("@pulumi/pulumi")) {
+  const sdkPulumi = nodeRequire.resolve("@pulumi/pulumi", { paths: [dir] });
+  if (sdkPulumi !== nodeRequire.resolve("@pulumi/pulumi")) {
     throw new Error(`${dir} resolves @pulumi/pulumi to ${sdkPulumi}, not the harness's copy: mocks would not apply`);
   }
   const yaml = join(findProjectDir(dir), "Pulumi.yaml");
@@ -575,10 +609,10 @@ function loadProgram(program: Program): { fn: () => unknown; project?: string; c
     cwd: findProjectDir(dir),
     fn: async () => {
       // A fresh load of the program's own files each run (the SDK and its packages stay loaded: one @pulumi/pulumi).
-      for (const k of Object.keys(require.cache)) {
-        if (k.startsWith(dir + sep) && !k.includes(`${sep}node_modules${sep}`)) delete require.cache[k];
+      for (const k of Object.keys(nodeRequire.cache)) {
+        if (k.startsWith(dir + sep) && !k.includes(`${sep}node_modules${sep}`)) delete nodeRequire.cache[k];
       }
-      const exported = require(file);
+      const exported = nodeRequire(file);
       // As the Node language host does: a default-exported function is called, its result is the stack outputs.
       const main = typeof exported === "function" ? exported : typeof exported?.default === "function" ? exported.default : undefined;
       return main ? await main() : exported;
@@ -595,13 +629,13 @@ function findProjectDir(dir: string): string {
 function linkPackage(dir: string): void {
   const project = findProjectDir(dir);
   if (!project.startsWith(join(REPO, "examples") + sep)) return;
-  (require(join(REPO, "dist/scripts/quickstart.js")) as typeof import("../../scripts/quickstart")).linkPackage(project);
+  (nodeRequire(join(REPO, "dist/scripts/quickstart.js")) as typeof import("../../scripts/quickstart")).linkPackage(project);
 }
 
 let tsNodeRegistered = false;
 function registerTsNode(): void {
   if (tsNodeRegistered) return;
-  require("ts-node").register({
+  nodeRequire("ts-node").register({
     transpileOnly: true,
     skipProject: true,
     compilerOptions: { module: "commonjs", target: "ES2022", moduleResolution: "node", esModuleInterop: true },

@@ -6,18 +6,24 @@
  * repository, exactly where a user's project has the installed package (the shim requires it by name).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, mkdirSync, symlinkSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, mkdirSync, symlinkSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 
-const require = createRequire(__filename);
-export const REPO = resolve(__dirname, "../..");
-const grpc = require("@grpc/grpc-js");
-const services = require("@pulumi/pulumi/proto/provider_grpc_pb");
-const messages = require("@pulumi/pulumi/proto/provider_pb");
-const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
-const { Status } = require("@pulumi/pulumi/proto/status_pb");
+const nodeRequire = createRequire(__filename);
+/** The checkout's root (the folder with PulumiPlugin.yaml), whether this file runs from test/ or compiled from dist/test/. */
+export const REPO = findRepo(__dirname);
+
+function findRepo(from: string): string {
+  for (let d = from; d !== dirname(d); d = dirname(d)) if (existsSync(join(d, "PulumiPlugin.yaml"))) return d;
+  throw new Error(`no PulumiPlugin.yaml above ${from}`);
+}
+const grpc = nodeRequire("@grpc/grpc-js");
+const services = nodeRequire("@pulumi/pulumi/proto/provider_grpc_pb");
+const messages = nodeRequire("@pulumi/pulumi/proto/provider_pb");
+const { Struct } = nodeRequire("google-protobuf/google/protobuf/struct_pb");
+const { Status } = nodeRequire("@pulumi/pulumi/proto/status_pb");
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 type Props = Record<string, unknown>;
@@ -28,8 +34,8 @@ export function urnFor(type: string, name: string, stack = "dev", project = "imm
 
 /** The exact `__provider` text the engine stores for a resource type: the SDK's own serializer on the built shim. */
 export async function serializedProvider(kind: string): Promise<string> {
-  const runtime = require("@pulumi/pulumi/runtime");
-  const { shimFor } = require(join(REPO, "dist/sdk/shim.js"));
+  const runtime = nodeRequire("@pulumi/pulumi/runtime");
+  const { shimFor } = nodeRequire(join(REPO, "dist/sdk/shim.js"));
   const provider = shimFor(kind); // what pulumi.dynamic.Resource does: serialize `() => provider`
   const sf = await runtime.serializeFunction(() => provider, { allowSecrets: true });
   return sf.text;
@@ -59,7 +65,7 @@ export class ProviderHost {
     symlinkSync(REPO, join(dir, "node_modules", "pulumi-immybot"), "dir");
     const child = spawn(process.execPath, [join(REPO, "test/helpers/host-entry.cjs"), "127.0.0.1:1"], {
       cwd: dir,
-      env: { ...cleanEnv(), ...env, PULUMI_IMMYBOT_HOST_MODULE: require.resolve("@pulumi/pulumi/cmd/dynamic-provider") },
+      env: { ...cleanEnv(), ...env, PULUMI_IMMYBOT_HOST_MODULE: nodeRequire.resolve("@pulumi/pulumi/cmd/dynamic-provider") },
       stdio: ["pipe", "pipe", "pipe"],
     });
     const logs = { stdout: "", stderr: "" };
@@ -78,6 +84,20 @@ export class ProviderHost {
     });
     const stub = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return new ProviderHost(child, stub, dir, logs);
+  }
+
+  /** The host's process id (e.g. to read its peak memory). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  /** Kills the host at once (SIGKILL), as a cancelled CI job or a crash would: calls in flight fail. */
+  async kill(): Promise<void> {
+    const exited = new Promise((r) => (this.child.exitCode !== null || this.child.signalCode !== null ? r(undefined) : this.child.on("exit", r)));
+    this.child.kill("SIGKILL");
+    await exited;
+    this.stub.close();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   async stop(): Promise<void> {

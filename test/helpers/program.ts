@@ -7,8 +7,8 @@
 import { createRequire } from "node:module";
 import type { ProviderHost } from "./host";
 
-const require = createRequire(__filename);
-export const pulumi = require("@pulumi/pulumi");
+const nodeRequire = createRequire(__filename);
+export const pulumi = nodeRequire("@pulumi/pulumi");
 
 /** Pulumi's wire marker of a secret value. */
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";

@@ -38,12 +38,28 @@ describe("Deployment check", () => {
     expect(r.inputs.parameters).toEqual({ AdminPassword: { value: "x", allowOverride: false, requiresOverride: false }, Port: { value: 443, allowOverride: true, requiresOverride: false } });
   });
 
+  it("takes a mapping with value and other keys as a plain value", async () => {
+    const r = await check({}, { ...task, parameters: { Disk: { value: 20, unit: "GB" } } });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.parameters).toEqual({ Disk: { value: { value: 20, unit: "GB" }, allowOverride: false, requiresOverride: false } });
+  });
+
   const bad: [string, Record<string, unknown>, string, RegExp][] = [
     ["neither software nor task", { targetType: "All" }, "software", /required unless task is set/],
     ["both software and task", { ...software, task: { id: "7" } }, "task", /either software or task, not both/],
     ["a version without a versioned state", { ...software, software: { id: "303", desiredState: "LatestVersion", version: "1.2" } }, "software.version", /only applies to desiredState/],
     ["ThisVersion without a version", { ...software, software: { id: "303", desiredState: "ThisVersion" } }, "software.version", /required for desiredState "ThisVersion"/],
-    ["a task mode on software", { ...software, software: { id: "303", desiredState: "LatestVersion", mode: "Enforce" } }, "software.mode", /not a known property/],
+    ["a task mode on software", { ...software, software: { id: "303", desiredState: "LatestVersion", mode: "Enforce" } }, "software.mode", /^is not a known property of software: remove it \(the properties of software are id, scope, desiredState, version\)$/],
+    ["a misspelt key inside software", { ...software, software: { id: "303", desiredState: "ThisVersion", verison: "1.2" } }, "software.verison", /^is not a known property of software; did you mean "version"\?$/],
+    ["a scope in lower case", { ...software, software: { id: "303", scope: "global", desiredState: "LatestVersion" } }, "software.scope", /did you mean "Global"\?/],
+    ["a misspelt desired state", { ...software, software: { id: "303", desiredState: "LatestVersoin" } }, "software.desiredState", /did you mean "LatestVersion"\?/],
+    ["a license id of 0", { ...software, licenseId: 0 }, "licenseId", /^0 is not a license id \(a positive whole number\)$/],
+    ["an override flag that is not a boolean", { ...task, parameters: { Port: { value: 443, allowOverride: "yes" } } }, "parameters.Port.allowOverride", /^must be true or false; got "yes"$/],
+    ["a misspelt override flag", { ...task, parameters: { Port: { value: 443, allowOverrid: true } } }, "parameters.Port.allowOverrid", /did you mean "allowOverride"\? As written, the whole mapping would be sent to ImmyBot as the parameter's value/],
+    ["an empty parameter name", { ...task, parameters: { "": 1 } }, "parameters", /has the key "": a parameter name must not be empty/],
+    ["parameters as a list", { ...task, parameters: [1, 2] }, "parameters", /^must be an object of parameter values by name, e\.g\. \{ Enforce: true, Port: 443 \}; got \[1,2\]$/],
+    ["software by name", { ...software, software: "7-Zip" }, "software", /^must be an object such as \{ id: "303", desiredState: "LatestVersion" \} \(the id from getSoftware\(\{ name \}\)\.id\); got "7-Zip"$/],
+    ["a task by id alone", { ...task, task: "7" }, "task", /^must be an object such as \{ id: "12", mode: "Enforce" \} \(the id from getMaintenanceTask\(\{ name \}\)\.id\); got "7"$/],
     ["an unknown desired state", { ...software, software: { id: "303", desiredState: "Installed" } }, "software.desiredState", /must be one of "NewerOrEqualVersion"/],
     ["a software id that is not an id", { ...software, software: { id: "Google Chrome", desiredState: "LatestVersion" } }, "software.id", /not an item id/],
     ["an unknown scope", { ...software, software: { id: "303", scope: "Community", desiredState: "LatestVersion" } }, "software.scope", /"Global" or "Local"/],
@@ -52,7 +68,7 @@ describe("Deployment check", () => {
     ["software for tenants", { ...software, targetType: "AllTenants", tenantId: undefined }, "targetCategory", /software is deployed to computers/],
     ["a computer target without an id", { ...software, targetType: "Computer" }, "target", /is required for targetType "Computer"/],
     ["a tenant-wide target without a tenant", { ...software, tenantId: undefined }, "tenantId", /required for targetType "AllForTenant"/],
-    ["notes that are too long", { ...software, notes: "x".repeat(5000) }, "notes", /./],
+    ["notes that are too long", { ...software, notes: "x".repeat(5000) }, "notes", /^is 5000 characters long; at most 4000 are allowed: shorten it$/],
   ];
   it.each(bad)("rejects %s", async (_n, inputs, property, reason) => {
     const failures = await failuresOf(inputs);

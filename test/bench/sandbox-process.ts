@@ -1,0 +1,47 @@
+/**
+ * The benchmark's sandbox, in a process of its own (as ImmyBot is): its added latency then is not delayed by
+ * the busy event loop of the engine harness. Started with `fork`; prints nothing; answers IPC messages:
+ *   "info" -> sandbox.info; "stats" -> request, token request and connection counts; "clear"; "stop".
+ * Options: argv[2] = JSON of SandboxOptions.
+ */
+import { Sandbox } from "../../sandbox/server";
+
+export interface SandboxStats {
+  requests: number;
+  apiRequests: number;
+  tokenRequests: number;
+  connections: number;
+  apiConnections: number;
+  byRoute: Record<string, number>;
+}
+
+async function main(): Promise<void> {
+  const sandbox = await Sandbox.start({ port: 0, ...JSON.parse(process.argv[2] ?? "{}") });
+  process.on("message", (msg: { id: number; cmd: string }) => {
+    const reply = (value: unknown) => process.send!({ id: msg.id, value });
+    if (msg.cmd === "info") return reply(sandbox.info);
+    if (msg.cmd === "clear") return reply(sandbox.clearRequests());
+    if (msg.cmd === "stats") {
+      const requests = sandbox.requests;
+      const byRoute: Record<string, number> = {};
+      for (const r of requests) {
+        const route = `${r.method} ${r.path.replace(/\/\d+(?=\/|$)/g, "/{id}")}`;
+        byRoute[route] = (byRoute[route] ?? 0) + 1;
+      }
+      const stats: SandboxStats = {
+        requests: requests.length,
+        apiRequests: requests.filter((r) => r.path.startsWith("/api/")).length,
+        tokenRequests: sandbox.tokenRequests,
+        connections: sandbox.connectionsOpened,
+        apiConnections: sandbox.apiConnectionsOpened,
+        byRoute,
+      };
+      return reply(stats);
+    }
+    if (msg.cmd === "stop") return void sandbox.stop().then(() => process.exit(0));
+  });
+  process.send!({ id: 0, value: "ready" });
+  process.on("disconnect", () => process.exit(0));
+}
+
+void main();

@@ -1,0 +1,247 @@
+/**
+ * Bad input (issue 6): the corpus of test/fixtures/bad-input.ts, each case rejected before any request reaches the
+ * sandbox, with a message that names the field and the fix.
+ *
+ * - Resource arguments go through Pulumi's real dynamic-provider host over gRPC, as `pulumi preview` sends them:
+ *   Check(olds {}, news = arguments + `__provider`) on a host configured against the sandbox. The check must fail
+ *   with exactly one failure, on the case's field, whose reason gives the fix.
+ * - Provider settings: one host per bad configuration (stack config or IMMYBOT_* variables); the check fails with
+ *   one error naming each setting and the fix, without the client secret.
+ * - Policy files: `policy.load` (compiled SDK) reports one problem with file, path and fix, with the IMMYBOT_*
+ *   variables pointing at the sandbox.
+ *
+ * "No request": the sandbox logs no request (token endpoint included) and a TCP relay in front of it counts no
+ * connection during the case. The last test makes the host send a request through the same relay, so the
+ * instruments are shown to see one.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Sandbox } from "../../sandbox/server";
+import type * as policyModule from "../../sdk/policy";
+import { POLICY_CASES, RESOURCE_CASES, SETTINGS_CASES, VALID, type Category, type ResourceKind } from "../fixtures/bad-input";
+import { HostError, ProviderHost, REPO, serializedProvider, urnFor } from "../helpers/host";
+import { useTempDir } from "../helpers/temp-dir";
+
+const require = createRequire(__filename);
+const policy: typeof policyModule = require(join(REPO, "dist/sdk/policy/index.js"));
+
+const KINDS: ResourceKind[] = ["Schedule", "Deployment", "MaintenanceSession"];
+const ENV = ["IMMYBOT_BASE_URL", "IMMYBOT_TOKEN_URL", "IMMYBOT_CLIENT_ID", "IMMYBOT_CLIENT_SECRET"] as const;
+
+/** A TCP relay to the sandbox that counts the connections clients open (a request that never parses counts too). */
+class Relay {
+  connections = 0;
+  private readonly sockets = new Set<Socket>();
+  private constructor(
+    private readonly server: Server,
+    readonly port: number,
+  ) {}
+
+  static async start(targetPort: number): Promise<Relay> {
+    const server = createServer();
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    const relay = new Relay(server, (server.address() as { port: number }).port);
+    server.on("connection", (client) => {
+      relay.connections++;
+      const upstream = connect(targetPort, "127.0.0.1");
+      for (const s of [client, upstream]) {
+        relay.sockets.add(s);
+        s.on("close", () => relay.sockets.delete(s));
+        s.on("error", () => undefined);
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    return relay;
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((ok) => this.server.close(ok));
+  }
+}
+
+let sandbox: Sandbox;
+let relay: Relay;
+let host: ProviderHost;
+let providers: Record<ResourceKind, string>;
+/** Working settings: the sandbox, reached through the relay. */
+let config: Record<string, string>;
+
+beforeAll(async () => {
+  sandbox = await Sandbox.start({ port: 0 });
+  const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
+  relay = await Relay.start(Number(new URL(baseUrl).port));
+  const via = (url: string) => url.replace(`:${new URL(baseUrl).port}`, `:${relay.port}`);
+  config = { "immybot:baseUrl": via(baseUrl), "immybot:tokenUrl": via(tokenUrl), "immybot:clientId": clientId, "immybot:clientSecret": clientSecret };
+  let serialized: string[];
+  [host, serialized] = await Promise.all([ProviderHost.start(), Promise.all(KINDS.map(serializedProvider))]);
+  providers = Object.fromEntries(KINDS.map((k, i) => [k, serialized[i]])) as Record<ResourceKind, string>;
+  await host.configure(config);
+});
+
+afterAll(async () => {
+  await host?.stop();
+  await relay?.stop();
+  await sandbox?.stop();
+});
+
+function startCase(): void {
+  sandbox.clearRequests();
+  relay.connections = 0;
+}
+
+/** Nothing reached the sandbox since startCase(): no request (token included), not even a connection. */
+function expectNoRequest(): void {
+  expect(sandbox.requests.map((r) => `${r.method} ${r.path}`)).toEqual([]);
+  expect(sandbox.tokenRequests).toBe(0);
+  expect(relay.connections).toBe(0);
+}
+
+/** `base` with `patch` applied; an undefined value removes the key. */
+function patched(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base, ...patch };
+  for (const [k, v] of Object.entries(out)) if (v === undefined) delete out[k];
+  return out;
+}
+
+/** What the engine sends to Check at preview for a new resource. */
+const news = (kind: ResourceKind, args: Record<string, unknown>) => ({ ...args, __provider: providers[kind] });
+
+describe("the corpus", () => {
+  const all = [...RESOURCE_CASES.map((c) => ({ kind: c.kind as string, category: c.category })), ...SETTINGS_CASES.map((c) => ({ kind: "settings", category: c.category })), ...POLICY_CASES.map((c) => ({ kind: "policy", category: c.category }))];
+  const count = (kind: string, category?: Category) => all.filter((c) => c.kind === kind && (category === undefined || c.category === category)).length;
+
+  it("has at least 40 cases, at least 12 per resource and 8 policy files", () => {
+    expect(all.length).toBeGreaterThanOrEqual(40);
+    for (const kind of KINDS) expect(count(kind), kind).toBeGreaterThanOrEqual(12);
+    expect(count("policy")).toBeGreaterThanOrEqual(8);
+  });
+
+  it("covers every category the issue names, most of them several times", () => {
+    const several: Category[] = ["wrong type", "unknown enum name", "impossible combination", "bad time", "unknown time zone", "id of the wrong kind", "oversized string", "missing credentials", "insecure URL"];
+    for (const category of several) expect(all.filter((c) => c.category === category).length, category).toBeGreaterThanOrEqual(3);
+    expect(all.filter((c) => c.category === "cron ImmyBot rejects").length).toBeGreaterThanOrEqual(3);
+    expect(all.filter((c) => c.category === "bad duration").length).toBeGreaterThanOrEqual(3);
+    for (const kind of KINDS) {
+      for (const category of ["wrong type", "unknown enum name", "impossible combination", "id of the wrong kind"] as const) expect(count(kind, category), `${kind}: ${category}`).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it("has a unique title per kind, so each case is its own named test", () => {
+    for (const kind of KINDS) {
+      const titles = RESOURCE_CASES.filter((c) => c.kind === kind).map((c) => c.title);
+      expect(new Set(titles).size, kind).toBe(titles.length);
+    }
+    expect(new Set(SETTINGS_CASES.map((c) => c.title)).size).toBe(SETTINGS_CASES.length);
+    expect(new Set(POLICY_CASES.map((c) => c.title)).size).toBe(POLICY_CASES.length);
+  });
+});
+
+describe("the valid arguments each case starts from", () => {
+  it.for(KINDS)("%s passes the check, also without a request", async (kind) => {
+    startCase();
+    const r = await host.check(urnFor(kind, "valid"), {}, news(kind, VALID[kind]));
+    expect(r.failures).toEqual([]);
+    expectNoRequest();
+  });
+});
+
+describe("resource arguments are rejected at check, before any request, naming the field and the fix", () => {
+  it.for(RESOURCE_CASES.map((c) => ({ ...c, name: `${c.kind}: ${c.title} (${c.category})` })))("$name", async (c) => {
+    startCase();
+    const r = await host.check(urnFor(c.kind, "bad"), {}, news(c.kind, patched(VALID[c.kind], c.args)));
+    expect(r.failures.map((f) => f.property), JSON.stringify(r.failures)).toEqual([c.field]);
+    expect(r.failures[0]!.reason).toMatch(c.fix);
+    expectNoRequest();
+  });
+});
+
+describe("bad provider settings fail the check, before any request, naming the setting and the fix", () => {
+  const fill = (v: string) => v.replaceAll("{port}", String(relay.port));
+  /** One host per case, each started with the case's environment (started together: ~0.7 s each). */
+  let hosts: ProviderHost[] = [];
+
+  beforeAll(async () => {
+    hosts = await Promise.all(SETTINGS_CASES.map((c) => ProviderHost.start(Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v)])))));
+  });
+  afterAll(async () => {
+    await Promise.all(hosts.map((h) => h.stop()));
+  });
+
+  it.for(SETTINGS_CASES.map((c, i) => ({ ...c, i, name: `${c.title} (${c.category})` })))("$name", async (c) => {
+    const bad = hosts[c.i]!;
+    await bad.configure(Object.fromEntries(Object.entries(patched(config, c.config ?? {})).map(([k, v]) => [k, fill(String(v))])));
+    startCase();
+    for (const kind of KINDS) {
+      const err = await bad.check(urnFor(kind, "unconfigured"), {}, news(kind, VALID[kind])).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, `${kind}: the check passed`).toBeInstanceOf(HostError);
+      const message = (err as Error).message;
+      expect(message).toMatch(/ImmyBot provider configuration has \d+ problems?:/);
+      for (const field of c.fields) expect(message, kind).toContain(field);
+      expect(message, kind).toMatch(c.fix);
+      expect(message).not.toContain(sandbox.info.clientSecret);
+    }
+    expectNoRequest();
+  });
+});
+
+describe("invalid policy files are reported by load, before any resource or request, with file, path and fix", () => {
+  const tmp = useTempDir("immybot-bad-policy-");
+  const saved = Object.fromEntries(ENV.map((k) => [k, process.env[k]]));
+
+  beforeAll(() => {
+    // Where a lookup would go, if loading made one.
+    Object.assign(process.env, {
+      IMMYBOT_BASE_URL: config["immybot:baseUrl"],
+      IMMYBOT_TOKEN_URL: config["immybot:tokenUrl"],
+      IMMYBOT_CLIENT_ID: config["immybot:clientId"],
+      IMMYBOT_CLIENT_SECRET: config["immybot:clientSecret"],
+    });
+  });
+  afterAll(() => {
+    for (const k of ENV) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it.for(POLICY_CASES.map((c, i) => ({ ...c, i, name: `${c.title} (${c.category})` })))("$name", (c) => {
+    const dir = tmp(`case-${c.i}`, "tenants");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "contoso.yaml"), c.yaml);
+    startCase();
+    let error: unknown;
+    try {
+      policy.load(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error, "load accepted the file").toBeInstanceOf(policy.PolicyError);
+    const problems = (error as policyModule.PolicyError).problems;
+    expect(problems.map((p) => `${p.file}: ${p.path}`), (error as Error).message).toEqual([`tenants/contoso.yaml: ${c.path}`]);
+    expect(problems[0]!.message).toMatch(c.fix);
+    expect((error as Error).message).toContain(policy.formatProblem(problems[0]!));
+    expectNoRequest();
+  });
+});
+
+describe("the instruments", () => {
+  it("see the first request of a create through the same host and relay", async () => {
+    startCase();
+    const urn = urnFor("Schedule", "control");
+    const { inputs, failures } = await host.check(urn, {}, news("Schedule", VALID.Schedule));
+    expect(failures).toEqual([]);
+    // The relay changes the instance's origin, so the sandbox refuses the token's scope: the create fails at its
+    // first request, the token request, which both instruments must have seen.
+    await expect(host.create(urn, inputs)).rejects.toThrow(/token request .* failed: 400/);
+    expect(sandbox.tokenRequests).toBe(1);
+    expect(sandbox.requests.map((r) => r.method)).toEqual(["POST"]);
+    expect(relay.connections).toBeGreaterThan(0);
+  });
+});
