@@ -2,7 +2,7 @@
  * The module the serialized shim (`sdk/shim.ts`) loads at call time, in the dynamic-provider host.
  * Logic lives here and below, so state never freezes old code and `__provider` stays a few hundred bytes.
  */
-import { configure as configureContext } from "./context";
+import { configure as configureContext, settings } from "./context";
 import type { Lifecycle } from "./rest-resource";
 import * as deployment from "./deployment";
 import * as maintenanceSession from "./maintenance-session";
@@ -25,6 +25,7 @@ export function lifecycle(kind: string): Lifecycle {
   return {
     ...l,
     check: async (olds, news) => {
+      settings();
       return l.check(olds, news);
     },
   };

@@ -4,7 +4,9 @@
  * - delete: 404 means it is already gone (success);
  * - update: 404 is an error that says to refresh;
  * - create: a POST whose answer was lost may have been committed, so before trying again the object is looked
- *   for; a failure after the object exists keeps its id in state (partial failure) instead of orphaning it.
+ *   for; a failure after the object exists keeps its id in state (partial failure) instead of orphaning it. And
+ *   before the first POST, an object with exactly these arguments that an interrupted earlier run created but
+ *   never recorded (a CI job cancelled mid-create) is looked for and taken over, instead of made twice.
  */
 import { ImmyBotError, ImmyBotHttpError, ImmyBotTransportError } from "./client/errors";
 
@@ -61,6 +63,13 @@ export interface CreateWithRecoveryOptions<W> {
    */
   findCommitted: (since: Date) => Promise<W[]>;
   idOf: (w: W) => string;
+  /**
+   * Objects with the same inputs that an interrupted earlier run may have left unrecorded (created within the
+   * recovery window); ids claimed by this process excluded. Called once, before the first POST; omit to skip.
+   */
+  findOrphans?: () => Promise<W[]>;
+  /** Told when an existing object is taken instead of a new one made. */
+  onRecovered?: (w: W, why: "orphan" | "lost answer") => void;
   /** Attempts of the POST in all. */
   attempts?: number;
   /** Waits between attempts (tests shrink it). */
@@ -85,6 +94,21 @@ export function isClaimed(kind: string, id: string): boolean {
 export async function createWithRecovery<W>(o: CreateWithRecoveryOptions<W>): Promise<W> {
   const attempts = o.attempts ?? 3;
   const since = new Date(Date.now() - 5 * 60_000); // server clocks drift; the input match does the real work
+  const take = (w: W, why: "orphan" | "lost answer"): W => {
+    claim(o.kind, o.idOf(w));
+    o.onRecovered?.(w, why);
+    return w;
+  };
+  if (o.findOrphans) {
+    const orphans = (await o.findOrphans()).filter((w) => !isClaimed(o.kind, o.idOf(w)));
+    if (orphans.length === 1) return take(orphans[0] as W, "orphan");
+    if (orphans.length > 1) {
+      throw new Error(
+        `ImmyBot already holds ${orphans.length} ${o.kind} objects with exactly these arguments, created recently and not ` +
+          `managed by this run (ids ${orphans.map(o.idOf).join(", ")}). Keep one: set \`adoptId\` to its id, and delete the others in ImmyBot.`,
+      );
+    }
+  }
   let last: unknown;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
@@ -97,11 +121,7 @@ export async function createWithRecovery<W>(o: CreateWithRecoveryOptions<W>): Pr
     }
     await sleep((o.backoffMs ?? 500) * attempt);
     const found = (await o.findCommitted(since)).filter((w) => !isClaimed(o.kind, o.idOf(w)));
-    if (found.length === 1) {
-      const only = found[0] as W;
-      claim(o.kind, o.idOf(only));
-      return only;
-    }
+    if (found.length === 1) return take(found[0] as W, "lost answer");
     if (found.length > 1) {
       throw new Error(
         `Creating the ${o.kind} failed ambiguously (${describe(last)}), and ImmyBot now holds ${found.length} matching objects ` +

@@ -10,8 +10,8 @@ import type { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
 import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputModel } from "./check";
-import { client } from "./context";
-import { createWithRecovery, deleteIfExists, keepInState, readOrGone, updateExisting } from "./lifecycle";
+import { client, settings } from "./context";
+import { claim, createWithRecovery, deleteIfExists, keepInState, readOrGone, updateExisting } from "./lifecycle";
 
 export type Wire = Record<string, unknown>;
 
@@ -29,6 +29,8 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
   fromWire(w: Wire): { id: string; inputs: z.output<z.ZodObject<S>>; outputs: O };
   /** Every object ImmyBot holds that a POST of `v` could have created (for recovery after a lost answer). */
   candidates(api: ImmyBotClient, v: z.output<z.ZodObject<S>>): Promise<Wire[]>;
+  /** What `candidates` depends on (e.g. the tenant): creates with the same scope share one look for orphans. */
+  candidateScope(v: z.output<z.ZodObject<S>>): string;
   /** Writes that follow the main POST or PUT (e.g. notes); returns the object as ImmyBot now holds it. */
   afterWrite?(api: ImmyBotClient, id: string, v: z.output<z.ZodObject<S>>, written: Wire): Promise<Wire>;
 }
@@ -78,6 +80,7 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     },
 
     async diff(id, olds, news) {
+      claim(r.kind, id); // the stack holds it: never a recovery's candidate
       // adoptId matters only when it names another object than the managed one: a replace then moves
       // management to it (and deletes the old one, unless it is protected with retainOnDelete).
       if (typeof news.adoptId === "string" && news.adoptId !== id) {
@@ -91,11 +94,20 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       if ((v as { adoptId?: string }).adoptId !== undefined) return adopt(v, inputs);
       const api = client();
       const body = r.toWire(v);
+      const same = (since: Date) => (w: Wire) => Date.parse(String(w.createdDateUTC)) >= since.getTime() && jsonEqual(r.fromWire(w).inputs, v);
+      const window = settings().recoverCreatesMinutes;
       const created = await createWithRecovery<Wire>({
         kind: r.kind,
         post: async () => (await api.post<Wire>(r.path, body)) ?? {},
-        findCommitted: async (since) =>
-          (await r.candidates(api, v)).filter((w) => Date.parse(String(w.createdDateUTC)) >= since.getTime() && jsonEqual(r.fromWire(w).inputs, v)),
+        findCommitted: async (since) => (await r.candidates(api, v)).filter(same(since)),
+        findOrphans:
+          window > 0 ? async () => (await orphanCandidates(`${r.kind} ${r.candidateScope(v)}`, () => r.candidates(api, v))).filter(same(new Date(Date.now() - window * 60_000))) : undefined,
+        onRecovered: (w, why) =>
+          console.log(
+            why === "orphan"
+              ? `immybot: ${r.kind}: took over ${r.noun} ${w.id}, created ${String(w.createdDateUTC)} with exactly these arguments by an earlier run that was interrupted before recording it`
+              : `immybot: ${r.kind}: the answer to creating ${r.noun} ${w.id} was lost; found it in ImmyBot instead of creating it again`,
+          ),
         idOf: (w) => String(w.id),
       });
       const id = String(created.id);
@@ -109,6 +121,7 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     async read(id, props) {
       const found = await readOrGone(() => client().get<Wire>(item(id)));
       if (!found) return { id: "" };
+      claim(r.kind, id);
       const { inputs } = r.fromWire(found);
       const adoptId = props.adoptId;
       return { id, props: outs(found, adoptId), inputs: plainJson(typeof adoptId === "string" ? { ...inputs, adoptId } : inputs) };
@@ -125,6 +138,22 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       await deleteIfExists(() => client().delete(item(id)));
     },
   };
+}
+
+/**
+ * The objects a scope held when this process first looked: one request per scope (a tenant's schedules, one
+ * item's deployments) for all creates of a run, not one per create. Objects created since are this process's
+ * own (claimed), so a snapshot is enough; it is dropped after a minute so a long-lived host looks again.
+ */
+const orphanLists = new Map<string, { at: number; list: Promise<Wire[]> }>();
+
+function orphanCandidates(scope: string, fetch: () => Promise<Wire[]>): Promise<Wire[]> {
+  const cached = orphanLists.get(scope);
+  if (cached && Date.now() - cached.at < 60_000) return cached.list;
+  const list = fetch();
+  orphanLists.set(scope, { at: Date.now(), list });
+  list.catch(() => orphanLists.delete(scope)); // a failed look is not remembered
+  return list;
 }
 
 /** ImmyBot's int32 id from a Pulumi id. */

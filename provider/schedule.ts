@@ -235,6 +235,7 @@ export const lifecycle = restLifecycle({
   fromWire,
   // Schedules are listed unpaged, per tenant.
   candidates: async (api, v) => (await api.get<Wire[]>(PATH, v.tenantId === undefined ? undefined : { tenantId: v.tenantId })) ?? [],
+  candidateScope: (v) => `tenant ${v.tenantId ?? "any"}`,
 });
 
 export const { check, diff, create, read, update } = lifecycle;

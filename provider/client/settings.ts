@@ -37,6 +37,11 @@ export interface Settings {
   readonly retryMinDelayMs: number;
   /** Longest backoff between retries (a server's `Retry-After` is capped separately, see `retryPolicy`). */
   readonly retryMaxDelayMs: number;
+  /**
+   * How far back a create looks for an object with exactly its arguments that an interrupted earlier run created
+   * but never recorded (0 turns the look off).
+   */
+  readonly recoverCreatesMinutes: number;
   /** Stable within a process for equal settings and secrets; the key of the client registry. */
   readonly fingerprint: string;
 }
@@ -67,6 +72,7 @@ export const settingKeys = {
   maxRetries: { env: "IMMYBOT_MAX_RETRIES", example: "4" },
   retryMinDelayMs: { env: "IMMYBOT_RETRY_MIN_DELAY_MS", example: "500" },
   retryMaxDelayMs: { env: "IMMYBOT_RETRY_MAX_DELAY_MS", example: "30000" },
+  recoverCreatesMinutes: { env: "IMMYBOT_RECOVER_CREATES_MINUTES", example: "60" },
 } as const satisfies Record<string, KeySpec>;
 
 export type SettingKey = keyof typeof settingKeys;
@@ -78,6 +84,7 @@ export const settingDefaults = {
   maxRetries: 4,
   retryMinDelayMs: 500,
   retryMaxDelayMs: 30_000,
+  recoverCreatesMinutes: 60,
 } as const;
 
 const secretStore = new WeakMap<Settings, Secrets>();
@@ -237,6 +244,7 @@ export function resolveSettings(get: (key: string) => string | undefined, env: N
   const maxRetries = parseCount("maxRetries", raw.maxRetries, settingDefaults.maxRetries, 0, problems);
   const retryMinDelayMs = parseCount("retryMinDelayMs", raw.retryMinDelayMs, settingDefaults.retryMinDelayMs, 1, problems);
   const retryMaxDelayMs = parseCount("retryMaxDelayMs", raw.retryMaxDelayMs, settingDefaults.retryMaxDelayMs, 1, problems);
+  const recoverCreatesMinutes = parseCount("recoverCreatesMinutes", raw.recoverCreatesMinutes, settingDefaults.recoverCreatesMinutes, 0, problems);
   if (retryMaxDelayMs < retryMinDelayMs) {
     problems.push(`${label("retryMaxDelayMs")} (${retryMaxDelayMs}) must not be smaller than ${label("retryMinDelayMs")} (${retryMinDelayMs}).`);
   }
@@ -261,6 +269,7 @@ export function resolveSettings(get: (key: string) => string | undefined, env: N
     maxRetries,
     retryMinDelayMs,
     retryMaxDelayMs,
+    recoverCreatesMinutes,
   };
   const secretDigest = createHmac("sha256", fingerprintKey)
     .update(JSON.stringify([secrets.clientSecret ?? null, secrets.accessToken ?? null]))
