@@ -346,6 +346,7 @@ export const lifecycle = restLifecycle({
   model,
   toWire,
   fromWire,
+  secretKeys,
   // Deployments are a Sieve-paged list; the item id narrows it to a handful.
   candidates: (api, v) => sieveAll<Wire>(api, PATH, { Filters: `maintenanceIdentifier==${itemToWire(v).maintenanceIdentifier}` }),
   candidateScope: (v) => `item ${itemToWire(v).maintenanceIdentifier}`,

@@ -12,6 +12,7 @@ import type { ImmyBotClient } from "./client";
 import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputModel } from "./check";
 import { client, settings } from "./context";
 import { claim, createWithRecovery, deleteIfExists, keepInState, readOrGone, updateExisting } from "./lifecycle";
+import { withSecrets } from "./secrets";
 
 export type Wire = Record<string, unknown>;
 
@@ -33,6 +34,11 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
   candidateScope(v: z.output<z.ZodObject<S>>): string;
   /** Writes that follow the main POST or PUT (e.g. notes); returns the object as ImmyBot now holds it. */
   afterWrite?(api: ImmyBotClient, id: string, v: z.output<z.ZodObject<S>>, written: Wire): Promise<Wire>;
+  /**
+   * Arguments (and the outputs of the same names) that hold secrets: every answer carries them wrapped as Pulumi
+   * secrets, and no error message or check failure quotes their values (see `secrets.ts`).
+   */
+  secretKeys?: readonly string[];
 }
 
 export interface Lifecycle {
@@ -74,7 +80,7 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     }
   }
 
-  return {
+  return withSecrets(r.secretKeys ?? [], {
     async check(_olds, news) {
       return checkWith(r.model, news);
     },
@@ -95,7 +101,7 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       const api = client();
       const body = r.toWire(v);
       const same = (since: Date) => (w: Wire) => Date.parse(String(w.createdDateUTC)) >= since.getTime() && jsonEqual(r.fromWire(w).inputs, v);
-      const window = settings().recoverCreatesMinutes;
+      const { recoverCreatesMinutes: window, maxRetries } = settings();
       const created = await createWithRecovery<Wire>({
         kind: r.kind,
         post: async () => (await api.post<Wire>(r.path, body)) ?? {},
@@ -109,6 +115,8 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
               : `immybot: ${r.kind}: the answer to creating ${r.noun} ${w.id} was lost; found it in ImmyBot instead of creating it again`,
           ),
         idOf: (w) => String(w.id),
+        // Safe to repeat: every attempt after an ambiguous failure first looks for what the last one committed.
+        attempts: maxRetries + 1,
       });
       const id = String(created.id);
       try {
@@ -137,7 +145,7 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     async delete(id) {
       await deleteIfExists(() => client().delete(item(id)));
     },
-  };
+  });
 }
 
 /**

@@ -120,11 +120,9 @@ describe("the corpus", () => {
     expect(count("policy")).toBeGreaterThanOrEqual(8);
   });
 
-  it("covers every category the issue names, most of them several times", () => {
-    const several: Category[] = ["wrong type", "unknown enum name", "impossible combination", "bad time", "unknown time zone", "id of the wrong kind", "oversized string", "missing credentials", "insecure URL"];
-    for (const category of several) expect(all.filter((c) => c.category === category).length, category).toBeGreaterThanOrEqual(3);
-    expect(all.filter((c) => c.category === "cron ImmyBot rejects").length).toBeGreaterThanOrEqual(3);
-    expect(all.filter((c) => c.category === "bad duration").length).toBeGreaterThanOrEqual(3);
+  it("covers every category the issue names, each several times", () => {
+    const issue: Category[] = ["wrong type", "unknown enum name", "impossible combination", "bad time", "cron ImmyBot rejects", "unknown time zone", "id of the wrong kind", "oversized string", "missing credentials", "insecure URL", "bad duration"];
+    for (const category of issue) expect(all.filter((c) => c.category === category).length, category).toBeGreaterThanOrEqual(3);
     for (const kind of KINDS) {
       for (const category of ["wrong type", "unknown enum name", "impossible combination", "id of the wrong kind"] as const) expect(count(kind, category), `${kind}: ${category}`).toBeGreaterThanOrEqual(2);
     }

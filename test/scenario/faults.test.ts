@@ -1,0 +1,290 @@
+/**
+ * A policy repository of 200 objects (4 tenants x 25 schedules + 25 deployments) deployed through the engine
+ * harness and Pulumi's real dynamic-provider host, while the sandbox spoils about a fifth of all requests (the
+ * token endpoint's included): 429 with Retry-After, 503, connections reset before the request is handled, slow
+ * answers that outlast the client's timeout (the write is committed), and connections dropped after the write was
+ * committed. Afterwards every object exists exactly once, the state matches the sandbox and a second `up` (faults
+ * still on) changes nothing. Then a run killed halfway (the provider host gets SIGKILL while creates are in flight
+ * and committed) is started again and converges the same way, taking over what the killed run created but never
+ * recorded.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Sandbox, type FaultOptions } from "../../sandbox/server";
+import { Engine, EngineError, type RunResult, type StateResource } from "../helpers/engine";
+import { ProviderHost, REPO } from "../helpers/host";
+import { writeRequests } from "../helpers/scenario";
+import { useTempDir } from "../helpers/temp-dir";
+
+const PROGRAM = join(REPO, "examples/policy-repo/index.ts");
+const TENANTS = ["Northwind IT", "Contoso", "Contoso Labs", "Fabrikam"];
+const SOFTWARE = ["7-Zip", "Google Chrome", "Mozilla Firefox", "Adobe Acrobat Reader"];
+const STATES = ["LatestVersion", "AnyVersion", "UpdateIfFound", "NotPresent", "NoAction"];
+const ENFORCEMENT = ["Required", "Optional"];
+const PER_TENANT = 25;
+const OBJECTS = TENANTS.length * PER_TENANT * 2;
+
+/** About a fifth of all requests go wrong; seeded, so a failure can be replayed. */
+const FAULTS: FaultOptions = {
+  seed: 20261121,
+  rate429: 0.05,
+  retryAfterSeconds: 1,
+  rate5xx: 0.05,
+  status5xx: 503,
+  rateReset: 0.04,
+  rateSlow: 0.03,
+  slowMs: 1_500,
+  rateResetAfterCommit: 0.03,
+  faultsOnToken: true,
+};
+
+/** The client gives up on an answer after 1 s (so "slow" outlasts it) and retries quickly. */
+const CLIENT = {
+  "immybot:requestTimeoutMs": "1000",
+  "immybot:maxRetries": "6",
+  "immybot:retryMinDelayMs": "50",
+  "immybot:retryMaxDelayMs": "400",
+};
+
+const tmp = useTempDir("faults-scenario-");
+let sandbox: Sandbox;
+
+/** Each scenario starts from an empty sandbox of its own. */
+function useSandbox(): void {
+  beforeAll(async () => {
+    sandbox = await Sandbox.start({ port: 0 });
+  });
+  afterAll(async () => {
+    await sandbox?.stop();
+  });
+}
+
+/** One policy file per tenant; every entry distinct, so "exactly once" is checkable by arguments. */
+function writePolicy(dir: string, tenants: string[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [t, tenant] of tenants.entries()) {
+    const lines = [`tenant: ${tenant}`, "schedules:"];
+    for (let i = 0; i < PER_TENANT; i++) {
+      lines.push(
+        `  - name: s${i}`,
+        "    target: all",
+        `    detectionTime: "${String(t * 6 + Math.floor(i / 12)).padStart(2, "0")}:${String((i % 12) * 5).padStart(2, "0")}"`,
+        "    timeZone: Europe/Berlin",
+        "    rebootPreference: Suppress",
+      );
+    }
+    lines.push("deployments:");
+    for (let i = 0; i < PER_TENANT; i++) {
+      lines.push(
+        `  - name: d${i}`,
+        `    software: ${SOFTWARE[i % SOFTWARE.length]}`,
+        "    scope: Global",
+        `    desiredState: ${STATES[Math.floor(i / SOFTWARE.length) % STATES.length]}`,
+        `    enforcement: ${ENFORCEMENT[Math.floor(i / (SOFTWARE.length * STATES.length))]}`,
+        "    target: all",
+      );
+    }
+    writeFileSync(join(dir, `${tenant.toLowerCase().replace(/\W+/g, "-")}.yaml`), lines.join("\n") + "\n");
+  }
+}
+
+async function startHost(): Promise<ProviderHost> {
+  const host = await ProviderHost.start();
+  const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
+  await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret, ...CLIENT });
+  return host;
+}
+
+function engineFor(host: ProviderHost, stack: string, policyDir: string): Engine {
+  const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
+  return new Engine({
+    host,
+    stateFile: tmp(`${stack}.json`),
+    stack,
+    config: { "immybot-policy:policyDir": policyDir },
+    // The program's lookups (names -> ids) go through the same faults, with the same client settings.
+    env: {
+      IMMYBOT_BASE_URL: baseUrl,
+      IMMYBOT_TOKEN_URL: tokenUrl,
+      IMMYBOT_CLIENT_ID: clientId,
+      IMMYBOT_CLIENT_SECRET: clientSecret,
+      IMMYBOT_REQUEST_TIMEOUT_MS: CLIENT["immybot:requestTimeoutMs"],
+      IMMYBOT_MAX_RETRIES: CLIENT["immybot:maxRetries"],
+      IMMYBOT_RETRY_MIN_DELAY_MS: CLIENT["immybot:retryMinDelayMs"],
+      IMMYBOT_RETRY_MAX_DELAY_MS: CLIENT["immybot:retryMaxDelayMs"],
+    },
+  });
+}
+
+/** The sandbox's objects of these tenants, by kind. */
+function held(tenantIds: number[]) {
+  return {
+    schedules: sandbox.schedules().filter((s) => tenantIds.includes(s.tenantId as number)),
+    deployments: sandbox.deployments().filter((d) => tenantIds.includes(d.tenantId as number)),
+  };
+}
+
+function tenantIds(names: string[]): number[] {
+  return sandbox
+    .seed()
+    .tenants.filter((t) => names.includes(t.name))
+    .map((t) => t.id);
+}
+
+/** Each sandbox object's arguments (what the API says about it, without ids and audit fields). */
+function argumentsOf(o: Record<string, unknown>): string {
+  const { id: _id, createdDateUTC: _c, updatedDateUTC: _u, createdBy: _cb, updatedBy: _ub, updatedByName: _un, nextOccurenceDate: _n, ...rest } = o;
+  return JSON.stringify(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/**
+ * Every object exists exactly once: the state has one resource per policy entry, each id is held by the sandbox,
+ * the sandbox holds nothing else for these tenants, and no two of its objects have the same arguments.
+ */
+function expectExactlyOnce(engine: Engine, names: string[]): StateResource[] {
+  const resources = engine.resources.filter((r) => !r.type.includes("Lookup"));
+  const schedules = resources.filter((r) => r.type.endsWith(":Schedule"));
+  const deployments = resources.filter((r) => r.type.endsWith(":Deployment"));
+  expect(schedules).toHaveLength(names.length * PER_TENANT);
+  expect(deployments).toHaveLength(names.length * PER_TENANT);
+  const box = held(tenantIds(names));
+  expect(box.schedules.map((s) => String(s.id)).sort()).toEqual(schedules.map((r) => r.id).sort());
+  expect(box.deployments.map((d) => String(d.id)).sort()).toEqual(deployments.map((r) => r.id).sort());
+  const all = [...box.schedules, ...box.deployments].map((o) => argumentsOf(o as unknown as Record<string, unknown>));
+  expect(new Set(all).size).toBe(all.length);
+  return resources;
+}
+
+/** The state matches the sandbox: a refresh (faults off) changes no resource's outputs or inputs. */
+async function expectStateMatchesSandbox(engine: Engine): Promise<void> {
+  const before = engine.resources;
+  const faults = sandbox.faults.options;
+  sandbox.faults.clear();
+  try {
+    const refreshed = await engine.refresh();
+    expect(refreshed.steps.every((s) => s.op === "refresh")).toBe(true);
+  } finally {
+    sandbox.faults.set(faults);
+  }
+  const after = new Map(engine.resources.map((r) => [r.urn, r]));
+  for (const r of before) {
+    const now = after.get(r.urn)!;
+    expect({ urn: r.urn, id: now.id, outputs: now.outputs }).toEqual({ urn: r.urn, id: r.id, outputs: r.outputs });
+  }
+}
+
+const ops = (run: RunResult) => {
+  const counts: Record<string, number> = {};
+  for (const s of run.steps) counts[s.op] = (counts[s.op] ?? 0) + 1;
+  return counts;
+};
+
+describe("up of 200 objects while a fifth of the requests fail", () => {
+  useSandbox();
+  let host: ProviderHost;
+  let engine: Engine;
+  const dir = () => tmp("all-tenants");
+
+  beforeAll(async () => {
+    writePolicy(dir(), TENANTS);
+    host = await startHost();
+    engine = engineFor(host, "faults", dir());
+  });
+  afterAll(async () => {
+    await host?.stop();
+    sandbox.faults.clear();
+  });
+
+  it("creates every object exactly once, and the state matches the sandbox", async () => {
+    sandbox.clearRequests();
+    sandbox.faults.set(FAULTS);
+    const run = await engine.up(PROGRAM);
+    expect(ops(run).create).toBe(OBJECTS);
+
+    const requests = sandbox.requests;
+    const faulted = requests.filter((r) => r.fault);
+    const kinds = new Set(faulted.map((r) => r.fault));
+    // The faults really happened, about one request in five, and of every kind, writes included.
+    expect(faulted.length / requests.length).toBeGreaterThan(0.12);
+    expect([...kinds].sort()).toEqual(["429", "503", "reset", "reset-after-commit", "slow"]);
+    const lostWrites = faulted.filter((r) => r.method === "POST" && r.path.startsWith("/api/") && (r.fault === "reset-after-commit" || r.fault === "slow"));
+    expect(lostWrites.length).toBeGreaterThan(0);
+    // A write whose answer was lost was found in ImmyBot, not made again.
+    expect(host.logs.stdout).toMatch(/the answer to creating (schedule|deployment) \d+ was lost; found it in ImmyBot/);
+
+    expectExactlyOnce(engine, TENANTS);
+    await expectStateMatchesSandbox(engine);
+  });
+
+  it("a second up, faults still on, changes nothing and writes nothing", async () => {
+    sandbox.clearRequests();
+    const run = await engine.up(PROGRAM);
+    expect(ops(run)).toEqual({ same: OBJECTS });
+    expect(writeRequests(sandbox)).toEqual([]);
+    expectExactlyOnce(engine, TENANTS);
+  });
+});
+
+describe("a run killed halfway, started again", () => {
+  useSandbox();
+  const names = ["Contoso", "Fabrikam"];
+  const dir = () => tmp("two-tenants");
+  const half = (names.length * PER_TENANT * 2) / 2;
+
+  it("converges: every object once, what the killed run created unrecorded is taken over, then nothing to do", async () => {
+    writePolicy(dir(), names);
+    const ids = tenantIds(names);
+    const count = () => held(ids).schedules.length + held(ids).deployments.length;
+    expect(count()).toBe(0);
+
+    // First run: faults on; once half the objects exist, the next four creates are committed but answered late,
+    // and the provider host is killed while they are in flight (a cancelled CI job).
+    sandbox.faults.set(FAULTS);
+    const first = await startHost();
+    const killed = engineFor(first, "interrupted", dir());
+    const running = killed.up(PROGRAM).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    await until(() => count() >= half);
+    const creates = /^\/api\/v1\/(schedules|target-assignments)$/;
+    sandbox.faults.script({ method: "POST", path: creates, fault: "slow", delayMs: 60_000, times: 4 });
+    await until(() => sandbox.faults.pending().length === 0);
+    await first.kill();
+    const error = await running;
+    expect(error).toBeInstanceOf(EngineError);
+
+    const recorded = killed.resources.filter((r) => !r.type.includes("Lookup")).length;
+    expect(recorded).toBeLessThan(count()); // objects exist that the state does not know
+    expect(count()).toBeLessThan(names.length * PER_TENANT * 2);
+
+    // Second run: a new host and engine on the same state file, faults still on.
+    const second = await startHost();
+    try {
+      const engine = engineFor(second, "interrupted", dir());
+      const run = await engine.up(PROGRAM);
+      expect((ops(run).create ?? 0) + (ops(run).same ?? 0)).toBe(names.length * PER_TENANT * 2);
+      const takenOver = second.logs.stdout.match(/took over (schedule|deployment) \d+/g) ?? [];
+      expect(takenOver.length).toBeGreaterThanOrEqual(4);
+      expectExactlyOnce(engine, names);
+      await expectStateMatchesSandbox(engine);
+
+      sandbox.clearRequests();
+      const again = await engine.up(PROGRAM);
+      expect(ops(again)).toEqual({ same: names.length * PER_TENANT * 2 });
+      expect(writeRequests(sandbox)).toEqual([]);
+    } finally {
+      await second.stop();
+      sandbox.faults.clear();
+    }
+  }, 120_000);
+});
+
+async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
