@@ -7,12 +7,12 @@
  * engine harness, as `pulumi refresh` / `pulumi up` would start one. The sandbox counts requests, token requests
  * and TCP connections; the host's peak memory is its VmHWM from /proc (Linux).
  *
- * Writes the table to bench-results.md (and prints it). Options (env): BENCH_SIZES (default "100,1000"),
- * BENCH_LATENCY_MS (default 20), BENCH_PARALLEL (engine steps in flight, default 16).
+ * Prints the table, writes it to docs/bench.md and puts it into README.md between the bench markers. Options (env): BENCH_SIZES (default "100,1000"),
+ * BENCH_LATENCY_MS (default 20), BENCH_PARALLEL (engine steps in flight, default unbounded as in pulumi up).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SandboxInfo } from "../../sandbox/server";
 import { Engine } from "../helpers/engine";
@@ -23,7 +23,7 @@ const immybot = require(join(REPO, "dist/sdk")) as typeof import("../../sdk");
 
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
-const PARALLEL = Number(process.env.BENCH_PARALLEL ?? 16);
+const PARALLEL = process.env.BENCH_PARALLEL ? Number(process.env.BENCH_PARALLEL) : undefined;
 /** The provider's default maxConcurrency: requests in flight to ImmyBot at once. */
 const CONCURRENCY = 4;
 const TENANTS = [1, 2, 3, 4];
@@ -37,8 +37,13 @@ interface Row {
   apiRequests: number;
   lowerBoundMs: number;
   tokenRequests: number;
-  connections: number;
+  /** Connections that carried API requests (the token endpoint's own connection is not counted). */
+  apiConnections: number;
   peakRssMiB: number | undefined;
+  /** CPU the provider host used during the operation (its start excluded). */
+  hostCpuMs: number | undefined;
+  /** CPU the harness (program, SDK, engine stand-in) used during the operation. */
+  harnessCpuMs: number;
   steps: string;
 }
 
@@ -110,28 +115,79 @@ async function measure(n: number, op: string, sandbox: RemoteSandbox, stateFile:
   const host = await ProviderHost.start();
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
   await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
-  const engine = new Engine({ host, stateFile, parallel: PARALLEL });
+  const engine = new Engine({ host, stateFile, ...(PARALLEL ? { parallel: PARALLEL } : {}) });
   await sandbox.ask("clear");
+  const hostCpu0 = cpuMs(host.pid);
+  const cpu0 = process.cpuUsage();
   const started = performance.now();
   const result = await body(engine);
   const wallMs = performance.now() - started;
+  const harnessCpu = process.cpuUsage(cpu0);
   const peakRssMiB = peakRss(host.pid);
+  const hostCpu1 = cpuMs(host.pid);
   await host.stop();
   const stats = await sandbox.stats();
-  const apiRequests = stats.apiRequests;
   const counts = new Map<string, number>();
   for (const s of result.steps) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
-  return {
+  const row: Row = {
     n,
     op,
     wallMs,
-    apiRequests,
-    lowerBoundMs: (apiRequests * LATENCY_MS) / CONCURRENCY,
+    apiRequests: stats.apiRequests,
+    lowerBoundMs: (stats.apiRequests * LATENCY_MS) / CONCURRENCY,
     tokenRequests: stats.tokenRequests,
-    connections: stats.connections,
+    apiConnections: stats.apiConnections,
     peakRssMiB,
+    hostCpuMs: hostCpu0 === undefined || hostCpu1 === undefined ? undefined : hostCpu1 - hostCpu0,
+    harnessCpuMs: (harnessCpu.user + harnessCpu.system) / 1000,
     steps: [...counts].map(([k, v]) => `${v} ${k}`).join(", "),
   };
+  console.error(`bench: N=${n} ${op}: ${(wallMs / 1000).toFixed(2)} s, requests ${JSON.stringify(stats.byRoute)}`);
+  return row;
+}
+
+/**
+ * The floor the HTTP layer reaches alone: the provider's own client (same pool, same token handling) reading the
+ * same N objects in this process, without Pulumi, gRPC or the provider host. Not a Pulumi operation.
+ */
+async function clientFloor(n: number, sandbox: RemoteSandbox, stateFile: string): Promise<Row> {
+  const { clientFor } = require(join(REPO, "dist/provider/client")) as typeof import("../../provider/client");
+  const { resolveSettings } = require(join(REPO, "dist/provider/client/settings")) as typeof import("../../provider/client/settings");
+  const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
+  const env = { IMMYBOT_BASE_URL: baseUrl, IMMYBOT_TOKEN_URL: tokenUrl, IMMYBOT_CLIENT_ID: clientId, IMMYBOT_CLIENT_SECRET: clientSecret };
+  const api = clientFor(resolveSettings(() => undefined, env));
+  const state = JSON.parse(readFileSync(stateFile, "utf8")) as { resources: { type: string; id: string }[] };
+  const paths = state.resources.map((r) => (r.type.endsWith(":Schedule") ? `/api/v1/schedules/${r.id}` : `/api/v1/target-assignments/${r.id}`));
+  await sandbox.ask("clear");
+  const cpu0 = process.cpuUsage();
+  const started = performance.now();
+  await Promise.all(paths.map((p) => api.get(p)));
+  const wallMs = performance.now() - started;
+  const cpu = process.cpuUsage(cpu0);
+  const stats = await sandbox.stats();
+  return {
+    n,
+    op: "HTTP client alone, N reads (floor)",
+    wallMs,
+    apiRequests: stats.apiRequests,
+    lowerBoundMs: (stats.apiRequests * LATENCY_MS) / CONCURRENCY,
+    tokenRequests: stats.tokenRequests,
+    apiConnections: stats.apiConnections,
+    peakRssMiB: undefined,
+    hostCpuMs: undefined,
+    harnessCpuMs: (cpu.user + cpu.system) / 1000,
+    steps: "",
+  };
+}
+
+/** CPU time (user + system) a process used so far, from /proc (Linux). */
+function cpuMs(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+  } catch {
+    return undefined;
+  }
 }
 
 function peakRss(pid: number): number | undefined {
@@ -153,8 +209,9 @@ async function main(): Promise<void> {
       const setup = await measure(n, "up (create all)", sandbox, stateFile, (e) => e.up(program(n)));
       rows.push(setup);
       rows.push(await measure(n, "refresh", sandbox, stateFile, (e) => e.refresh()));
+      rows.push(await clientFloor(n, sandbox, stateFile));
       rows.push(await measure(n, "up, no change", sandbox, stateFile, (e) => e.up(program(n))));
-      rows.push(await measure(n, "up, 10% changed", sandbox, stateFile, (e) => e.up(program(n, (i) => i % 10 === 0))));
+      rows.push(await measure(n, "up, 10% changed", sandbox, stateFile, (e) => e.up(program(n, (i) => i % 20 === 0 || i % 20 === 11))));
     } finally {
       await sandbox.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -162,37 +219,39 @@ async function main(): Promise<void> {
     console.error(`bench: N=${n} done`);
   }
   const table = render(rows);
-  writeFileSync(join(REPO, "bench-results.md"), table);
   console.log(table);
+  writeFileSync(join(REPO, "docs/bench.md"), `# npm run bench: latest results\n\n${table}`);
+  const readme = join(REPO, "README.md");
+  const text = readFileSync(readme, "utf8");
+  const marked = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
+  if (marked.test(text)) writeFileSync(readme, text.replace(marked, (_m, a: string, b: string) => `${a}${table}${b}`));
 }
 
 function render(rows: Row[]): string {
+  const seconds = (ms: number | undefined) => (ms === undefined ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
   const head =
-    `Sandbox latency ${LATENCY_MS} ms per API request; provider concurrency ${CONCURRENCY}; engine parallelism ${PARALLEL}; ` +
-    `lower bound = API requests x ${LATENCY_MS} ms / ${CONCURRENCY}. Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.\n\n` +
-    "| N | operation | wall time | lower bound | ratio | API requests per object | token requests | connections opened | provider host peak memory | steps |\n" +
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
-  return (
-    head +
-    rows
-      .map((r) =>
-        [
-          r.n,
-          r.op,
-          `${(r.wallMs / 1000).toFixed(2)} s`,
-          `${(r.lowerBoundMs / 1000).toFixed(2)} s`,
-          r.lowerBoundMs > 0 ? (r.wallMs / r.lowerBoundMs).toFixed(2) : "– (no request needed)",
-          (r.apiRequests / r.n).toFixed(2),
-          r.tokenRequests,
-          r.connections,
-          r.peakRssMiB === undefined ? "n/a" : `${r.peakRssMiB.toFixed(0)} MiB`,
-          r.steps,
-        ].join(" | "),
-      )
-      .map((l) => `| ${l} |`)
-      .join("\n") +
-    "\n"
+    `Sandbox (own process) adds ${LATENCY_MS} ms to every API request; provider concurrency ${CONCURRENCY} (default maxConcurrency); ` +
+    `engine parallelism ${PARALLEL ?? "unbounded (as pulumi up)"}. Lower bound = API requests x ${LATENCY_MS} ms / ${CONCURRENCY}. ` +
+    `Each operation is one run with a fresh provider host. Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}.\n\n` +
+    "| N | operation | wall time | lower bound | ratio | API requests per object | token requests | API connections opened | provider host peak memory | provider host CPU | program + engine CPU | steps |\n" +
+    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
+  const lines = rows.map((r) =>
+    [
+      r.n,
+      r.op,
+      seconds(r.wallMs),
+      seconds(r.lowerBoundMs),
+      r.lowerBoundMs > 0 ? (r.wallMs / r.lowerBoundMs).toFixed(2) : "– (no request needed)",
+      (r.apiRequests / r.n).toFixed(2),
+      r.tokenRequests,
+      r.apiConnections,
+      r.peakRssMiB === undefined ? "n/a" : `${r.peakRssMiB.toFixed(0)} MiB`,
+      seconds(r.hostCpuMs),
+      seconds(r.harnessCpuMs),
+      r.steps,
+    ].join(" | "),
   );
+  return head + lines.map((l) => `| ${l} |`).join("\n") + "\n";
 }
 
 main().catch((e) => {

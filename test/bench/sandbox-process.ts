@@ -12,6 +12,8 @@ export interface SandboxStats {
   tokenRequests: number;
   connections: number;
   apiConnections: number;
+  /** CPU the sandbox process used since start (ms). */
+  cpuMs: number;
   byRoute: Record<string, number>;
 }
 
@@ -34,6 +36,7 @@ async function main(): Promise<void> {
         tokenRequests: sandbox.tokenRequests,
         connections: sandbox.connectionsOpened,
         apiConnections: sandbox.apiConnectionsOpened,
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
         byRoute,
       };
       return reply(stats);

@@ -126,10 +126,7 @@ function held(tenantIds: number[]) {
 }
 
 function tenantIds(names: string[]): number[] {
-  return sandbox
-    .seed()
-    .tenants.filter((t) => names.includes(t.name))
-    .map((t) => t.id);
+  return (sandbox.seed().tenants ?? []).filter((t) => names.includes(t.name)).map((t) => t.id);
 }
 
 /** Each sandbox object's arguments (what the API says about it, without ids and audit fields). */
