@@ -20,21 +20,34 @@
  * deleted. The state file is written after every step.
  *
  * Steps run as the engine runs them: each as soon as the SDK registers it (a resource is registered only once the
- * outputs it depends on are known), at most `parallel` at once (default 16; 1 = one at a time in registration
- * order); refresh reads in parallel the same way.
+ * outputs it depends on are known), at most `parallel` at once (default unbounded, as `pulumi up`; 1 = one at a
+ * time in registration order); refresh reads in parallel the same way.
  *
- * Simplified (on purpose): deletes run one at a time in reverse state order; component resources (the Stack included) are not stored, and URNs ignore parents; secrets
- * are stored in clear text (the provider host never sees them wrapped anyway) and outputs reach the program
- * unmarked; resource options other than dependsOn, deleteBeforeReplace and retainOnDelete (protect, ignoreChanges,
+ * Secrets, as the engine keeps them: a value is secret when it arrived secret from the program (`pulumi.secret`,
+ * `Config#requireSecret`), when its output is named in the resource's additionalSecretOutputs (kept in the state,
+ * so a refresh applies them too), when an input of the same top-level name held a secret (the engine's
+ * `annotateSecrets` for providers that do not accept secrets), or when the provider returned it wrapped as a secret.
+ * The state file holds each secret as `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+ * "ciphertext": "v1:<nonce>:<AES-256-GCM ciphertext>"}` (base64), as Pulumi's passphrase secrets provider writes
+ * it: the key is derived from `passphrase` and the state's `encryptionsalt` (the salt and a check value; never the
+ * key); an unchanged secret keeps its ciphertext. `resources`, `outputs` and RunResult.outputs show secrets in that
+ * stored form (`reveal` decrypts). The host gets every value plain (it answers Configure with acceptSecrets=false,
+ * and the engine then sends plain values); the program gets secret outputs as secrets (`Output.isSecret`), and
+ * secret stack outputs are stored encrypted.
+ *
+ * Simplified (on purpose): deletes run one at a time in reverse state order; component resources (the Stack
+ * included) are not stored, and URNs ignore parents; the key derivation uses fewer PBKDF2 rounds than Pulumi's;
+ * resource options other than dependsOn, deleteBeforeReplace, retainOnDelete and additionalSecretOutputs (protect, ignoreChanges,
  * replaceOnChanges, import, explicit providers) are refused rather than half-modelled; dependents of a
  * delete-before-replace resource are not replaced with it; refresh reads one resource at a time and stops at the
  * first error.
  */
+import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { HostError, REPO, UNKNOWN, type ProviderHost } from "./host";
-import { unwrapSecrets } from "./program";
+import { SECRET_SIG, unwrapSecrets } from "./program";
 
 const nodeRequire = createRequire(__filename);
 const pulumi = nodeRequire("@pulumi/pulumi");
@@ -42,7 +55,7 @@ const settings = nodeRequire("@pulumi/pulumi/runtime/settings");
 
 type Props = Record<string, unknown>;
 
-/** One resource in the stack's state, as the engine keeps it (secrets in clear text here). */
+/** One resource in the stack's state, as the engine keeps it (secrets encrypted). */
 export interface StateResource {
   urn: string;
   type: string;
@@ -60,12 +73,16 @@ export interface StateResource {
   delete?: boolean;
   retainOnDelete?: boolean;
   deleteBeforeReplace?: boolean;
+  /** Outputs the engine stores as secrets whatever the provider answers. */
+  additionalSecretOutputs?: string[];
 }
 
 export interface StackState {
   version: 1;
   project: string;
   stack: string;
+  /** Salt of the secrets key and a check value (`v1:<salt>:v1:<nonce>:<ciphertext of "pulumi">`), once a secret was stored. */
+  encryptionsalt?: string;
   outputs: Props;
   resources: StateResource[];
 }
@@ -112,8 +129,10 @@ export interface EngineOptions {
   secretConfig?: string[];
   /** Environment variables set while the program runs (e.g. IMMYBOT_* for lookups). */
   env?: Record<string, string>;
-  /** Resource operations in flight at once (`pulumi up --parallel`). Default 16. */
+  /** Resource operations in flight at once (`pulumi up --parallel`). Default 2147483647 (unbounded), as Pulumi's. */
   parallel?: number;
+  /** The passphrase the secrets key is derived from (PULUMI_CONFIG_PASSPHRASE). Default "immybot-test-passphrase". */
+  passphrase?: string;
 }
 
 interface Registration {
@@ -130,6 +149,7 @@ interface RequestMeta {
   dependencies: string[];
   deleteBeforeReplace: boolean;
   retainOnDelete: boolean;
+  additionalSecretOutputs: string[];
   unsupported: string[];
 }
 
@@ -143,6 +163,7 @@ export class Engine {
   private state: StackState;
   private saveTimer?: NodeJS.Timeout;
   private lastWriteMs = 0;
+  private readonly crypter: Crypter;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -151,6 +172,36 @@ export class Engine {
     this.state = existsSync(this.stateFile)
       ? (JSON.parse(readFileSync(this.stateFile, "utf8")) as StackState)
       : { version: 1, project: options.project ?? "", stack: options.stack ?? "dev", outputs: {}, resources: [] };
+    this.crypter = new Crypter(options.passphrase ?? "immybot-test-passphrase", this.state);
+  }
+
+  /** A stored value with its secrets decrypted and unwrapped (what `--show-secrets` shows). */
+  reveal<T = unknown>(stored: T): T {
+    return unwrapSecrets(this.open(stored)) as T;
+  }
+
+  /** @internal Stored form -> the program's form: each secret `{ <sig>, value }` (plain inside). */
+  open<T = unknown>(v: T): T {
+    const walk = (x: unknown): unknown => {
+      if (isSealed(x)) return secret(JSON.parse(this.crypter.decrypt(x.ciphertext)));
+      if (isSecretValue(x)) return secret(unwrapSecrets(x.value));
+      if (Array.isArray(x)) return x.map(walk);
+      if (x && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+      return x;
+    };
+    return walk(v) as T;
+  }
+
+  /** @internal The program's form -> stored form: each secret encrypted. */
+  seal<T = unknown>(v: T): T {
+    const walk = (x: unknown): unknown => {
+      if (isSealed(x)) return x;
+      if (isSecretValue(x)) return { [SIG_KEY]: SECRET_SIG, ciphertext: this.crypter.encrypt(JSON.stringify(unwrapSecrets(x.value))) };
+      if (Array.isArray(x)) return x.map(walk);
+      if (x && typeof x === "object") return Object.fromEntries(Object.entries(x).map(([k, y]) => [k, walk(y)]));
+      return x;
+    };
+    return walk(v) as T;
   }
 
   /** The resources in the state, in state order (a copy). */
@@ -196,17 +247,21 @@ export class Engine {
         limit.run(async () => {
           if (errors.length) return; // the engine starts nothing after a failure
           try {
-            const read = await this.host.read(r.urn, r.id, r.outputs, r.inputs);
+            const [olds, oldInputs] = [this.open(r.outputs), this.open(r.inputs)];
+            const read = await this.host.read(r.urn, r.id, plainOf(olds), plainOf(oldInputs));
             if (!read.id) {
               this.state.resources = this.state.resources.filter((x) => x !== r);
               steps.push(step("discard", r.urn));
             } else {
-              this.replaceEntry(r, { ...r, id: read.id, outputs: read.properties, inputs: read.inputs ?? r.inputs, initErrors: undefined });
+              const outputs = this.seal(annotateSecrets(read.properties, olds, r.additionalSecretOutputs));
+              const inputs = read.inputs ? this.seal(annotateSecrets(read.inputs, oldInputs)) : r.inputs;
+              this.replaceEntry(r, { ...r, id: read.id, outputs, inputs, initErrors: undefined });
               steps.push(step("refresh", r.urn));
             }
           } catch (e) {
             if (e instanceof HostError && e.initFailure) {
-              this.replaceEntry(r, { ...r, id: e.initFailure.id || r.id, outputs: e.initFailure.properties, initErrors: e.initFailure.reasons });
+              const outputs = this.seal(annotateSecrets(e.initFailure.properties, this.open(r.outputs), r.additionalSecretOutputs));
+              this.replaceEntry(r, { ...r, id: e.initFailure.id || r.id, outputs, initErrors: e.initFailure.reasons });
             }
             errors.push(`${nameOf(r.urn)}: ${messageOf(e)}`);
           }
@@ -278,22 +333,35 @@ export class Engine {
       );
       pulumi.runtime.setAllConfig(this.options.config ?? {}, this.options.secretConfig ?? []);
       run.watchRequests(pulumi.runtime.getMonitor());
+      // After an unhandled error (e.g. a failed lookup feeding a resource's input), the stack outputs and the RPCs
+      // that depend on it may never settle. The language host's process then ends when its event loop is empty;
+      // the test runner's never is, so the engine stops waiting for them once the steps in flight are done.
+      const stopped = run.programFailed.then(async () => {
+        await new Promise((r) => setTimeout(r, 10));
+        await run.idle();
+        return {};
+      });
+      let settled = false;
       try {
-        outputs = ((await pulumi.runtime.runInPulumiStack(async () => fn())) as Props | undefined) ?? {};
+        const stack = pulumi.runtime.runInPulumiStack(async () => fn()).finally(() => (settled = true));
+        outputs = ((await Promise.race([stack, stopped])) as Props | undefined) ?? {};
       } catch (e) {
         run.programError(e);
       }
-      await settings.waitForRPCs();
+      await (settled ? settings.waitForRPCs() : Promise.race([settings.waitForRPCs(), stopped]));
       await run.idle();
+      run.close();
     });
 
     if (run.errors.length === 0) await run.deletes();
     if (run.errors.length) throw new EngineError(dedupe(run.errors), run.steps);
+    // Stack outputs: plain JSON, the secret ones (as the program registered them) encrypted.
+    const stackOutputs = this.seal(annotateSecrets(plain(outputs) as Props, undefined, run.secretStackOutputs));
     if (!preview) {
-      this.state.outputs = plain(outputs) as Props;
+      this.state.outputs = stackOutputs;
       this.save();
     }
-    return { steps: run.steps, outputs: plain(outputs) as Props };
+    return { steps: run.steps, outputs: stackOutputs };
   }
 
   // ---- state, shared with Run ----
@@ -308,7 +376,7 @@ export class Engine {
 
   /** @internal Resource operations in flight at once. */
   get parallel(): number {
-    return this.options.parallel ?? 16;
+    return this.options.parallel ?? 2147483647;
   }
 
   /** @internal */ urnOf(type: string, name: string): string {
@@ -324,7 +392,7 @@ export class Engine {
 
   /** @internal Deletes one resource through the provider (unless external or retained) and drops it from state. */
   async deleteResource(r: StateResource, steps: Step[], op: Op): Promise<void> {
-    if (!r.external && !r.retainOnDelete) await this.host.delete(r.urn, r.id, r.outputs);
+    if (!r.external && !r.retainOnDelete) await this.host.delete(r.urn, r.id, this.reveal(r.outputs));
     this.state.resources = this.state.resources.filter((x) => x !== r);
     this.save();
     steps.push(step(r.external ? "discard" : op, r.urn));
@@ -367,6 +435,12 @@ class Run {
   private readonly limit: Limit;
   private readonly inFlight = new Set<Promise<unknown>>();
   private failed = false;
+  /** Stack outputs the program registered as secrets (top-level names). */
+  secretStackOutputs: string[] = [];
+  private closed = false;
+  private failProgram!: () => void;
+  /** Settles when the program reported an error (a rejection nobody handled, or its own failure). */
+  readonly programFailed = new Promise<void>((resolve) => (this.failProgram = resolve));
 
   constructor(
     private readonly engine: Engine,
@@ -392,9 +466,19 @@ class Run {
         dependencies: req.getDependenciesList().map(engineUrn),
         deleteBeforeReplace: req.getDeletebeforereplace(),
         retainOnDelete: req.getRetainondelete?.() ?? false,
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         unsupported,
       });
       return register(req, cb);
+    };
+    // The Stack's outputs as the program registers them: secrets still marked.
+    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+    monitor.registerResourceOutputs = (req: any, cb: unknown) => {
+      if (req.getUrn().includes(`::${ROOT_STACK_TYPE}::`)) {
+        const outputs: Props = req.getOutputs()?.toJavaScript() ?? {};
+        this.secretStackOutputs = Object.keys(outputs).filter((k) => containsSecret(outputs[k]));
+      }
+      return registerOutputs(req, cb);
     };
     const read = monitor.readResource.bind(monitor);
     monitor.readResource = (req: any, cb: unknown) => {
@@ -403,6 +487,7 @@ class Run {
         dependencies: req.getDependenciesList().map(engineUrn),
         deleteBeforeReplace: false,
         retainOnDelete: false,
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         unsupported: req.getProvider() ? ["provider"] : [],
       });
       return read(req, cb);
@@ -412,6 +497,7 @@ class Run {
   /** The mock's newResource: one step, started when a slot is free. Returns what the engine would answer. */
   register(args: Registration): Promise<{ id: string | undefined; state: Props }> {
     if (!args.custom) return Promise.resolve({ id: undefined, state: args.inputs }); // the Stack, components
+    if (this.closed) return Promise.reject(new Error(`${args.name}: not run, the program already failed`));
     const result = this.limit.run(() => this.step(args));
     const settled = result.catch(() => undefined);
     this.inFlight.add(settled);
@@ -424,7 +510,13 @@ class Run {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
   }
 
+  /** The program's run is over: a registration arriving late (after a program error) starts no step. */
+  close(): void {
+    this.closed = true;
+  }
+
   programError(e: unknown): void {
+    this.failProgram();
     const message = messageOf(e);
     if (message.includes("not run, an earlier step failed")) return;
     // A registration that failed also rejects the outputs the program awaits: report that failure once.
@@ -451,29 +543,50 @@ class Run {
   }
 
   private async read(urn: string, args: Registration, props: Props, meta: RequestMeta) {
-    const read = await this.engine.provider.read(urn, String(args.id), props);
+    const read = await this.engine.provider.read(urn, String(args.id), plainOf(props));
     if (!read.id) throw new Error(`resource '${args.id}' does not exist`);
     const old = this.engine.stackState.resources.find((r) => r.urn === urn && !r.delete);
-    const entry: StateResource = { urn, type: args.type, id: read.id, inputs: read.inputs ?? {}, outputs: read.properties, dependencies: meta.dependencies, external: true };
+    const aso = meta.additionalSecretOutputs;
+    const outputs = annotateSecrets(read.properties, props, aso);
+    const entry: StateResource = {
+      urn,
+      type: args.type,
+      id: read.id,
+      inputs: this.engine.seal(annotateSecrets(read.inputs ?? {}, props)),
+      outputs: this.engine.seal(outputs),
+      dependencies: meta.dependencies,
+      external: true,
+      ...(aso.length ? { additionalSecretOutputs: aso } : {}),
+    };
     if (!this.preview) this.commit(old, entry);
     this.steps.push(step("read", urn));
-    return { id: read.id, state: read.properties };
+    return { id: read.id, state: outputs };
   }
 
   private async registerCustom(urn: string, type: string, news: Props, meta: RequestMeta) {
     const host = this.engine.provider;
     const old = this.olds.get(urn);
-    const base = { urn, type, dependencies: meta.dependencies, retainOnDelete: meta.retainOnDelete || undefined, deleteBeforeReplace: meta.deleteBeforeReplace || undefined };
+    const aso = meta.additionalSecretOutputs;
+    const base = {
+      urn,
+      type,
+      dependencies: meta.dependencies,
+      retainOnDelete: meta.retainOnDelete || undefined,
+      deleteBeforeReplace: meta.deleteBeforeReplace || undefined,
+      additionalSecretOutputs: aso.length ? aso : undefined,
+    };
+    const engine = this.engine;
 
-    let inputs = await this.check(urn, old && !old.external ? old.inputs : {}, news);
+    // `news` and `inputs` are in the program's form (secrets marked); the host gets them plain.
+    let inputs = await this.check(urn, old && !old.external ? engine.open(old.inputs) : {}, news);
     if (!old || old.external) {
       if (this.preview) return this.planned("create", urn, undefined, inputs);
       return this.create(urn, base, inputs, old, "create");
     }
 
     let diff: { changes: "some" | "none" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean };
-    diff = await host.diff(urn, old.id, old.outputs, inputs);
-    if (diff.changes === "unknown") diff = { ...diff, changes: deepEqual(old.inputs, inputs) ? "none" : "some" };
+    diff = await host.diff(urn, old.id, engine.reveal(old.outputs), plainOf(inputs));
+    if (diff.changes === "unknown") diff = { ...diff, changes: deepEqual(engine.reveal(old.inputs), plainOf(inputs)) ? "none" : "some" };
 
     if (diff.changes === "some" && diff.replaces.length) {
       // The engine re-checks without olds: defaults carried over from the old resource no longer apply.
@@ -481,7 +594,7 @@ class Run {
       const deleteFirst = diff.deleteBeforeReplace || meta.deleteBeforeReplace;
       if (this.preview) return this.planned("replace", urn, undefined, inputs, diff.replaces);
       if (deleteFirst) {
-        await host.delete(urn, old.id, old.outputs);
+        await host.delete(urn, old.id, engine.reveal(old.outputs));
         this.engine.stackState.resources = this.engine.stackState.resources.filter((r) => r !== old);
         this.engine.save();
         this.steps.push(step("delete-replaced", urn));
@@ -494,13 +607,15 @@ class Run {
     if (diff.changes === "some" || old.initErrors?.length) {
       if (this.preview) return this.planned("update", urn, old.id, inputs);
       try {
-        const updated = await host.update(urn, old.id, old.outputs, inputs);
-        this.commit(old, { ...base, id: old.id, inputs, outputs: updated.properties });
+        const updated = await host.update(urn, old.id, engine.reveal(old.outputs), plainOf(inputs));
+        const outputs = annotateSecrets(updated.properties, inputs, aso);
+        this.commit(old, { ...base, id: old.id, inputs: engine.seal(inputs), outputs: engine.seal(outputs) });
         this.steps.push(step("update", urn));
-        return { id: old.id, state: updated.properties };
+        return { id: old.id, state: outputs };
       } catch (e) {
         if (e instanceof HostError && e.initFailure) {
-          this.commit(old, { ...base, id: old.id, inputs, outputs: e.initFailure.properties, initErrors: e.initFailure.reasons });
+          const outputs = engine.seal(annotateSecrets(e.initFailure.properties, inputs, aso));
+          this.commit(old, { ...base, id: old.id, inputs: engine.seal(inputs), outputs, initErrors: e.initFailure.reasons });
         }
         throw e;
       }
@@ -509,19 +624,20 @@ class Run {
     // Same: new inputs, old outputs.
     if (this.preview) {
       this.steps.push(step("same", urn));
-      return { id: old.id, state: old.outputs };
+      return { id: old.id, state: engine.open(old.outputs) };
     }
-    this.commit(old, { ...base, id: old.id, inputs, outputs: old.outputs });
+    this.commit(old, { ...base, id: old.id, inputs: engine.seal(inputs), outputs: old.outputs });
     this.steps.push(step("same", urn));
-    return { id: old.id, state: old.outputs };
+    return { id: old.id, state: engine.open(old.outputs) };
   }
 
+  /** Check with plain values; the checked inputs keep the secrets of `news` (and those the provider wrapped). */
   private async check(urn: string, olds: Props, news: Props): Promise<Props> {
-    const checked = await this.engine.provider.check(urn, olds, news);
+    const checked = await this.engine.provider.check(urn, plainOf(olds), plainOf(news));
     if (checked.failures.length) {
       throw new Error(checked.failures.map((f) => (f.property ? `${f.property}: ${f.reason}` : f.reason)).join("; "));
     }
-    return checked.inputs;
+    return annotateSecrets(checked.inputs, news);
   }
 
   /** Create; `condemned` (the resource it replaces) is marked for deletion in the same state write. */
@@ -534,14 +650,18 @@ class Run {
     detail?: string[],
     condemned?: StateResource,
   ) {
+    const engine = this.engine;
+    const aso = base.additionalSecretOutputs ?? [];
     try {
-      const created = await this.engine.provider.create(urn, inputs);
-      this.commit(old, { ...base, id: created.id, inputs, outputs: created.properties }, condemned);
+      const created = await engine.provider.create(urn, plainOf(inputs));
+      const outputs = annotateSecrets(created.properties, inputs, aso);
+      this.commit(old, { ...base, id: created.id, inputs: engine.seal(inputs), outputs: engine.seal(outputs) }, condemned);
       this.steps.push(step(op, urn, detail));
-      return { id: created.id, state: created.properties };
+      return { id: created.id, state: outputs };
     } catch (e) {
       if (e instanceof HostError && e.initFailure?.id) {
-        this.commit(old, { ...base, id: e.initFailure.id, inputs, outputs: e.initFailure.properties, initErrors: e.initFailure.reasons }, condemned);
+        const outputs = engine.seal(annotateSecrets(e.initFailure.properties, inputs, aso));
+        this.commit(old, { ...base, id: e.initFailure.id, inputs: engine.seal(inputs), outputs, initErrors: e.initFailure.reasons }, condemned);
       }
       throw e;
     }
@@ -695,7 +815,7 @@ class Limit {
 
 // ---- values ----
 
-/** Inputs as the engine sends them to a provider that does not accept secrets: plain, unknowns as the sentinel. */
+/** The program's inputs as JSON: unknowns as the sentinel, secrets still marked (`{ <sig>, value }`). */
 function wire(inputs: Props): Props {
   const unknowns = (v: unknown): unknown => {
     if (isUnknown(v)) return UNKNOWN;
@@ -703,7 +823,129 @@ function wire(inputs: Props): Props {
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unknowns(x)]));
     return v;
   };
-  return unknowns(unwrapSecrets(inputs)) as Props;
+  return unknowns(inputs) as Props;
+}
+
+/** Values as the engine sends them to a provider that does not accept secrets (the dynamic-provider host): plain. */
+function plainOf(props: Props): Props {
+  return unwrapSecrets(props) as Props;
+}
+
+// ---- secrets ----
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** A secret in the program's form: `{ <sig>, value }`. */
+function isSecretValue(v: unknown): v is { value: unknown } {
+  return !!v && typeof v === "object" && (v as Props)[SIG_KEY] === SECRET_SIG && "value" in v;
+}
+
+/** A secret in the stored form: `{ <sig>, ciphertext }`. */
+function isSealed(v: unknown): v is { ciphertext: string } {
+  return !!v && typeof v === "object" && (v as Props)[SIG_KEY] === SECRET_SIG && typeof (v as Props).ciphertext === "string";
+}
+
+function secret(value: unknown): Props {
+  return { [SIG_KEY]: SECRET_SIG, value };
+}
+
+function containsSecret(v: unknown): boolean {
+  if (isSecretValue(v) || isSealed(v)) return true;
+  if (Array.isArray(v)) return v.some(containsSecret);
+  if (v && typeof v === "object") return Object.values(v).some(containsSecret);
+  return false;
+}
+
+/**
+ * The engine's rule for a provider that does not accept secrets: an output (or checked input) is secret when the
+ * input of the same top-level name held a secret anywhere, or when its name is in `secretNames`
+ * (additionalSecretOutputs); secrets the provider returned wrapped stay secrets where they are.
+ */
+function annotateSecrets(outs: Props, ins: Props | undefined, secretNames: readonly string[] = []): Props {
+  return Object.fromEntries(
+    Object.entries(outs).map(([k, v]) => {
+      const makeSecret = v !== undefined && !isSecretValue(v) && (secretNames.includes(k) || (ins !== undefined && containsSecret(ins[k])));
+      return [k, makeSecret ? secret(unwrapSecrets(v)) : v];
+    }),
+  );
+}
+
+/**
+ * Pulumi's passphrase secrets provider: AES-256-GCM under a key derived (PBKDF2-SHA256) from the passphrase and
+ * a per-state random salt. The state keeps `encryptionsalt` = `v1:<salt>:` + the encryption of "pulumi" (to tell a
+ * wrong passphrase), never the key. Encrypting the same plaintext again gives the ciphertext it had (Pulumi caches
+ * them too), so an unchanged secret does not change the state.
+ */
+class Crypter {
+  private key?: Buffer;
+  private readonly ciphertexts = new Map<string, string>();
+  private readonly plaintexts = new Map<string, string>();
+
+  constructor(
+    private readonly passphrase: string,
+    private readonly state: StackState,
+  ) {}
+
+  encrypt(plaintext: string): string {
+    let c = this.ciphertexts.get(plaintext);
+    if (c === undefined) {
+      c = encryptWith(this.keyFor(), plaintext);
+      this.ciphertexts.set(plaintext, c);
+      this.plaintexts.set(c, plaintext);
+    }
+    return c;
+  }
+
+  decrypt(ciphertext: string): string {
+    let p = this.plaintexts.get(ciphertext);
+    if (p === undefined) {
+      p = decryptWith(this.keyFor(), ciphertext);
+      this.plaintexts.set(ciphertext, p);
+      this.ciphertexts.set(p, ciphertext);
+    }
+    return p;
+  }
+
+  private keyFor(): Buffer {
+    if (this.key) return this.key;
+    const derive = (salt: Buffer) => pbkdf2Sync(this.passphrase, salt, 10_000, 32, "sha256");
+    const stored = this.state.encryptionsalt;
+    if (stored === undefined) {
+      const salt = randomBytes(8);
+      this.key = derive(salt);
+      this.state.encryptionsalt = `v1:${salt.toString("base64")}:${encryptWith(this.key, "pulumi")}`;
+    } else {
+      const m = /^v1:([^:]+):(v1:.+)$/.exec(stored);
+      if (!m) throw new Error(`the state's encryptionsalt is not v1:<salt>:<check>: ${stored}`);
+      const key = derive(Buffer.from(m[1]!, "base64"));
+      let check: string | undefined;
+      try {
+        check = decryptWith(key, m[2]!);
+      } catch {
+        check = undefined;
+      }
+      if (check !== "pulumi") throw new Error("incorrect passphrase: the state's secrets cannot be decrypted");
+      this.key = key;
+    }
+    return this.key;
+  }
+}
+
+/** `v1:<nonce>:<ciphertext and tag>`, both base64: the format of Pulumi's symmetric crypter. */
+function encryptWith(key: Buffer, plaintext: string): string {
+  const nonce = randomBytes(12);
+  const cipher = createCipheriv("aes-256-gcm", key, nonce);
+  const body = Buffer.concat([cipher.update(plaintext, "utf8"), cipher.final(), cipher.getAuthTag()]);
+  return `v1:${nonce.toString("base64")}:${body.toString("base64")}`;
+}
+
+function decryptWith(key: Buffer, ciphertext: string): string {
+  const m = /^v1:([^:]+):([^:]+)$/.exec(ciphertext);
+  if (!m) throw new Error("a secret in the state is not v1:<nonce>:<ciphertext>");
+  const body = Buffer.from(m[2]!, "base64");
+  const decipher = createDecipheriv("aes-256-gcm", key, Buffer.from(m[1]!, "base64"));
+  decipher.setAuthTag(body.subarray(body.length - 16));
+  return Buffer.concat([decipher.update(body.subarray(0, body.length - 16)), decipher.final()]).toString("utf8");
 }
 
 /** Stack outputs as JSON: unknowns (preview) left out, secrets unwrapped. */

@@ -4,6 +4,11 @@
  *
  * The host runs with its working directory in a scratch project whose node_modules/pulumi-immybot links to this
  * repository, exactly where a user's project has the installed package (the shim requires it by name).
+ *
+ * `ProviderHost.start(env, { record: true })` records every message of the conversation in `traffic`, one string
+ * each: `request <method> <json>`, `response <method> <json>` or `error <method> <json>` (the message as
+ * `toObject()` gives it, each Struct decoded to its JSON; an error's code, details and partial-failure
+ * properties). `logs` holds the host's stdout and stderr.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, symlinkSync, rmSync } from "node:fs";
@@ -26,6 +31,9 @@ const { Struct } = nodeRequire("google-protobuf/google/protobuf/struct_pb");
 const { Status } = nodeRequire("@pulumi/pulumi/proto/status_pb");
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+/** Pulumi's RPC form of a secret: `{ [SECRET_KEY]: SECRET_SIG, value }`. */
+const SECRET_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 type Props = Record<string, unknown>;
 
 export function urnFor(type: string, name: string, stack = "dev", project = "immybot-test"): string {
@@ -51,15 +59,24 @@ export class HostError extends Error {
   }
 }
 
+export interface HostOptions {
+  /** Record every request, response and error in `traffic`. */
+  record?: boolean;
+}
+
 export class ProviderHost {
+  /** The recorded conversation (with `record: true`), oldest first. */
+  readonly traffic: string[] = [];
+
   private constructor(
     private readonly child: ChildProcess,
     private readonly stub: any,
     private readonly dir: string,
     readonly logs: { stdout: string; stderr: string },
+    private readonly record: boolean,
   ) {}
 
-  static async start(env: NodeJS.ProcessEnv = {}): Promise<ProviderHost> {
+  static async start(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
     const dir = mkdtempSync(join(tmpdir(), "immybot-host-"));
     mkdirSync(join(dir, "node_modules"));
     symlinkSync(REPO, join(dir, "node_modules", "pulumi-immybot"), "dir");
@@ -83,7 +100,7 @@ export class ProviderHost {
       child.on("exit", (code) => fail(new Error(`provider host exited (${code}): ${logs.stderr}`)));
     });
     const stub = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new ProviderHost(child, stub, dir, logs);
+    return new ProviderHost(child, stub, dir, logs, options.record ?? false);
   }
 
   /** The host's process id (e.g. to read its peak memory). */
@@ -108,17 +125,29 @@ export class ProviderHost {
   }
 
   private call<T>(method: string, req: unknown): Promise<T> {
+    if (this.record) this.traffic.push(`request ${method} ${JSON.stringify(messageJson(req))}`);
     return new Promise((ok, fail) =>
       this.stub[method](req, (err: any, resp: T) => {
-        if (err) fail(toHostError(err));
-        else ok(resp);
+        if (err) {
+          const e = toHostError(err);
+          if (this.record) this.traffic.push(`error ${method} ${JSON.stringify({ code: err.code, details: err.details, message: e.message, initFailure: e.initFailure })}`);
+          fail(e);
+        } else {
+          if (this.record) this.traffic.push(`response ${method} ${JSON.stringify(messageJson(resp))}`);
+          ok(resp);
+        }
       }),
     );
   }
 
-  async configure(config: Record<string, string>): Promise<void> {
+  /**
+   * Configure with stack config (`<namespace>:<key>` -> value). Keys in `secretKeys` travel as the engine sends a
+   * secret config value: in the RPC secret form, which the host unwraps.
+   */
+  async configure(config: Record<string, string>, secretKeys: readonly string[] = []): Promise<void> {
     const req = new messages.ConfigureRequest();
-    req.setArgs(Struct.fromJavaScript(config));
+    const args = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? { [SECRET_KEY]: SECRET_SIG, value: v } : v]));
+    req.setArgs(Struct.fromJavaScript(args));
     req.setAcceptsecrets(true);
     await this.call("configure", req);
   }
@@ -182,6 +211,17 @@ export class ProviderHost {
     req.setProperties(Struct.fromJavaScript(props));
     await this.call("delete", req);
   }
+}
+
+/** A gRPC message as JSON: `toObject()`, with each Struct field decoded (`olds`, `news`, `properties`, `inputs`, `args`, ...). */
+function messageJson(msg: any): Record<string, unknown> {
+  const o: Record<string, unknown> = msg?.toObject?.() ?? {};
+  for (const k of Object.keys(o)) {
+    const getter = msg[`get${k[0]!.toUpperCase()}${k.slice(1).toLowerCase()}`];
+    const v = typeof getter === "function" ? getter.call(msg) : undefined;
+    if (v && typeof v.toJavaScript === "function") o[k] = v.toJavaScript();
+  }
+  return o;
 }
 
 /** The host's environment: nothing IMMYBOT_* from the developer's shell leaks into a test. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { check, diff, fromWire, model, toWire } from "../../provider/deployment";
 import { parseInputs, UNKNOWN } from "../../provider/check";
+import { SECRET_SIG, SIG_KEY } from "../../provider/secrets";
 import { DesiredSoftwareState, MaintenanceTaskMode, MaintenanceType, TargetCategory, TargetEnforcement, TargetGroupFilter, TargetType, SoftwareProviderType } from "../../provider/models/enums";
 
 const software = { software: { id: "303", desiredState: "LatestVersion" }, targetType: "AllForTenant", tenantId: 2 };
@@ -35,13 +36,17 @@ describe("Deployment check", () => {
     const r = await check({}, { ...task, parameters: { AdminPassword: "x", Port: { value: 443, allowOverride: true } } });
     expect(r.failures).toEqual([]);
     expect(r.inputs.task).toEqual({ id: "7", scope: "Local", mode: "Audit" });
-    expect(r.inputs.parameters).toEqual({ AdminPassword: { value: "x", allowOverride: false, requiresOverride: false }, Port: { value: 443, allowOverride: true, requiresOverride: false } });
+    // Check answers parameters as a Pulumi secret (provider/secrets.ts).
+    expect(r.inputs.parameters).toEqual({
+      [SIG_KEY]: SECRET_SIG,
+      value: { AdminPassword: { value: "x", allowOverride: false, requiresOverride: false }, Port: { value: 443, allowOverride: true, requiresOverride: false } },
+    });
   });
 
-  it("takes a mapping with value and other keys as a plain value", async () => {
-    const r = await check({}, { ...task, parameters: { Disk: { value: 20, unit: "GB" } } });
+  it("takes a mapping with value and other keys as a plain value", () => {
+    const r = parseInputs(model, { ...task, parameters: { Disk: { value: 20, unit: "GB" } } });
     expect(r.failures).toEqual([]);
-    expect(r.inputs.parameters).toEqual({ Disk: { value: { value: 20, unit: "GB" }, allowOverride: false, requiresOverride: false } });
+    expect(r.value?.parameters).toEqual({ Disk: { value: { value: 20, unit: "GB" }, allowOverride: false, requiresOverride: false } });
   });
 
   const bad: [string, Record<string, unknown>, string, RegExp][] = [
