@@ -230,12 +230,8 @@ export class Engine {
   }
 
   /** Reads every resource (`parallel` at once); an empty id (deleted out of band) drops it from the state. */
-  async refresh(): Promise<RunResult> {
-    try {
-      return await this.refreshAll();
-    } finally {
-      this.flush();
-    }
+  refresh(): Promise<RunResult> {
+    return this.writingStateAfter(() => this.refreshAll());
   }
 
   private async refreshAll(): Promise<RunResult> {
@@ -274,9 +270,14 @@ export class Engine {
   }
 
   /** Deletes every resource in reverse state order (external and retained ones only leave the state). */
-  async destroy(): Promise<RunResult> {
+  destroy(): Promise<RunResult> {
+    return this.writingStateAfter(() => this.destroyAll());
+  }
+
+  /** Runs an operation; whatever it changed is in the state file when it ends, failed or not. */
+  private async writingStateAfter<T>(operation: () => Promise<T>): Promise<T> {
     try {
-      return await this.destroyAll();
+      return await operation();
     } finally {
       this.flush();
     }
@@ -303,10 +304,9 @@ export class Engine {
     if (running) throw new Error("another Engine is running a program in this process; await it first");
     running = true;
     try {
-      return await this.deployOnce(program, preview);
+      return await this.writingStateAfter(() => this.deployOnce(program, preview));
     } finally {
       running = false;
-      this.flush();
     }
   }
 
