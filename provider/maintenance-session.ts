@@ -22,6 +22,7 @@ import type { ImmyBotClient } from "./client";
 import { checkedValue, diffWith, parseInputs, pick, plainJson, checkWith, type InputModel, type RuleContext } from "./check";
 import { client } from "./context";
 import { createWithRecovery, keepInState, readOrGone } from "./lifecycle";
+import { secretStrings, withoutSecrets } from "./secrets";
 import {
   DatabaseType,
   MaintenanceActionResult,
@@ -555,6 +556,62 @@ function describeTarget(t: TargetRef): string {
   return `${t.kind} ${t.id}`;
 }
 
+/** Starts the run and waits for it (create); `secrets` receives the values no error may quote. */
+async function createRun(inputs: Record<string, unknown>, secrets: string[]): Promise<dynamic.CreateResult> {
+  const v = checked(inputs);
+  const api = client();
+  const started = timing.now();
+  const deadline = started + (durationMs(v.timeout) as number);
+  const deployment = await readDeployment(api, v.deploymentId);
+  // The deployment's parameter values (passwords) go to ImmyBot with the start: no message may quote them.
+  secrets.push(...secretStrings({ parameters: deployment.taskParameterValues as Record<string, unknown> | undefined }, ["parameters"]));
+  const targets = await resolveTargets(api, v, deployment);
+  const sessionGroupId = randomUUID();
+  const body = toWire(v, deployment, targets, sessionGroupId);
+  const since = started - CLOCK_SKEW_MS;
+
+  // The start request is not idempotent: after an ambiguous failure, look for the run's sessions by its group id
+  // before sending it again (with the same group id).
+  let answer: StartAnswer | undefined;
+  await createWithRecovery<string>({
+    kind: KIND,
+    post: async () => {
+      answer = parseStartAnswer(await api.post(START_PATH, body));
+      return sessionGroupId;
+    },
+    findCommitted: async () => ((await discoverSessions(api, sessionGroupId, targets, since, timing.now() + RECOVERY_WINDOW_MS, { stopWhenAny: true })).size > 0 ? [sessionGroupId] : []),
+    idOf: (g) => g,
+  });
+
+  const run: RunState = {
+    sessionGroupId,
+    startedAt: new Date(started).toISOString(),
+    maintenanceType: MaintenanceType.fromWire(deployment.maintenanceType),
+    maintenanceIdentifier: String(deployment.maintenanceIdentifier),
+    notOurs: new Set(answer?.alreadyInProgress ?? []),
+  };
+  // From here on the run exists: every failure keeps its group id (and what is known of its sessions) in state.
+  let sessions: Wire[] = [];
+  try {
+    const discoverUntil = Math.min(deadline, timing.now() + timing.discoveryMs);
+    sessions = answer
+      ? await readSessions(api, [...answer.started, ...answer.alreadyInProgress], discoverUntil)
+      : [...(await discoverSessions(api, sessionGroupId, targets, since, discoverUntil)).values()];
+    const covered = new Set(sessions.map((w) => targetOfSession(w)).filter((t) => t !== undefined).map(targetKey));
+    const missing = answer ? [] : targets.filter((t) => !covered.has(targetKey(t)));
+    if (missing.length > 0) {
+      throw new Error(
+        `ImmyBot accepted the run (session group ${sessionGroupId}) but started no session for ${missing.map(describeTarget).join(", ")} ` +
+          `within ${formatDuration(discoverUntil - started)}. The ${sessions.length} session(s) found are kept in the state.`,
+      );
+    }
+  } catch (e) {
+    throw keepInState(e, sessionGroupId, runOutputs(v, run, sessions.map((w) => sessionFromWire(w, null, !run.notOurs.has(Number(w.id))))), inputs);
+  }
+  const outs = await follow(api, v, run, sessions, deadline, inputs);
+  return { id: sessionGroupId, outs };
+}
+
 export const lifecycle: Lifecycle = {
   async check(_olds, news) {
     return checkWith(model, news);
@@ -565,56 +622,12 @@ export const lifecycle: Lifecycle = {
   },
 
   async create(inputs): Promise<dynamic.CreateResult> {
-    const v = checked(inputs);
-    const api = client();
-    const started = timing.now();
-    const deadline = started + (durationMs(v.timeout) as number);
-    const deployment = await readDeployment(api, v.deploymentId);
-    const targets = await resolveTargets(api, v, deployment);
-    const sessionGroupId = randomUUID();
-    const body = toWire(v, deployment, targets, sessionGroupId);
-    const since = started - CLOCK_SKEW_MS;
-
-    // The start request is not idempotent: after an ambiguous failure, look for the run's sessions by its group id
-    // before sending it again (with the same group id).
-    let answer: StartAnswer | undefined;
-    await createWithRecovery<string>({
-      kind: KIND,
-      post: async () => {
-        answer = parseStartAnswer(await api.post(START_PATH, body));
-        return sessionGroupId;
-      },
-      findCommitted: async () => ((await discoverSessions(api, sessionGroupId, targets, since, timing.now() + RECOVERY_WINDOW_MS, { stopWhenAny: true })).size > 0 ? [sessionGroupId] : []),
-      idOf: (g) => g,
-    });
-
-    const run: RunState = {
-      sessionGroupId,
-      startedAt: new Date(started).toISOString(),
-      maintenanceType: MaintenanceType.fromWire(deployment.maintenanceType),
-      maintenanceIdentifier: String(deployment.maintenanceIdentifier),
-      notOurs: new Set(answer?.alreadyInProgress ?? []),
-    };
-    // From here on the run exists: every failure keeps its group id (and what is known of its sessions) in state.
-    let sessions: Wire[] = [];
+    const secrets: string[] = [];
     try {
-      const discoverUntil = Math.min(deadline, timing.now() + timing.discoveryMs);
-      sessions = answer
-        ? await readSessions(api, [...answer.started, ...answer.alreadyInProgress], discoverUntil)
-        : [...(await discoverSessions(api, sessionGroupId, targets, since, discoverUntil)).values()];
-      const covered = new Set(sessions.map((w) => targetOfSession(w)).filter((t) => t !== undefined).map(targetKey));
-      const missing = answer ? [] : targets.filter((t) => !covered.has(targetKey(t)));
-      if (missing.length > 0) {
-        throw new Error(
-          `ImmyBot accepted the run (session group ${sessionGroupId}) but started no session for ${missing.map(describeTarget).join(", ")} ` +
-            `within ${formatDuration(discoverUntil - started)}. The ${sessions.length} session(s) found are kept in the state.`,
-        );
-      }
+      return await createRun(inputs, secrets);
     } catch (e) {
-      throw keepInState(e, sessionGroupId, runOutputs(v, run, sessions.map((w) => sessionFromWire(w, null, !run.notOurs.has(Number(w.id))))), inputs);
+      throw withoutSecrets(e, secrets);
     }
-    const outs = await follow(api, v, run, sessions, deadline, inputs);
-    return { id: sessionGroupId, outs };
   },
 
   async read(id, props) {

@@ -9,13 +9,13 @@
  * are accepted.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { UNKNOWN } from "./check";
 import { redact } from "./client/errors";
+import type { Lifecycle } from "./rest-resource";
 
 /** Pulumi's wire marker of a secret: this key with this value, next to `value`. */
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
-/** The value of a property not known yet (preview). */
-const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 type Props = Record<string, unknown>;
 
@@ -54,16 +54,6 @@ export function secretStrings(props: Props | undefined, keys: readonly string[])
   for (const k of keys) walk(unwrapSecrets(props?.[k]));
   out.delete(UNKNOWN);
   return [...out];
-}
-
-/** The dynamic provider's methods (as `rest-resource.ts` declares them). */
-export interface Lifecycle {
-  check(olds: Props, news: Props): Promise<dynamic.CheckResult>;
-  diff(id: string, olds: Props, news: Props): Promise<dynamic.DiffResult>;
-  create(inputs: Props): Promise<dynamic.CreateResult>;
-  read(id: string, props: Props): Promise<dynamic.ReadResult>;
-  update(id: string, olds: Props, news: Props): Promise<dynamic.UpdateResult>;
-  delete(id: string, props: Props): Promise<void>;
 }
 
 /**
@@ -124,6 +114,11 @@ export function withSecrets(keys: readonly string[], l: Lifecycle): Lifecycle {
       return guard([p], () => l.delete(id, p));
     },
   };
+}
+
+/** `e` without these strings in its message (and a partial failure's reasons); `e` itself when none occurs. */
+export function withoutSecrets(e: unknown, secrets: readonly string[]): unknown {
+  return secrets.length ? redactedError(e, secrets, []) : e;
 }
 
 /**

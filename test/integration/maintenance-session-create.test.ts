@@ -127,6 +127,20 @@ describe("MaintenanceSession create", () => {
     expect(starts()).toHaveLength(1);
   });
 
+  it("never quotes the deployment's parameter values when ImmyBot's refusal echoes them", async () => {
+    const password = "echoed-BIOS-pa55word";
+    scripted.server.on("GET /api/v1/target-assignments/12", reply.json(200, { ...deployment, taskParameterValues: { AdminPassword: { value: password } } }));
+    scripted.server.on(
+      `POST ${START_PATH}`,
+      reply.json(400, { title: "One or more validation errors occurred.", status: 400, errors: { AdminPassword: [`'${password}' is too weak.`] } }, { "content-type": "application/problem+json" }),
+    );
+    const e = await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6] })));
+    // The password did go to ImmyBot (the run needs it), and the refusal is still passed through, without it.
+    expect(JSON.parse(starts()[0]!.body).maintenanceParams.taskParameterValues.AdminPassword.value).toBe(password);
+    expect(e.message).toMatch(/is too weak/);
+    expect(`${e.message}\n${e.stack}`).not.toContain(password);
+  });
+
   it("fails with the sessions it found kept in state when a target gets no session", async () => {
     let group = "";
     scripted.server.on(`POST ${START_PATH}`, (req, res) => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { SECRET_SIG, SIG_KEY, unwrapSecrets, withSecrets, wrapKeys, type Lifecycle } from "../../provider/secrets";
+import type { Lifecycle } from "../../provider/rest-resource";
+import { SECRET_SIG, SIG_KEY, unwrapSecrets, withSecrets, wrapKeys } from "../../provider/secrets";
 
 const PASSWORD = "hunter2-hunter2";
 const secret = (value: unknown) => ({ [SIG_KEY]: SECRET_SIG, value });
