@@ -17,7 +17,8 @@
  * the step. `.get` reads the resource (Read) and keeps it as external (never deleted). After a successful program,
  * resources that were not registered are deleted in reverse state order (state order: a resource after the ones
  * it depends on). After a failed step, later registrations fail without reaching the provider, and nothing is
- * deleted. The state file is written after every step.
+ * deleted. The state file is written while steps run (coalesced: at most every 250 ms) and at the end of every
+ * operation, failed or not.
  *
  * Steps run as the engine runs them: each as soon as the SDK registers it (a resource is registered only once the
  * outputs it depends on are known), at most `parallel` at once (default unbounded, as `pulumi up`; 1 = one at a
@@ -39,8 +40,9 @@
  * included) are not stored, and URNs ignore parents; the key derivation uses fewer PBKDF2 rounds than Pulumi's;
  * resource options other than dependsOn, deleteBeforeReplace, retainOnDelete and additionalSecretOutputs (protect, ignoreChanges,
  * replaceOnChanges, import, explicit providers) are refused rather than half-modelled; dependents of a
- * delete-before-replace resource are not replaced with it; refresh reads one resource at a time and stops at the
- * first error.
+ * delete-before-replace resource are not replaced with it; a refresh starts no read after a failed one; pending
+ * operations of an interrupted run are not recorded (Pulumi only warns about them; the provider's take-over of
+ * unrecorded creates is what makes a restarted run converge).
  */
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
