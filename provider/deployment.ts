@@ -25,10 +25,10 @@ import {
   type MaintenanceTypeName,
   type TargetEnforcementName,
 } from "./models/enums";
-import { dropUndefined, idNumber, nonEmpty, normalizeTarget, numberOrUndefined, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import { dropUndefined, idNumber, idString, nonEmpty, normalizeTarget, numberOrUndefined, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
 import { didYouMean } from "./models/similar";
 import type { Tie } from "./models/tie";
-import { restLifecycle, type Wire } from "./rest-resource";
+import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 
 const KIND = "Deployment";
 const PATH = "/api/v1/target-assignments";
@@ -115,7 +115,7 @@ export interface DeploymentArgs extends TargetArgs {
   adoptId?: string;
 }
 
-const itemId = z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not an item id (a positive whole number as a string, e.g. "303")` });
+const itemId = idString("an item id", "303");
 const scope = z.enum(["Global", "Local"], { error: (i) => `must be "Global" or "Local"; got ${JSON.stringify(i.input)}${didYouMean(i.input, ["Global", "Local"])}` });
 /** The message for an item that is not an object (a name or an id where `{ id, ... }` belongs). */
 const itemShape = (example: string, lookup: string) => ({
@@ -191,7 +191,7 @@ const deploymentFields = {
   notes: z.string().max(4000).optional(),
   licenseId: idNumber("license").optional(),
   providerLinkIdForMaintenanceItem: idNumber("provider link").optional(),
-  adoptId: z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not a deployment id (a positive whole number, e.g. "42")` }).optional(),
+  adoptId: adoptIdField("deployment").optional(),
 };
 const _tie: Tie<z.input<z.ZodObject<typeof deploymentFields>>, DeploymentArgs> = true;
 

@@ -37,7 +37,7 @@ import {
   type SessionStatusName,
 } from "./models/enums";
 import { emailFields, executionFields, maintenanceOptionRules, maintenanceOptionsToWire, rebootFields, type EmailArgs, type ExecutionArgs, type RebootArgs } from "./models/maintenance-options";
-import { idNumber, nonEmpty, numberOrUndefined } from "./models/target";
+import { idNumber, idString, nonEmpty, numberOrUndefined } from "./models/target";
 import { didYouMean } from "./models/similar";
 import { timeOfDay, timeZone } from "./models/time";
 import type { Tie } from "./models/tie";
@@ -143,7 +143,7 @@ const duration = z.string().transform((text, ctx) => {
 });
 
 const sessionFields = {
-  deploymentId: z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not a deployment id (a positive whole number as a string, e.g. "42")` }),
+  deploymentId: idString("a deployment id", "42"),
   computers: positiveIds("computer").optional(),
   tenants: positiveIds("tenant").optional(),
   persons: positiveIds("person").optional(),

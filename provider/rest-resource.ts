@@ -6,12 +6,13 @@
  * `adoptId` is part of every such resource: read only at create (take the existing object, bring it to the
  * arguments), never diffed, except that pointing it at another object replaces the resource.
  */
-import type { z } from "zod";
+import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
 import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputModel } from "./check";
 import { client, settings } from "./context";
 import { claim, createWithRecovery, deleteIfExists, keepInState, readOrGone, updateExisting } from "./lifecycle";
+import { POSITIVE_ID } from "./models/target";
 import { withSecrets } from "./secrets";
 
 export type Wire = Record<string, unknown>;
@@ -164,8 +165,12 @@ function orphanCandidates(scope: string, fetch: () => Promise<Wire[]>): Promise<
   return list;
 }
 
+/** The `adoptId` argument every such resource has: the id of an existing object of this `noun`. */
+export const adoptIdField = (noun: string) =>
+  z.string().regex(POSITIVE_ID, { error: (i) => `${JSON.stringify(i.input)} is not a ${noun} id (a positive whole number, e.g. "42")` });
+
 /** ImmyBot's int32 id from a Pulumi id. */
 export function numericId(kind: string, id: string): number {
-  if (!/^[1-9]\d*$/.test(id)) throw new Error(`${JSON.stringify(id)} is not a ${kind} id (a positive whole number)`);
+  if (!POSITIVE_ID.test(id)) throw new Error(`${JSON.stringify(id)} is not a ${kind} id (a positive whole number)`);
   return Number(id);
 }

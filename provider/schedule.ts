@@ -11,7 +11,7 @@
  */
 import { z } from "zod";
 import type { InputModel, RuleContext } from "./check";
-import { restLifecycle, type Wire } from "./rest-resource";
+import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 import { DayOfWeek, MaintenanceType, type DayOfWeekName, type MaintenanceTypeName } from "./models/enums";
 import {
   emailFields,
@@ -24,7 +24,7 @@ import {
   type ExecutionArgs,
   type RebootArgs,
 } from "./models/maintenance-options";
-import { dropUndefined, nonEmpty, normalizeTarget, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import { dropUndefined, nonEmpty, normalizeTarget, POSITIVE_ID, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
 import { cronExpression, minutesOfDay, timeFromWire, timeOfDay, timeZone } from "./models/time";
 import type { Tie } from "./models/tie";
 
@@ -89,7 +89,7 @@ const scheduleFields = {
   ...executionFields,
   allowAccessToMSPResources: z.boolean().default(false),
   disabled: z.boolean().default(false),
-  adoptId: z.string().regex(/^[1-9]\d*$/, { error: (i) => `${JSON.stringify(i.input)} is not a schedule id (a positive whole number, e.g. "42")` }).optional(),
+  adoptId: adoptIdField("schedule").optional(),
 };
 const _tie: Tie<z.input<z.ZodObject<typeof scheduleFields>>, ScheduleArgs> = true;
 
@@ -153,7 +153,7 @@ function itemRules(ctx: RuleContext<ScheduleInputs>): void {
     ctx.issue("maintenanceType", `${JSON.stringify(v.maintenanceType)} is internal to ImmyBot and cannot limit a schedule; use one of ${ITEM_TYPES.map((t) => JSON.stringify(t)).join(", ")}`);
   }
   const numericIds: readonly MaintenanceTypeName[] = ["GlobalSoftware", "LocalSoftware", "LocalMaintenanceTask", "GlobalMaintenanceTask"];
-  if (v.maintenanceType && v.maintenanceIdentifier !== undefined && numericIds.includes(v.maintenanceType) && !/^[1-9]\d*$/.test(v.maintenanceIdentifier)) {
+  if (v.maintenanceType && v.maintenanceIdentifier !== undefined && numericIds.includes(v.maintenanceType) && !POSITIVE_ID.test(v.maintenanceIdentifier)) {
     ctx.issue("maintenanceIdentifier", `${JSON.stringify(v.maintenanceIdentifier)} is not an id for ${v.maintenanceType} (a positive whole number as a string, e.g. "303")`);
   }
   if (v.maintenanceIdentifier !== undefined && v.applyWindowsUpdates && ctx.known("applyWindowsUpdates")) {

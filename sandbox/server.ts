@@ -148,8 +148,9 @@ export class Sandbox {
   private readonly sleepers = new Set<() => void>();
   private stopped = false;
   /** Connections opened since start or clearRequests(); a socket is counted as API once it carried an /api/ request. */
-  private connections = new Set<Socket>();
-  private apiSockets = new WeakSet<Socket>();
+  /** Counts since start or clearRequests() (`epoch`); a socket counts as API once, at its first /api/ request. */
+  private counts = { epoch: 0, connections: 0, apiConnections: 0 };
+  private readonly sockets = new WeakMap<Socket, { epoch: number; api: boolean }>();
 
   private constructor(
     private readonly server: Server,
@@ -171,7 +172,10 @@ export class Sandbox {
       { pattern: /^\/api\/v1\/system\/timezones$/i, handlers: { GET: () => jsonReply(200, timeZoneList()) } },
     ];
     server.on("request", (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res));
-    server.on("connection", (socket: Socket) => this.connections.add(socket));
+    server.on("connection", (socket: Socket) => {
+      this.sockets.set(socket, { epoch: this.counts.epoch, api: false });
+      this.counts.connections++;
+    });
   }
 
   static async start(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -213,17 +217,17 @@ export class Sandbox {
   /** Clears the request log and the count of connections opened. */
   clearRequests(): void {
     this.log.length = 0;
-    this.connections = new Set();
+    this.counts = { epoch: this.counts.epoch + 1, connections: 0, apiConnections: 0 };
   }
 
   /** TCP connections clients opened to the sandbox since it started or since clearRequests(). */
   get connectionsOpened(): number {
-    return this.connections.size;
+    return this.counts.connections;
   }
 
   /** Of {@link connectionsOpened}, those that carried API requests (not only the token endpoint's). */
   get apiConnectionsOpened(): number {
-    return [...this.connections].filter((s) => this.apiSockets.has(s)).length;
+    return this.counts.apiConnections;
   }
 
   /** Requests to the token endpoint in the log (so clearRequests() resets it too). */
@@ -368,7 +372,11 @@ export class Sandbox {
     const url = new URL(req.url ?? "/", this.info.baseUrl);
     const entry: RequestLogEntry = { method, path: url.pathname, query: Object.fromEntries(url.searchParams), status: null, at: Date.now() };
     this.log.push(entry);
-    if (url.pathname.startsWith("/api/")) this.apiSockets.add(req.socket);
+    const socket = this.sockets.get(req.socket);
+    if (socket && !socket.api && url.pathname.startsWith("/api/")) {
+      socket.api = true;
+      if (socket.epoch === this.counts.epoch) this.counts.apiConnections++;
+    }
     try {
       let body: Buffer;
       try {

@@ -8,6 +8,13 @@ import type { Tie } from "./tie";
 import type { RuleContext } from "../check";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** ImmyBot's ids (int32 > 0) as text: what Pulumi ids and id-valued strings look like. */
+export const POSITIVE_ID = /^[1-9]\d*$/;
+
+/** An id given as a string, e.g. `idString("a schedule id", "42")`. */
+export const idString = (what: string, example: string) =>
+  z.string().regex(POSITIVE_ID, { error: (i) => `${JSON.stringify(i.input)} is not ${what} (a positive whole number as a string, e.g. "${example}")` });
+
 /** The lookup that gives the id of a thing known by name. */
 const LOOKUP: Record<string, string> = { tenant: "getTenant", computer: "getComputer" };
 
@@ -78,17 +85,17 @@ type TargetValues = z.output<z.ZodObject<typeof targetFields>>;
 
 /** Which key `target` holds for each target type: the format it must have, or undefined when it must be absent. */
 const TARGET_KEY: Partial<Record<TargetTypeName, { what: string; test: (v: string) => boolean; example: string }>> = {
-  Computer: { what: "a computer id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"1042\"" },
-  Person: { what: "a person id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"77\"" },
+  Computer: { what: "a computer id", test: (v) => POSITIVE_ID.test(v), example: "\"1042\"" },
+  Person: { what: "a person id", test: (v) => POSITIVE_ID.test(v), example: "\"77\"" },
   AzureGroup: { what: "an Entra (Azure AD) group object id", test: (v) => GUID.test(v), example: "\"0f8fad5b-d9cb-469f-a165-70867728950e\"" },
-  Metascript: { what: "a script id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"12\"" },
-  TenantMetascript: { what: "a script id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"12\"" },
-  FilterScript: { what: "a filter script id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"12\"" },
-  TenantFilterScript: { what: "a filter script id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"12\"" },
-  Tag: { what: "a tag id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"5\"" },
-  TenantTag: { what: "a tag id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"5\"" },
-  CloudTag: { what: "a tag id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"5\"" },
-  SpecificTenant: { what: "a tenant id", test: (v) => /^[1-9]\d*$/.test(v), example: "\"3\"" },
+  Metascript: { what: "a script id", test: (v) => POSITIVE_ID.test(v), example: "\"12\"" },
+  TenantMetascript: { what: "a script id", test: (v) => POSITIVE_ID.test(v), example: "\"12\"" },
+  FilterScript: { what: "a filter script id", test: (v) => POSITIVE_ID.test(v), example: "\"12\"" },
+  TenantFilterScript: { what: "a filter script id", test: (v) => POSITIVE_ID.test(v), example: "\"12\"" },
+  Tag: { what: "a tag id", test: (v) => POSITIVE_ID.test(v), example: "\"5\"" },
+  TenantTag: { what: "a tag id", test: (v) => POSITIVE_ID.test(v), example: "\"5\"" },
+  CloudTag: { what: "a tag id", test: (v) => POSITIVE_ID.test(v), example: "\"5\"" },
+  SpecificTenant: { what: "a tenant id", test: (v) => POSITIVE_ID.test(v), example: "\"3\"" },
   ProviderDeviceGroup: { what: "the integration's device group id", test: (v) => v.length > 0, example: "\"group-17\"" },
   ProviderClientGroup: { what: "the integration's client group id", test: (v) => v.length > 0, example: "\"group-17\"" },
   CloudProviderClientGroup: { what: "the integration's client group id", test: (v) => v.length > 0, example: "\"group-17\"" },

@@ -83,13 +83,13 @@ class RemoteSandbox {
 
   static async start(options: object): Promise<RemoteSandbox> {
     const child = fork(join(__dirname, "sandbox-process.js"), [JSON.stringify(options)], { stdio: "inherit" });
-    await new Promise<void>((ok, fail) => {
-      child.once("message", () => ok());
+    const info = await new Promise<SandboxInfo>((ok, fail) => {
+      child.once("message", (m: { value: SandboxInfo }) => ok(m.value));
       child.once("exit", (code) => fail(new Error(`the sandbox process exited (${code})`)));
     });
-    const box = new RemoteSandbox(child, undefined as unknown as SandboxInfo);
+    const box = new RemoteSandbox(child, info);
     child.on("message", (m: { id: number; value: unknown }) => box.waiting.get(m.id)?.(m.value));
-    return Object.assign(box, { info: (await box.ask("info")) as SandboxInfo });
+    return box;
   }
 
   ask(cmd: string): Promise<unknown> {

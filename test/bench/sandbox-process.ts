@@ -1,7 +1,7 @@
 /**
  * The benchmark's sandbox, in a process of its own (as ImmyBot is): its added latency then is not delayed by
- * the busy event loop of the engine harness. Started with `fork`; prints nothing; answers IPC messages:
- *   "info" -> sandbox.info; "stats" -> request, token request and connection counts; "clear"; "stop".
+ * the busy event loop of the engine harness. Started with `fork`; prints nothing; its first IPC message is
+ * sandbox.info; then it answers "stats" (request, token request and connection counts), "clear" and "stop".
  * Options: argv[2] = JSON of SandboxOptions.
  */
 import { Sandbox } from "../../sandbox/server";
@@ -21,7 +21,6 @@ async function main(): Promise<void> {
   const sandbox = await Sandbox.start({ port: 0, ...JSON.parse(process.argv[2] ?? "{}") });
   process.on("message", (msg: { id: number; cmd: string }) => {
     const reply = (value: unknown) => process.send!({ id: msg.id, value });
-    if (msg.cmd === "info") return reply(sandbox.info);
     if (msg.cmd === "clear") return reply(sandbox.clearRequests());
     if (msg.cmd === "stats") {
       const requests = sandbox.requests;
@@ -43,7 +42,7 @@ async function main(): Promise<void> {
     }
     if (msg.cmd === "stop") return void sandbox.stop().then(() => process.exit(0));
   });
-  process.send!({ id: 0, value: "ready" });
+  process.send!({ id: 0, value: sandbox.info });
   process.on("disconnect", () => process.exit(0));
 }
 

@@ -49,7 +49,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "
 import { createRequire } from "node:module";
 import { dirname, join, resolve, sep } from "node:path";
 import { HostError, REPO, UNKNOWN, type ProviderHost } from "./host";
-import { SECRET_SIG, unwrapSecrets } from "./program";
+import { isSecret, SECRET_SIG, SIG_KEY, unwrapSecrets } from "../../provider/secrets";
 
 const nodeRequire = createRequire(__filename);
 const pulumi = nodeRequire("@pulumi/pulumi");
@@ -835,16 +835,14 @@ function plainOf(props: Props): Props {
 
 // ---- secrets ----
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
-
 /** A secret in the program's form: `{ <sig>, value }`. */
 function isSecretValue(v: unknown): v is { value: unknown } {
-  return !!v && typeof v === "object" && (v as Props)[SIG_KEY] === SECRET_SIG && "value" in v;
+  return isSecret(v) && "value" in v;
 }
 
 /** A secret in the stored form: `{ <sig>, ciphertext }`. */
 function isSealed(v: unknown): v is { ciphertext: string } {
-  return !!v && typeof v === "object" && (v as Props)[SIG_KEY] === SECRET_SIG && typeof (v as Props).ciphertext === "string";
+  return isSecret(v) && typeof (v as Props).ciphertext === "string";
 }
 
 function secret(value: unknown): Props {

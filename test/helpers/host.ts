@@ -15,6 +15,7 @@ import { existsSync, mkdtempSync, mkdirSync, symlinkSync, rmSync } from "node:fs
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { wrapSecret } from "../../provider/secrets";
 
 const nodeRequire = createRequire(__filename);
 /** The checkout's root (the folder with PulumiPlugin.yaml), whether this file runs from test/ or compiled from dist/test/. */
@@ -30,10 +31,7 @@ const messages = nodeRequire("@pulumi/pulumi/proto/provider_pb");
 const { Struct } = nodeRequire("google-protobuf/google/protobuf/struct_pb");
 const { Status } = nodeRequire("@pulumi/pulumi/proto/status_pb");
 
-export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-/** Pulumi's RPC form of a secret: `{ [SECRET_KEY]: SECRET_SIG, value }`. */
-const SECRET_KEY = "4dabf18193072939515e22adb298388d";
-const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export { UNKNOWN } from "../../provider/check";
 type Props = Record<string, unknown>;
 
 export function urnFor(type: string, name: string, stack = "dev", project = "immybot-test"): string {
@@ -146,7 +144,7 @@ export class ProviderHost {
    */
   async configure(config: Record<string, string>, secretKeys: readonly string[] = []): Promise<void> {
     const req = new messages.ConfigureRequest();
-    const args = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? { [SECRET_KEY]: SECRET_SIG, value: v } : v]));
+    const args = Object.fromEntries(Object.entries(config).map(([k, v]) => [k, secretKeys.includes(k) ? wrapSecret(v) : v]));
     req.setArgs(Struct.fromJavaScript(args));
     req.setAcceptsecrets(true);
     await this.call("configure", req);

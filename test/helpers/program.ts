@@ -5,13 +5,14 @@
  * additionalSecretOutputs.
  */
 import { createRequire } from "node:module";
+import { unwrapSecrets } from "../../provider/secrets";
 import type { ProviderHost } from "./host";
 
 const nodeRequire = createRequire(__filename);
 export const pulumi = nodeRequire("@pulumi/pulumi");
 
-/** Pulumi's wire marker of a secret value. */
-export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+/** Pulumi's wire marker of a secret, and the engine's unwrapping before it calls a provider that does not accept secrets. */
+export { SECRET_SIG, unwrapSecrets } from "../../provider/secrets";
 
 export interface Registration {
   type: string;
@@ -51,17 +52,6 @@ export function forwardToHost(host: ProviderHost): { registered: Registration[];
     return register(req, cb);
   };
   return { registered, secretOutputs };
-}
-
-/** The engine unwraps secrets before it calls a provider that does not accept them (the dynamic host). */
-export function unwrapSecrets(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(unwrapSecrets);
-  if (v && typeof v === "object") {
-    const o = v as Record<string, unknown>;
-    if (o["4dabf18193072939515e22adb298388d"] === SECRET_SIG) return unwrapSecrets(o.value);
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrapSecrets(x)]));
-  }
-  return v;
 }
 
 /** The value of an Output (or of anything with apply). */

@@ -132,6 +132,38 @@ describe("Schedule through the dynamic-provider host", () => {
     await host.delete(urn, created.id, created.properties);
   });
 
+  it("takes over a schedule an interrupted run created but never recorded, unless recoverCreatesMinutes is 0", async () => {
+    // Each run is a host of its own (claims and the orphan look are per process), as each `pulumi up` is.
+    const news = (await host.check(urnFor("Schedule", "unrecorded"), {}, { ...args, tenantId: 4, detectionTime: "04:10", __provider: provider })).inputs;
+    const posts = () => sandbox.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/schedules").length;
+    const run = async (extra: Record<string, string> = {}) => {
+      const h = await ProviderHost.start();
+      await h.configure({ ...config, ...extra });
+      return h;
+    };
+
+    const interrupted = await run();
+    const left = await interrupted.create(urnFor("Schedule", "unrecorded"), news); // its answer never reached the state
+    await interrupted.kill();
+
+    const restarted = await run();
+    sandbox.clearRequests();
+    const taken = await restarted.create(urnFor("Schedule", "unrecorded"), news);
+    expect(taken.id).toBe(left.id);
+    expect(posts()).toBe(0);
+    expect(restarted.logs.stdout).toContain(`took over schedule ${left.id}`);
+    await restarted.stop();
+
+    const switchedOff = await run({ "immybot:recoverCreatesMinutes": "0" });
+    sandbox.clearRequests();
+    const made = await switchedOff.create(urnFor("Schedule", "unrecorded-again"), news);
+    expect(made.id).not.toBe(left.id);
+    expect(posts()).toBe(1);
+    await switchedOff.stop();
+    await host.delete(urnFor("Schedule", "unrecorded"), taken.id, taken.properties);
+    await host.delete(urnFor("Schedule", "unrecorded-again"), made.id, made.properties);
+  });
+
   it("keeps an adopted schedule in state when bringing it up to date fails", async () => {
     const urn = urnFor("Schedule", "adopt-then-fail");
     const existing = (await host.create(urnFor("Schedule", "by-hand-2"), (await host.check(urn, {}, { ...args, rebootPreference: "Suppress", __provider: provider })).inputs)).id;

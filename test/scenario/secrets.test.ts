@@ -27,7 +27,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { Engine, EngineError, type RunResult } from "../helpers/engine";
 import { ProviderHost, REPO } from "../helpers/host";
-import { pulumi, SECRET_SIG } from "../helpers/program";
+import { SECRET_SIG, SIG_KEY } from "../../provider/secrets";
+import { pulumi } from "../helpers/program";
 import { tokenFor } from "../helpers/sandbox-http";
 import { useTempDir } from "../helpers/temp-dir";
 
@@ -35,7 +36,6 @@ const require = createRequire(__filename);
 const sdk = () => require(join(REPO, "dist/sdk/index.js"));
 const tmp = useTempDir("secrets-scenario-");
 
-const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const PROJECT = "secrets-test";
 const PASSWORD = "BIOS-first-pa55word-7q1";
 const NEXT_PASSWORD = "BIOS-second-pa55word-9z4";
