@@ -349,7 +349,7 @@ export const lifecycle = restLifecycle({
   secretKeys,
   // Deployments are a Sieve-paged list; the item id narrows it to a handful.
   candidates: (api, v) => sieveAll<Wire>(api, PATH, { Filters: `maintenanceIdentifier==${itemToWire(v).maintenanceIdentifier}` }),
-  candidateScope: (v) => `item ${itemToWire(v).maintenanceIdentifier}`,
+  candidateScope: (v) => (v.software ? `software ${v.software.id}` : `task ${v.task?.id}`),
   // Notes are not part of the payload: ImmyBot sets them through their own route.
   async afterWrite(api, id, v, written) {
     if ((nonEmpty(written.notes) ?? null) === (v.notes ?? null)) return written;

@@ -3,12 +3,14 @@
  * - read: 404 means the object was deleted out of band (the engine drops it from state);
  * - delete: 404 means it is already gone (success);
  * - update: 404 is an error that says to refresh;
- * - create: a POST whose answer was lost may have been committed, so before trying again the object is looked
- *   for; a failure after the object exists keeps its id in state (partial failure) instead of orphaning it. And
- *   before the first POST, an object with exactly these arguments that an interrupted earlier run created but
- *   never recorded (a CI job cancelled mid-create) is looked for and taken over, instead of made twice.
+ * - create: the POST is never sent twice in effect (`createOnce`): after an ambiguous failure the object is looked
+ *   for, not made again; a failure after the object exists keeps its id in state (partial failure) instead of
+ *   orphaning it. Before the first POST, a likely leftover of an interrupted run (same arguments, recent, held by
+ *   no resource of this run) is reported, or taken over when the user opted in.
  */
-import { ImmyBotError, ImmyBotHttpError, ImmyBotTransportError } from "./client/errors";
+import { ImmyBotHttpError } from "./client/errors";
+import { LifecycleError } from "./errors";
+import { describeFailure, pollUntil, realClock, sendAtMostOnce, type Clock, type SendOptions } from "./write-once";
 
 export function isNotFound(e: unknown): boolean {
   return e instanceof ImmyBotHttpError && e.status === 404;
@@ -47,37 +49,41 @@ export async function updateExisting<T>(kind: string, id: string, put: () => Pro
   }
 }
 
-/** A failure that may have happened after ImmyBot committed a POST (the answer was lost or cut off). */
-export function isAmbiguousWriteFailure(e: unknown): boolean {
-  if (e instanceof ImmyBotTransportError) return true;
-  return e instanceof ImmyBotHttpError && (e.status === 429 || e.status >= 500);
-}
-
-export interface CreateWithRecoveryOptions<W> {
+export interface CreateOnceOptions<W> {
+  /** The resource ("Schedule") and its object in ImmyBot's words ("schedule"), for messages. */
   kind: string;
-  /** The POST. Not retried by the transport: it is not idempotent. */
+  noun: string;
+  /** Where in ImmyBot the object goes, for messages: "tenant 3", "item 303". */
+  scope: string;
+  /** The POST. Sent at most once in effect (see write-once.ts). */
   post: () => Promise<W>;
-  /**
-   * Objects ImmyBot holds now that this POST could have created (same inputs, created since `since`), ids
-   * already claimed by this process excluded. Called only after an ambiguous failure.
-   */
-  findCommitted: (since: Date) => Promise<W[]>;
+  /** Every object ImmyBot holds now in the scope (what a POST of these arguments joins). */
+  list: () => Promise<W[]>;
+  /** The scope's objects as this process first listed them (one request per scope and run); default `list`. */
+  firstList?: () => Promise<W[]>;
+  /** The object has exactly this create's arguments. */
+  matches: (w: W) => boolean;
   idOf: (w: W) => string;
-  /**
-   * Objects with the same inputs that an interrupted earlier run may have left unrecorded (created within the
-   * recovery window); ids claimed by this process excluded. Called once, before the first POST; omit to skip.
-   */
-  findOrphans?: () => Promise<W[]>;
-  /** Told when an existing object is taken instead of a new one made. */
-  onRecovered?: (w: W, why: "orphan" | "lost answer") => void;
-  /** Attempts of the POST in all. */
-  attempts?: number;
-  /** Waits between attempts (tests shrink it). */
-  backoffMs?: number;
+  /** When ImmyBot created the object, on its clock, if it says. */
+  createdAt: (w: W) => number | undefined;
+  /** How far back to look for a likely leftover before the POST (0: no look). */
+  leftoverMs: number;
+  /** Take one leftover over instead of creating (else only say so). */
+  adoptLeftovers: boolean;
+  /** How long to look for what an ambiguous POST made (it may commit after its answer was lost). */
+  settleMs: number;
+  send: SendOptions;
+  /** ImmyBot's clock minus ours, when known (`ImmyBotClient.serverClockOffsetMs`). */
+  serverClockOffsetMs: () => number | undefined;
+  /** Lines for the provider's output (the CLI shows them). */
+  report: (line: string) => void;
+  clock?: Clock;
 }
 
-/** Ids created or adopted by this process, so a recovery never takes another resource's object. */
+/** Ids created or taken over by this process: a later look never takes another resource's object. */
 const claimed = new Set<string>();
+/** Ids a create of this process took over (a leftover): a delete in the same run must leave them alone. */
+const takenOver = new Set<string>();
 
 export function claim(kind: string, id: string): void {
   claimed.add(`${kind}/${id}`);
@@ -88,48 +94,112 @@ export function isClaimed(kind: string, id: string): boolean {
 }
 
 /**
- * POST once; after an ambiguous failure look for the object the POST may have committed, take it if there is
- * exactly one, and POST again only when there is none. A write is never duplicated by a retry.
+ * True when a create of this process took this object over: a resource that held it before (a rename without an
+ * alias deletes the old name after creating the new one) must not delete it from under its new holder.
  */
-export async function createWithRecovery<W>(o: CreateWithRecoveryOptions<W>): Promise<W> {
-  const attempts = o.attempts ?? 3;
-  const since = new Date(Date.now() - 5 * 60_000); // server clocks drift; the input match does the real work
-  const take = (w: W, why: "orphan" | "lost answer"): W => {
-    claim(o.kind, o.idOf(w));
-    o.onRecovered?.(w, why);
-    return w;
-  };
-  if (o.findOrphans) {
-    const orphans = (await o.findOrphans()).filter((w) => !isClaimed(o.kind, o.idOf(w)));
-    if (orphans.length === 1) return take(orphans[0] as W, "orphan");
-    if (orphans.length > 1) {
-      throw new Error(
-        `ImmyBot already holds ${orphans.length} ${o.kind} objects with exactly these arguments, created recently and not ` +
-          `managed by this run (ids ${orphans.map(o.idOf).join(", ")}). Keep one: set \`adoptId\` to its id, and delete the others in ImmyBot.`,
+export function takenOverInThisRun(kind: string, id: string): boolean {
+  return takenOver.has(`${kind}/${id}`);
+}
+
+/** Server clocks drift; without a `Date` header to measure it, this much is allowed. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+/** A `Date` header has whole seconds, and the answer took a moment to arrive. */
+const DATE_HEADER_SLACK_MS = 2_000;
+
+/**
+ * Creates an object at most once.
+ *
+ * Before the POST (unless `leftoverMs` is 0), the scope's list is read once per run: an object with exactly these
+ * arguments, created within `leftoverMs` and held by no resource of this run, is a likely leftover of an
+ * interrupted run. It is taken over when `adoptLeftovers` is set, otherwise reported with the `adoptId` fix.
+ *
+ * The POST is sent again only after a failure that proves ImmyBot did not take it. After an ambiguous failure the
+ * object is looked for during `settleMs`: one that matches, appeared after the POST was sent (on ImmyBot's clock,
+ * measured through its `Date` header), was not in the first list and is held by no other resource of this run is
+ * taken. When none appears, the create fails and says what to check: a second POST could duplicate the object.
+ */
+export async function createOnce<W>(o: CreateOnceOptions<W>): Promise<W> {
+  const clock = o.clock ?? realClock;
+  const free = (w: W) => !isClaimed(o.kind, o.idOf(w));
+  let before: ReadonlySet<string> | undefined;
+  if (o.leftoverMs > 0) {
+    const listed = await (o.firstList ?? o.list)();
+    before = new Set(listed.map(o.idOf));
+    const serverNow = clock.now() + (o.serverClockOffsetMs() ?? 0);
+    const leftovers = listed.filter((w) => free(w) && o.matches(w) && (o.createdAt(w) ?? -Infinity) >= serverNow - o.leftoverMs);
+    if (o.adoptLeftovers && leftovers.length > 1) throw several(o, leftovers, "were created recently and are held by no resource of this run");
+    const [leftover] = leftovers;
+    if (o.adoptLeftovers && leftover !== undefined) {
+      claim(o.kind, o.idOf(leftover));
+      takenOver.add(`${o.kind}/${o.idOf(leftover)}`);
+      o.report(
+        `immybot: ${o.kind}: took over ${o.noun} ${o.idOf(leftover)}, created ${when(o.createdAt(leftover))} with exactly these arguments and held by no resource of this run (adoptLeftovers)`,
+      );
+      return leftover;
+    }
+    if (leftover !== undefined) {
+      const ids = leftovers.map(o.idOf);
+      o.report(
+        `immybot: ${o.kind}: ImmyBot already holds ${o.noun} ${ids.join(", ")} with exactly these arguments, created ${when(o.createdAt(leftover))} and held by ` +
+          `no resource of this run so far. If an interrupted run left it, set \`adoptId: "${ids[0]}"\` on this resource (and delete the new ${o.noun} this run ` +
+          `creates), or set immybot:adoptLeftovers; if another stack, or a resource this run renames or deletes, holds it, nothing needs doing. Creating a new ${o.noun}.`,
       );
     }
   }
-  let last: unknown;
-  for (let attempt = 1; attempt <= attempts; attempt++) {
-    try {
-      const created = await o.post();
-      claim(o.kind, o.idOf(created));
-      return created;
-    } catch (e) {
-      if (!isAmbiguousWriteFailure(e)) throw e;
-      last = e;
-    }
-    await sleep((o.backoffMs ?? 500) * attempt);
-    const found = (await o.findCommitted(since)).filter((w) => !isClaimed(o.kind, o.idOf(w)));
-    if (found.length === 1) return take(found[0] as W, "lost answer");
-    if (found.length > 1) {
-      throw new Error(
-        `Creating the ${o.kind} failed ambiguously (${describe(last)}), and ImmyBot now holds ${found.length} matching objects ` +
-          `(ids ${found.map(o.idOf).join(", ")}). Keep one: set \`adoptId\` to its id, and delete the others in ImmyBot.`,
-      );
-    }
+
+  const sentAt = clock.now();
+  const sent = await sendAtMostOnce(o.post, { ...o.send, clock });
+  if (sent.answered) {
+    claim(o.kind, o.idOf(sent.value));
+    return sent.value;
   }
-  throw last;
+
+  // The object, if the POST made one, was created after the POST was sent: older ones (a renamed resource's,
+  // another stack's, a leftover) are never taken for it.
+  const offset = o.serverClockOffsetMs();
+  const notBefore = offset === undefined ? sentAt - CLOCK_SKEW_MS : sentAt + offset - DATE_HEADER_SLACK_MS;
+  let found: W[] = [];
+  let lookFailure: unknown;
+  await pollUntil(
+    clock,
+    clock.now() + o.settleMs,
+    async () => {
+      try {
+        found = (await o.list()).filter((w) => free(w) && o.matches(w) && !before?.has(o.idOf(w)) && (o.createdAt(w) ?? notBefore) >= notBefore);
+      } catch (e) {
+        lookFailure = e; // looked again next round
+      }
+      return found.length > 0;
+    },
+    { initialMs: 250, maxMs: 5_000 },
+  );
+  if (found.length > 1) throw several(o, found, `appeared after a create whose answer was lost (${describeFailure(sent.error)})`);
+  const [made] = found;
+  if (made !== undefined) {
+    claim(o.kind, o.idOf(made));
+    o.report(`immybot: ${o.kind}: the answer to creating ${o.noun} ${o.idOf(made)} was lost; found it in ImmyBot instead of creating it again`);
+    return made;
+  }
+  throw new LifecycleError(
+    "IMMYBOT_CREATE_UNCONFIRMED",
+    `Creating the ${o.noun} got no clear answer (${describeFailure(sent.error)}), so ImmyBot may still create it. The request was not sent again, ` +
+      `as a second one could make a duplicate. No ${o.noun} with these arguments appeared in ${o.scope} within ${Math.round(o.settleMs / 1000)} s` +
+      `${lookFailure ? ` (looking failed too: ${describeFailure(lookFailure)})` : ""}. Check ImmyBot's ${o.noun}s of ${o.scope}: if one with these arguments ` +
+      `is there, set \`adoptId\` to its id on this resource and run \`pulumi up\`; if there is none, run \`pulumi up\` again.`,
+    { cause: sent.error },
+  );
+}
+
+function several<W>(o: CreateOnceOptions<W>, found: readonly W[], why: string): LifecycleError {
+  return new LifecycleError(
+    "IMMYBOT_SEVERAL_MATCHES",
+    `ImmyBot holds ${found.length} ${o.noun}s with exactly these arguments in ${o.scope} (ids ${found.map(o.idOf).join(", ")}) that ${why}. ` +
+      `Keep one: set \`adoptId\` to its id on this resource, and delete the others in ImmyBot.`,
+  );
+}
+
+function when(at: number | undefined): string {
+  return at === undefined ? "recently" : new Date(at).toISOString();
 }
 
 /**
@@ -141,13 +211,4 @@ export async function createWithRecovery<W>(o: CreateWithRecoveryOptions<W>): Pr
 export function keepInState(error: unknown, id: string, properties: object, inputs: Record<string, unknown>): Error {
   const message = error instanceof Error ? error.message : String(error);
   return Object.assign(new Error(message), { id, properties: { ...properties, __provider: inputs.__provider }, reasons: [message] });
-}
-
-function describe(e: unknown): string {
-  if (e instanceof ImmyBotError) return e.message;
-  return e instanceof Error ? e.message : String(e);
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -20,8 +20,9 @@ import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
 import { checkedValue, diffWith, parseInputs, pick, plainJson, checkWith, type InputModel, type RuleContext } from "./check";
-import { client } from "./context";
-import { createWithRecovery, keepInState, readOrGone } from "./lifecycle";
+import { client, settings } from "./context";
+import { LifecycleError } from "./errors";
+import { keepInState, readOrGone } from "./lifecycle";
 import { secretStrings, withoutSecrets } from "./secrets";
 import {
   DatabaseType,
@@ -61,10 +62,11 @@ import {
   timing,
   waitForSessions,
   type StartAnswer,
-  type TargetRef,
+  type RunTarget,
   type WaitFor,
   type Wire,
 } from "./session-runs";
+import { describeFailure, sendAtMostOnce } from "./write-once";
 
 const KIND = "MaintenanceSession";
 
@@ -256,6 +258,11 @@ export interface MaintenanceSessionComputed {
   maintenanceType: MaintenanceTypeName;
   /** The id of the item the run enforced. */
   maintenanceIdentifier: string;
+  /**
+   * What the run was started for: the computers, tenants or persons given, or the computers ImmyBot's target
+   * preview resolved at create. A target without a session in `sessions` has none yet.
+   */
+  targets: RunTarget[];
 }
 
 export type MaintenanceSessionOutputs = MaintenanceSessionInputs & MaintenanceSessionComputed;
@@ -271,6 +278,7 @@ const computedKeys: readonly (keyof MaintenanceSessionComputed)[] = [
   "durationSeconds",
   "maintenanceType",
   "maintenanceIdentifier",
+  "targets",
 ];
 export const outputKeys: readonly string[] = [...Object.keys(sessionFields), ...computedKeys];
 
@@ -311,8 +319,8 @@ export const model: InputModel<typeof sessionFields> = {
 // ---- wire mapping ----------------------------------------------------------------------------------------------
 
 /** The run's target list, exactly one kind. */
-function targetsToWire(targets: readonly TargetRef[]): Wire {
-  const of = (kind: TargetRef["kind"], key: string) => {
+function targetsToWire(targets: readonly RunTarget[]): Wire {
+  const of = (kind: RunTarget["kind"], key: string) => {
     const list = targets.filter((t) => t.kind === kind).map((t) => ({ [key]: t.id }));
     return list.length > 0 ? list : null;
   };
@@ -323,7 +331,7 @@ function targetsToWire(targets: readonly TargetRef[]): Wire {
  * Arguments + the deployment as ImmyBot holds it -> `RunImmyServiceRequestBody`. The item, its desired state and
  * its parameters mirror the deployment (API notes §4.6); every option is sent explicitly.
  */
-export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: readonly TargetRef[], sessionGroupId: string): Wire {
+export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: readonly RunTarget[], sessionGroupId: string): Wire {
   const version = typeof deployment.softwareSemanticVersionString === "string" ? deployment.softwareSemanticVersionString : undefined;
   return {
     ...targetsToWire(targets),
@@ -420,7 +428,7 @@ export function failureStatuses(v: Pick<MaintenanceSessionInputs, "failOnPartial
 /** The run's outputs from its sessions. */
 export function runOutputs(
   v: MaintenanceSessionInputs,
-  run: { sessionGroupId: string; startedAt: string; maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string },
+  run: { sessionGroupId: string; startedAt: string; maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string; targets: readonly RunTarget[] },
   sessions: readonly SessionResult[],
 ): MaintenanceSessionOutputs {
   const failing = failureStatuses(v);
@@ -432,6 +440,7 @@ export function runOutputs(
     startedAt: run.startedAt,
     maintenanceType: run.maintenanceType,
     maintenanceIdentifier: run.maintenanceIdentifier,
+    targets: [...run.targets],
     sessionIds: sessions.map((s) => s.id),
     sessions: [...sessions],
     statusCounts: countByStatus(sessions.map((s) => s.status)),
@@ -446,8 +455,6 @@ export function runOutputs(
 const DEPLOYMENTS = "/api/v1/target-assignments";
 /** Server clocks drift: a session of this run may carry a creation time somewhat before our start. */
 const CLOCK_SKEW_MS = 5 * 60_000;
-/** After a start request whose answer was lost: how long to look for its sessions before sending it again. */
-const RECOVERY_WINDOW_MS = 30_000;
 
 const checked = (inputs: Record<string, unknown>): MaintenanceSessionInputs => checkedValue(model, inputs);
 
@@ -459,7 +466,7 @@ async function readDeployment(api: ImmyBotClient, id: string): Promise<Wire> {
 }
 
 /** Explicit targets, or every computer the deployment's target reaches (ImmyBot's target preview). */
-async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: Wire): Promise<TargetRef[]> {
+async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: Wire): Promise<RunTarget[]> {
   if (v.computers) return v.computers.map((id) => ({ kind: "computer", id }));
   if (v.tenants) return v.tenants.map((id) => ({ kind: "tenant", id }));
   if (v.persons) return v.persons.map((id) => ({ kind: "person", id }));
@@ -496,6 +503,7 @@ interface RunState {
   startedAt: string;
   maintenanceType: MaintenanceTypeName;
   maintenanceIdentifier: string;
+  targets: readonly RunTarget[];
   /** Session ids ImmyBot reported as already in progress (not started by this run: never cancelled by delete). */
   notOurs: ReadonlySet<number>;
 }
@@ -552,7 +560,7 @@ async function follow(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunS
   }
 }
 
-function describeTarget(t: TargetRef): string {
+function describeTarget(t: RunTarget): string {
   return `${t.kind} ${t.id}`;
 }
 
@@ -560,6 +568,7 @@ function describeTarget(t: TargetRef): string {
 async function createRun(inputs: Record<string, unknown>, secrets: string[]): Promise<dynamic.CreateResult> {
   const v = checked(inputs);
   const api = client();
+  const s = settings();
   const started = timing.now();
   const deadline = started + (durationMs(v.timeout) as number);
   const deployment = await readDeployment(api, v.deploymentId);
@@ -568,48 +577,87 @@ async function createRun(inputs: Record<string, unknown>, secrets: string[]): Pr
   const targets = await resolveTargets(api, v, deployment);
   const sessionGroupId = randomUUID();
   const body = toWire(v, deployment, targets, sessionGroupId);
-  const since = started - CLOCK_SKEW_MS;
 
-  // The start request is not idempotent: after an ambiguous failure, look for the run's sessions by its group id
-  // before sending it again (with the same group id).
-  let answer: StartAnswer | undefined;
-  await createWithRecovery<string>({
-    kind: KIND,
-    post: async () => {
-      answer = parseStartAnswer(await api.post(START_PATH, body));
-      return sessionGroupId;
-    },
-    findCommitted: async () => ((await discoverSessions(api, sessionGroupId, targets, since, timing.now() + RECOVERY_WINDOW_MS, { stopWhenAny: true })).size > 0 ? [sessionGroupId] : []),
-    idOf: (g) => g,
+  // Sent again only when ImmyBot provably did not take it (a 429, after its Retry-After; a connection never made):
+  // a second start would run maintenance twice on the same computers.
+  const sent = await sendAtMostOnce(() => api.post(START_PATH, body), {
+    attempts: s.maxRetries + 1,
+    minDelayMs: s.retryMinDelayMs,
+    maxDelayMs: s.retryMaxDelayMs,
+    clock: timing,
   });
-
+  const answer = sent.answered ? parseStartAnswer(sent.value) : undefined;
   const run: RunState = {
     sessionGroupId,
     startedAt: new Date(started).toISOString(),
     maintenanceType: MaintenanceType.fromWire(deployment.maintenanceType),
     maintenanceIdentifier: String(deployment.maintenanceIdentifier),
+    targets,
     notOurs: new Set(answer?.alreadyInProgress ?? []),
   };
-  // From here on the run exists: every failure keeps its group id (and what is known of its sessions) in state.
+  // From here on the run may exist: every failure keeps its group id in state, so the next `pulumi up` looks for
+  // this run again and never starts a second one.
+  const sessions = answer
+    ? await collectSessions(api, v, run, { named: [...answer.started, ...answer.alreadyInProgress], complete: true, readUntil: deadline, deadline }, inputs)
+    : await collectSessions(api, v, run, { named: [], readUntil: deadline, deadline, ...(sent.answered ? {} : { unclear: sent.error }) }, inputs);
+  const outs = await follow(api, v, run, sessions, deadline, inputs);
+  return { id: sessionGroupId, outs };
+}
+
+interface Collect {
+  /** Sessions of the run already read (those the state records). */
+  have?: readonly Wire[];
+  /** Session ids the start's answer named; the targets of neither are looked for. */
+  named: readonly number[];
+  /** The named sessions are all the run has (the older start route's answer): nothing is looked for. */
+  complete?: boolean;
+  /** How long a named session may take to become readable. */
+  readUntil: number;
+  /** How long to look, by the run's group id, for the sessions of targets that have none yet. */
+  deadline: number;
+  /** The start's ambiguous failure, when it had one. */
+  unclear?: unknown;
+}
+
+/**
+ * The run's sessions: the named ones, and for each target without one, the session found by the run's group id
+ * before the deadline. A target still without a session fails the step as a partial failure that keeps the run
+ * (its group id, its targets and the sessions found) in the state.
+ */
+async function collectSessions(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunState, c: Collect, inputs: Record<string, unknown>): Promise<Wire[]> {
   let sessions: Wire[] = [];
   try {
-    const discoverUntil = Math.min(deadline, timing.now() + timing.discoveryMs);
-    sessions = answer
-      ? await readSessions(api, [...answer.started, ...answer.alreadyInProgress], discoverUntil)
-      : [...(await discoverSessions(api, sessionGroupId, targets, since, discoverUntil)).values()];
-    const covered = new Set(sessions.map((w) => targetOfSession(w)).filter((t) => t !== undefined).map(targetKey));
-    const missing = answer ? [] : targets.filter((t) => !covered.has(targetKey(t)));
-    if (missing.length > 0) {
+    sessions = [...(c.have ?? []), ...(c.named.length > 0 ? await readSessions(api, c.named, c.readUntil) : [])];
+    const covered = () => new Set(sessions.map(targetOfSession).filter((t) => t !== undefined).map(targetKey));
+    const rest = run.targets.filter((t) => !covered().has(targetKey(t)));
+    if (rest.length > 0 && !c.complete) {
+      const since = Date.parse(run.startedAt) - CLOCK_SKEW_MS;
+      sessions = [...sessions, ...(await discoverSessions(api, run.sessionGroupId, rest, since, c.deadline)).values()];
+    }
+    const missing = run.targets.filter((t) => !covered().has(targetKey(t)));
+    if (sessions.length === 0) throw new LifecycleError("IMMYBOT_RUN_UNCONFIRMED", unconfirmedMessage(v, run, c.unclear));
+    if (missing.length > 0 && !c.complete) {
       throw new Error(
-        `ImmyBot accepted the run (session group ${sessionGroupId}) but started no session for ${missing.map(describeTarget).join(", ")} ` +
-          `within ${formatDuration(discoverUntil - started)}. The ${sessions.length} session(s) found are kept in the state.`,
+        `ImmyBot started no session of maintenance run ${run.sessionGroupId} for ${missing.map(describeTarget).join(", ")} within ${v.timeout}. ` +
+          `The ${sessions.length} session(s) found are kept in the state, with the run's group id: the next \`pulumi up\` looks for the others again and starts no second run.`,
       );
     }
   } catch (e) {
-    throw keepInState(e, sessionGroupId, runOutputs(v, run, sessions.map((w) => sessionFromWire(w, null, !run.notOurs.has(Number(w.id))))), inputs);
+    throw keepInState(e, run.sessionGroupId, runOutputs(v, run, sessions.map((w) => sessionFromWire(w, null, !run.notOurs.has(Number(w.id))))), inputs);
   }
-  const outs = await follow(api, v, run, sessions, deadline, inputs);
-  return { id: sessionGroupId, outs };
+  return sessions;
+}
+
+function unconfirmedMessage(v: MaintenanceSessionInputs, run: RunState, unclear: unknown): string {
+  const what =
+    unclear === undefined
+      ? `None of the sessions of maintenance run ${run.sessionGroupId} has appeared in ImmyBot within ${v.timeout} (ImmyBot starts them in a background job).`
+      : `The start of maintenance run ${run.sessionGroupId} got no clear answer (${describeFailure(unclear)}), so ImmyBot may still start it; it was not sent ` +
+        `again, as a second start would run maintenance twice on the same computers. None of its sessions appeared within ${v.timeout}.`;
+  return (
+    `${what} The run's session group id is kept in the state: the next \`pulumi up\` looks for its sessions again and never starts a second run on its own. ` +
+    `Only if you are sure ImmyBot has no session of group ${run.sessionGroupId}, change \`triggers\` to start a new run.`
+  );
 }
 
 export const lifecycle: Lifecycle = {
@@ -632,30 +680,40 @@ export const lifecycle: Lifecycle = {
 
   async read(id, props) {
     const api = client();
-    const ids = Array.isArray(props.sessionIds) ? (props.sessionIds as unknown[]).filter((x): x is number => typeof x === "number") : [];
-    const sessions = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
-    if (sessions.length === 0) return { id: "" };
+    const run = runStateOf(id, props);
+    const ids = recordedIds(props);
+    let sessions = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
     const inputs = pick(props, Object.keys(sessionFields));
+    if (ids.length === 0) {
+      // The start was never confirmed: one look by group id. The run stays in the state either way: it may still
+      // start, and dropping it would let the next `up` start a second run.
+      sessions = [...(await discoverSessions(api, id, run.targets, Date.parse(run.startedAt) - CLOCK_SKEW_MS, timing.now())).values()];
+      if (sessions.length === 0) return { id, props: pick(props, outputKeys), inputs };
+    } else if (sessions.length === 0) {
+      return { id: "" };
+    }
     const parsed = parseInputs(model, inputs);
     const v = parsed.value ?? (inputs as MaintenanceSessionInputs);
-    const outs = await describe(api, v, runStateOf(id, props), sessions);
+    const outs = await describe(api, v, run, sessions);
     return { id, props: outs, inputs: parsed.failures.length === 0 ? parsed.inputs : inputs };
   },
 
   /**
    * Reached only with unchanged arguments (every change replaces): the engine retries a run whose create or
-   * update failed. Wait for the recorded sessions again; start nothing.
+   * update failed. Wait for the recorded sessions again, and look for those of targets that had none; start nothing.
    */
   async update(id, olds, news) {
     const v = checked(news);
     const api = client();
-    const ids = Array.isArray(olds.sessionIds) ? (olds.sessionIds as number[]) : [];
-    const sessions = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
+    const ids = recordedIds(olds);
     const run = runStateOf(id, olds);
-    if (sessions.length === 0) {
+    const deadline = timing.now() + (durationMs(v.timeout) as number);
+    const have = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
+    if (ids.length > 0 && have.length === 0) {
       throw new Error(`${KIND} ${id}: ImmyBot no longer has any of its sessions (${ids.join(", ")}). Run \`pulumi refresh\` to drop it, or change \`triggers\` to start a new run.`);
     }
-    const outs = await follow(api, v, run, sessions, timing.now() + (durationMs(v.timeout) as number), news);
+    const sessions = await collectSessions(api, v, run, { have, named: [], readUntil: deadline, deadline }, news);
+    const outs = await follow(api, v, run, sessions, deadline, news);
     return { outs };
   },
 
@@ -669,6 +727,11 @@ export const lifecycle: Lifecycle = {
   },
 };
 
+/** The session ids a state holds. */
+function recordedIds(props: Record<string, unknown>): number[] {
+  return Array.isArray(props.sessionIds) ? (props.sessionIds as unknown[]).filter((x): x is number => typeof x === "number") : [];
+}
+
 function runStateOf(id: string, props: Record<string, unknown>): RunState {
   const sessions = Array.isArray(props.sessions) ? (props.sessions as Partial<SessionResult>[]) : [];
   return {
@@ -676,8 +739,21 @@ function runStateOf(id: string, props: Record<string, unknown>): RunState {
     startedAt: typeof props.startedAt === "string" ? props.startedAt : new Date(timing.now()).toISOString(),
     maintenanceType: MaintenanceType.fromWire(props.maintenanceType ?? 0),
     maintenanceIdentifier: String(props.maintenanceIdentifier ?? ""),
+    targets: recordedTargets(props, sessions),
     notOurs: new Set(sessions.filter((s) => s.startedByThisRun === false).map((s) => s.id as number)),
   };
+}
+
+/** The run's targets as the state holds them; state written before they were kept: its sessions' or its arguments'. */
+function recordedTargets(props: Record<string, unknown>, sessions: readonly Partial<SessionResult>[]): RunTarget[] {
+  const kinds = ["computer", "tenant", "person"] as const;
+  if (Array.isArray(props.targets)) {
+    return (props.targets as Partial<RunTarget>[]).filter((t): t is RunTarget => kinds.includes(t?.kind as RunTarget["kind"]) && typeof t?.id === "number");
+  }
+  const fromSessions = sessions.map((s) => targetOfSession(s as Wire)).filter((t): t is RunTarget => t !== undefined);
+  if (fromSessions.length > 0) return fromSessions;
+  const list = (key: "computers" | "tenants" | "persons", kind: RunTarget["kind"]) => (Array.isArray(props[key]) ? (props[key] as number[]).map((id) => ({ kind, id })) : []);
+  return [...list("computers", "computer"), ...list("tenants", "tenant"), ...list("persons", "person")];
 }
 
 export const { check, diff, create, read, update } = lifecycle;

@@ -11,9 +11,10 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
 import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputModel } from "./check";
 import { client, settings } from "./context";
-import { claim, createWithRecovery, deleteIfExists, keepInState, readOrGone, updateExisting } from "./lifecycle";
+import { claim, createOnce, deleteIfExists, keepInState, readOrGone, takenOverInThisRun, updateExisting } from "./lifecycle";
 import { POSITIVE_ID } from "./models/target";
 import { withSecrets } from "./secrets";
+import { parseUtc } from "./write-once";
 
 export type Wire = Record<string, unknown>;
 
@@ -29,9 +30,12 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
   toWire(v: z.output<z.ZodObject<S>>, id?: number): Wire;
   /** Response -> id, canonical arguments and outputs. */
   fromWire(w: Wire): { id: string; inputs: z.output<z.ZodObject<S>>; outputs: O };
-  /** Every object ImmyBot holds that a POST of `v` could have created (for recovery after a lost answer). */
+  /** Every object ImmyBot holds that a POST of `v` could have created or duplicated (the scope's list). */
   candidates(api: ImmyBotClient, v: z.output<z.ZodObject<S>>): Promise<Wire[]>;
-  /** What `candidates` depends on (e.g. the tenant): creates with the same scope share one look for orphans. */
+  /**
+   * What `candidates` depends on, in words ("tenant 3"): creates with the same scope share one first look, and
+   * messages say where in ImmyBot to check.
+   */
   candidateScope(v: z.output<z.ZodObject<S>>): string;
   /** Writes that follow the main POST or PUT (e.g. notes); returns the object as ImmyBot now holds it. */
   afterWrite?(api: ImmyBotClient, id: string, v: z.output<z.ZodObject<S>>, written: Wire): Promise<Wire>;
@@ -56,6 +60,15 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
   const item = (id: string) => `${r.path}/${numericId(r.kind, id)}`;
 
   const checked = (inputs: Record<string, unknown>): V => checkedValue(r.model, inputs);
+
+  /** The listed object has exactly these arguments (an object this provider cannot read, e.g. another item kind, has not). */
+  const sameArguments = (w: Wire, v: V): boolean => {
+    try {
+      return jsonEqual(r.fromWire(w).inputs, v);
+    } catch {
+      return false;
+    }
+  };
 
   const written = async (api: ImmyBotClient, id: string, v: V, w: Wire): Promise<Wire> => (r.afterWrite ? r.afterWrite(api, id, v, w) : w);
 
@@ -100,24 +113,26 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       const v = checked(inputs);
       if ((v as { adoptId?: string }).adoptId !== undefined) return adopt(v, inputs);
       const api = client();
+      const s = settings();
       const body = r.toWire(v);
-      const same = (since: Date) => (w: Wire) => Date.parse(String(w.createdDateUTC)) >= since.getTime() && jsonEqual(r.fromWire(w).inputs, v);
-      const { recoverCreatesMinutes: window, maxRetries } = settings();
-      const created = await createWithRecovery<Wire>({
+      const scope = r.candidateScope(v);
+      const created = await createOnce<Wire>({
         kind: r.kind,
+        noun: r.noun,
+        scope,
         post: async () => (await api.post<Wire>(r.path, body)) ?? {},
-        findCommitted: async (since) => (await r.candidates(api, v)).filter(same(since)),
-        findOrphans:
-          window > 0 ? async () => (await orphanCandidates(`${r.kind} ${r.candidateScope(v)}`, () => r.candidates(api, v))).filter(same(new Date(Date.now() - window * 60_000))) : undefined,
-        onRecovered: (w, why) =>
-          console.log(
-            why === "orphan"
-              ? `immybot: ${r.kind}: took over ${r.noun} ${w.id}, created ${String(w.createdDateUTC)} with exactly these arguments by an earlier run that was interrupted before recording it`
-              : `immybot: ${r.kind}: the answer to creating ${r.noun} ${w.id} was lost; found it in ImmyBot instead of creating it again`,
-          ),
+        list: () => r.candidates(api, v),
+        firstList: () => firstListing(`${r.kind} ${scope}`, () => r.candidates(api, v)),
+        matches: (w) => sameArguments(w, v),
         idOf: (w) => String(w.id),
-        // Safe to repeat: every attempt after an ambiguous failure first looks for what the last one committed.
-        attempts: maxRetries + 1,
+        createdAt: (w) => parseUtc(w.createdDateUTC),
+        leftoverMs: s.leftoverMinutes * 60_000,
+        adoptLeftovers: s.adoptLeftovers,
+        // A POST ImmyBot did not answer in time may still commit: look for as long again as it had to answer, twice.
+        settleMs: 2 * s.requestTimeoutMs,
+        send: { attempts: s.maxRetries + 1, minDelayMs: s.retryMinDelayMs, maxDelayMs: s.retryMaxDelayMs },
+        serverClockOffsetMs: () => api.serverClockOffsetMs(),
+        report: (line) => console.log(line),
       });
       const id = String(created.id);
       try {
@@ -144,6 +159,11 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     },
 
     async delete(id) {
+      if (takenOverInThisRun(r.kind, id)) {
+        // A rename without an alias: the new resource took this object over in this run; it stays, with its new holder.
+        console.log(`immybot: ${r.kind}: left ${r.noun} ${id} in ImmyBot: another resource of this run took it over`);
+        return;
+      }
       await deleteIfExists(() => client().delete(item(id)));
     },
   });
@@ -152,16 +172,17 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
 /**
  * The objects a scope held when this process first looked: one request per scope (a tenant's schedules, one
  * item's deployments) for all creates of a run, not one per create. Objects created since are this process's
- * own (claimed), so a snapshot is enough; it is dropped after a minute so a long-lived host looks again.
+ * own (claimed) or newer than any leftover, so a snapshot is enough; it is dropped after a minute so a
+ * long-lived host looks again.
  */
-const orphanLists = new Map<string, { at: number; list: Promise<Wire[]> }>();
+const firstListings = new Map<string, { at: number; list: Promise<Wire[]> }>();
 
-function orphanCandidates(scope: string, fetch: () => Promise<Wire[]>): Promise<Wire[]> {
-  const cached = orphanLists.get(scope);
+function firstListing(scope: string, fetch: () => Promise<Wire[]>): Promise<Wire[]> {
+  const cached = firstListings.get(scope);
   if (cached && Date.now() - cached.at < 60_000) return cached.list;
   const list = fetch();
-  orphanLists.set(scope, { at: Date.now(), list });
-  list.catch(() => orphanLists.delete(scope)); // a failed look is not remembered
+  firstListings.set(scope, { at: Date.now(), list });
+  list.catch(() => firstListings.delete(scope)); // a failed look is not remembered
   return list;
 }
 

@@ -235,7 +235,7 @@ export const lifecycle = restLifecycle({
   fromWire,
   // Schedules are listed unpaged, per tenant.
   candidates: async (api, v) => (await api.get<Wire[]>(PATH, v.tenantId === undefined ? undefined : { tenantId: v.tenantId })) ?? [],
-  candidateScope: (v) => `tenant ${v.tenantId ?? "any"}`,
+  candidateScope: (v) => (v.tenantId === undefined ? "all tenants" : `tenant ${v.tenantId}`),
 });
 
 export const { check, diff, create, read, update } = lifecycle;

@@ -12,6 +12,7 @@ import type { ImmyBotClient } from "./client";
 import { ImmyBotHttpError } from "./client/errors";
 import { readOrGone } from "./lifecycle";
 import { SessionStatus, SessionType, type SessionStatusName } from "./models/enums";
+import { parseUtc, pollUntil, realClock, type Clock } from "./write-once";
 
 export type Wire = Record<string, unknown>;
 
@@ -34,16 +35,18 @@ export function isTerminal(status: string): boolean {
   return TERMINAL.has(status as SessionStatusName);
 }
 
-/** One target of a run, as the request names it. */
-export interface TargetRef {
+/** A computer, tenant or person a run was started for. */
+export interface RunTarget {
+  /** What the id is: "computer", "tenant" (a cloud session) or "person". */
   kind: "computer" | "tenant" | "person";
+  /** Its id in ImmyBot. */
   id: number;
 }
 
-export const targetKey = (t: TargetRef): string => `${t.kind}:${t.id}`;
+export const targetKey = (t: RunTarget): string => `${t.kind}:${t.id}`;
 
 /** The target a session runs for (a computer session also names its tenant: the computer wins). */
-export function targetOfSession(w: Wire): TargetRef | undefined {
+export function targetOfSession(w: Wire): RunTarget | undefined {
   if (typeof w.computerId === "number") return { kind: "computer", id: w.computerId };
   if (typeof w.personId === "number") return { kind: "person", id: w.personId };
   if (typeof w.tenantId === "number") return { kind: "tenant", id: w.tenantId };
@@ -51,25 +54,20 @@ export function targetOfSession(w: Wire): TargetRef | undefined {
 }
 
 /** Time, sleeping and the waiting rhythm; unit tests replace it with a fake clock. */
-export interface Timing {
-  now(): number;
-  sleep(ms: number): Promise<void>;
+export interface Timing extends Clock {
   /** First pause between polls; it grows by half each round up to `pollMaxMs`. */
   pollInitialMs: number;
   pollMaxMs: number;
   /** A progress line is printed at least this often while waiting. */
   progressEveryMs: number;
-  /** How long sessions may take to appear after the start request was accepted. */
-  discoveryMs: number;
 }
 
 export const timing: Timing = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => realClock.now(),
+  sleep: (ms) => realClock.sleep(ms),
   pollInitialMs: 500,
   pollMaxMs: 15_000,
   progressEveryMs: 30_000,
-  discoveryMs: 120_000,
 };
 
 /** The sessions a start answer names, when it names them (the older route); undefined for 202 with no body. */
@@ -100,13 +98,6 @@ export async function lastLogLine(api: ImmyBotClient, id: number): Promise<strin
   return typeof message === "string" && message !== "" ? message : null;
 }
 
-/** An ImmyBot timestamp in ms; one without an offset is UTC (ImmyBot's "…UTC" dates may come without a "Z"). */
-export function parseUtc(v: unknown): number | undefined {
-  if (typeof v !== "string" || v === "") return undefined;
-  const ms = Date.parse(/(Z|[+-]\d{2}:?\d{2})$/i.test(v) ? v : `${v}Z`);
-  return Number.isFinite(ms) ? ms : undefined;
-}
-
 export function statusOf(w: Wire): SessionStatusName {
   return SessionStatus.fromWire(w.sessionStatus ?? 3);
 }
@@ -114,24 +105,29 @@ export function statusOf(w: Wire): SessionStatusName {
 /**
  * Finds the sessions of group `groupId` for `targets`: per target, the newest sessions of the dx list created
  * since `since`, each confirmed by reading it. Polls until every target has its session or `until` passes;
- * returns what it found, by target key. `stopWhenAny` ends the search at the first session found (recovery
- * after a lost start answer only needs to know whether the run was accepted).
+ * returns what it found, by target key.
+ *
+ * Until the first session appears, each round asks about one target only (the next one each round): ImmyBot's
+ * background job makes all of a run's sessions together, so one target tells whether the run exists, and a wait
+ * of an hour costs a few hundred requests, not that many per target.
  */
 export async function discoverSessions(
   api: ImmyBotClient,
   groupId: string,
-  targets: readonly TargetRef[],
+  targets: readonly RunTarget[],
   since: number,
   until: number,
-  options: { stopWhenAny?: boolean; t?: Timing } = {},
+  t: Timing = timing,
 ): Promise<Map<string, Wire>> {
-  const t = options.t ?? timing;
   const found = new Map<string, Wire>();
   const rejected = new Set<number>();
+  let round = 0;
   await poll(t, until, async () => {
     const missing = targets.filter((target) => !found.has(targetKey(target)));
+    const asked = found.size === 0 ? missing.slice(round % missing.length, (round % missing.length) + 1) : missing;
+    round++;
     await Promise.all(
-      missing.map(async (target) => {
+      asked.map(async (target) => {
         const rows = await listRecent(api, target);
         for (const row of rows) {
           const id = row.id;
@@ -149,7 +145,7 @@ export async function discoverSessions(
         }
       }),
     );
-    return found.size === targets.length || (options.stopWhenAny === true && found.size > 0);
+    return found.size === targets.length;
   });
   return found;
 }
@@ -167,17 +163,13 @@ export async function readSessions(api: ImmyBotClient, ids: readonly number[], u
   return ids.filter((id) => found.has(id)).map((id) => found.get(id) as Wire);
 }
 
-/** Runs `round` until it says it is done or `until` passes, with pauses growing from pollInitialMs to 5 s. */
-async function poll(t: Timing, until: number, round: () => Promise<boolean>): Promise<void> {
-  let pause = t.pollInitialMs;
-  while (!(await round()) && t.now() < until) {
-    await t.sleep(Math.min(pause, Math.max(0, until - t.now())));
-    pause = Math.min(pause * 1.5, 5_000);
-  }
+/** Runs `round` until it says it is done or `until` passes, with pauses growing from pollInitialMs to pollMaxMs. */
+function poll(t: Timing, until: number, round: () => Promise<boolean>): Promise<void> {
+  return pollUntil(t, until, round, { initialMs: t.pollInitialMs, maxMs: t.pollMaxMs });
 }
 
 /** The newest sessions of one target (dx list, DevExtreme load options). */
-async function listRecent(api: ImmyBotClient, target: TargetRef): Promise<Wire[]> {
+async function listRecent(api: ImmyBotClient, target: RunTarget): Promise<Wire[]> {
   // sessionType too: a tenant's list also holds its computers' sessions, which would push a cloud session off the page.
   const filter =
     target.kind === "computer"

@@ -32,6 +32,7 @@ const USAGE = `Usage: node dist/sandbox/cli.js [options]
   --rate-reset R               share whose connection is reset before they are handled
   --rate-reset-after-commit R  share handled (committed) and then reset without an answer
   --rate-slow R                share answered only after --slow-ms
+  --rate-late-commit R         share handled (committed) only after --slow-ms, then answered
   --slow-ms N                  hold time of slow answers (default 30000)
   --seed N                     seed of the random faults (default: the clock)
   --faults-on-token            apply random faults to the token endpoint too
@@ -57,6 +58,7 @@ const OPTIONS = {
   "rate-reset": { type: "string" },
   "rate-reset-after-commit": { type: "string" },
   "rate-slow": { type: "string" },
+  "rate-late-commit": { type: "string" },
   "slow-ms": { type: "string" },
   seed: { type: "string" },
   "faults-on-token": { type: "boolean" },
@@ -92,6 +94,7 @@ function optionsFrom(values: Values): SandboxOptions {
     rateReset: numberFlag(values, "rate-reset"),
     rateResetAfterCommit: numberFlag(values, "rate-reset-after-commit"),
     rateSlow: numberFlag(values, "rate-slow"),
+    rateLateCommit: numberFlag(values, "rate-late-commit"),
     slowMs: numberFlag(values, "slow-ms"),
     seed: numberFlag(values, "seed"),
     faultsOnToken: values["faults-on-token"],

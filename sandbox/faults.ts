@@ -4,9 +4,16 @@
  * `server.ts` carries the decision out.
  */
 
-export type FaultKind = "429" | "500" | "502" | "503" | "504" | "reset" | "reset-after-commit" | "slow";
+/**
+ * - "429", "5xx": answered at once, not handled;
+ * - "reset": the connection is reset before the request is handled (nothing committed);
+ * - "reset-after-commit": handled (a write committed), then reset without an answer;
+ * - "slow": handled at once (committed), answered only after the delay;
+ * - "late-commit": handled only after the delay (a write that commits late, e.g. a slow database), then answered.
+ */
+export type FaultKind = "429" | "500" | "502" | "503" | "504" | "reset" | "reset-after-commit" | "slow" | "late-commit";
 
-export const FAULT_KINDS: readonly FaultKind[] = ["429", "500", "502", "503", "504", "reset", "reset-after-commit", "slow"];
+export const FAULT_KINDS: readonly FaultKind[] = ["429", "500", "502", "503", "504", "reset", "reset-after-commit", "slow", "late-commit"];
 
 export interface FaultOptions {
   /** Added before every affected request is handled. Default 0. */
@@ -25,6 +32,8 @@ export interface FaultOptions {
   rateResetAfterCommit?: number;
   /** Share of requests handled at once but answered only after `slowMs`, to outlast a client timeout. */
   rateSlow?: number;
+  /** Share of requests handled only after `slowMs` (a write that commits late), then answered. */
+  rateLateCommit?: number;
   /** Default 30 000. */
   slowMs?: number;
   /** Seed of the random faults; the same seed and request sequence give the same faults. */
@@ -44,7 +53,7 @@ export interface ScriptedFault {
   fault: FaultKind;
   /** For "429". Default: the options' retryAfterSeconds. */
   retryAfterSeconds?: number;
-  /** For "slow". Default: the options' slowMs. */
+  /** For "slow" (the answer's delay) and "late-commit" (the delay before it is handled). Default: the options' slowMs. */
   delayMs?: number;
   /** How many matching requests it hits. Default 1. */
   times?: number;
@@ -65,7 +74,7 @@ export interface RequestTarget {
   isToken: boolean;
 }
 
-const RATE_KEYS = ["rate429", "rate5xx", "rateReset", "rateResetAfterCommit", "rateSlow"] as const;
+const RATE_KEYS = ["rate429", "rate5xx", "rateReset", "rateResetAfterCommit", "rateSlow", "rateLateCommit"] as const;
 
 export class Faults {
   private current: FaultOptions = {};
@@ -155,6 +164,7 @@ export class Faults {
       [o.rateReset, "reset"],
       [o.rateResetAfterCommit, "reset-after-commit"],
       [o.rateSlow, "slow"],
+      [o.rateLateCommit, "late-commit"],
     ];
     for (const [rate, fault] of bands) {
       edge += rate ?? 0;

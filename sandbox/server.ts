@@ -336,6 +336,14 @@ export class Sandbox {
     if (!this.sessionService.setComputerOnline(computerId, online)) throw new Error(`no computer ${computerId} in the seed`);
   }
 
+  /**
+   * How long the sessions of later `run-immy-service-new` starts stay invisible (ImmyBot's background job; it may
+   * take minutes), in ms of the sandbox's clock. Sessions already started keep the delay they had.
+   */
+  setSessionEnqueueDelay(ms: number): void {
+    this.sessionService.setEnqueueDelay(ms);
+  }
+
   /** The seed this sandbox serves (a deep copy of what was given, or of the built-in seed). */
   seed(): SeedData {
     return structuredClone(this.seedData.data);
@@ -394,6 +402,10 @@ export class Sandbox {
       const early = faultReply(decision);
       if (early) return this.deliver(res, entry, early);
       if (decision.fault === "reset") return this.drop(req, entry);
+      if (decision.fault === "late-commit") {
+        await this.sleep(decision.delayMs);
+        if (this.stopped) return this.drop(req, entry);
+      }
 
       const reply = this.safeRoute(method, url, req, body);
       if (decision.fault === "reset-after-commit") return this.drop(req, entry);
@@ -428,7 +440,10 @@ export class Sandbox {
 
   private deliver(res: ServerResponse, entry: RequestLogEntry, reply: Reply): void {
     if (res.destroyed || res.writableEnded) return this.finish(entry);
-    res.writeHead(reply.status, { ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) });
+    // Kestrel dates every answer; from the sandbox's clock, so it agrees with the createdDateUTC it hands out.
+    res.sendDate = false;
+    const date = (this.options.now ?? (() => new Date()))().toUTCString();
+    res.writeHead(reply.status, { date, ...reply.headers, "content-length": String(Buffer.byteLength(reply.body)) });
     res.end(reply.body);
     entry.status = reply.status;
     this.finish(entry);

@@ -59,6 +59,12 @@ export class SessionService {
     this.rows = new Collection(store, () => store.state.sessions);
   }
 
+  /** How long run-immy-service-new's background job takes from now on (ms of the sandbox's clock). */
+  setEnqueueDelay(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`the enqueue delay must be a number >= 0, got ${ms}`);
+    this.options.enqueueDelayMs = ms;
+  }
+
   /** One session per distinct target of the (single) non-empty target list; all share one session group id. */
   start(fields: RunFields, route: StartRoute, actor: Actor): StartedSession[] {
     const { computers, tenants, persons, sessionGroupId, ...rest } = fields;

@@ -30,6 +30,8 @@ export interface ImmyBotErrorFields {
   requestId?: string;
   /** How many times the request was sent (1 when not retried). */
   attempts?: number;
+  /** How long the server asked the caller to wait before sending again (its `Retry-After`), in ms. */
+  retryAfterMs?: number;
   cause?: unknown;
 }
 
@@ -46,6 +48,7 @@ export class ImmyBotError extends Error {
   readonly serverMessage?: string;
   readonly requestId?: string;
   readonly attempts?: number;
+  readonly retryAfterMs?: number;
 
   constructor(code: ImmyBotErrorCode, message: string, fields: ImmyBotErrorFields = {}) {
     super(message, fields.cause === undefined ? undefined : { cause: fields.cause });
@@ -57,6 +60,7 @@ export class ImmyBotError extends Error {
     if (fields.serverMessage !== undefined) this.serverMessage = fields.serverMessage;
     if (fields.requestId !== undefined) this.requestId = fields.requestId;
     if (fields.attempts !== undefined) this.attempts = fields.attempts;
+    if (fields.retryAfterMs !== undefined) this.retryAfterMs = fields.retryAfterMs;
     const kinds: string[] = [];
     for (let c: unknown = new.target; typeof c === "function" && c !== Error; c = Object.getPrototypeOf(c)) {
       kinds.push((c as { name: string }).name);

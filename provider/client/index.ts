@@ -16,7 +16,7 @@ import {
   redact,
 } from "./errors";
 import { howToSet, secretsOf, type Settings } from "./settings";
-import { Transport, type HttpMethod, type TransportResponse } from "./transport";
+import { parseRetryAfter, Transport, type HttpMethod, type TransportResponse } from "./transport";
 
 export * from "./errors";
 export { resolveSettings, settingKeys, settingDefaults, isLoopbackHost, type Settings, type SettingKey, type AuthMode } from "./settings";
@@ -86,6 +86,8 @@ export class ImmyBotClient {
   readonly #tokenTransport: Transport | undefined;
   readonly #auth: TokenSource;
   readonly #prefix: string;
+  /** Server clock minus ours, from the newest answer's `Date` header (undefined until one came). */
+  #clockOffsetMs: number | undefined;
 
   constructor(settings: Settings, options: ClientOptions = {}) {
     this.settings = settings;
@@ -141,11 +143,13 @@ export class ImmyBotClient {
 
     let token = await this.#auth.token();
     let res = await send(token);
+    this.#noteServerClock(res);
     if (res.status === 401) {
       if (!this.#auth.renewable) throw this.#unauthorized(method, path, res, "static");
       this.#auth.invalidate(token);
       token = await this.#auth.token();
       res = await send(token);
+      this.#noteServerClock(res);
       if (res.status === 401) throw this.#unauthorized(method, path, res, "renewed");
     }
     return this.#interpret<T>(method, path, res);
@@ -169,6 +173,20 @@ export class ImmyBotClient {
   /** DELETE; any 2xx is success, a 404 throws ({@link ImmyBotHttpError.isNotFound}) for the caller to judge. */
   async delete(path: string): Promise<void> {
     await this.request({ method: "DELETE", path });
+  }
+
+  /**
+   * ImmyBot's clock minus this machine's, in ms, as the `Date` header of its newest answer shows it (whole seconds,
+   * so within about a second); undefined before any answer carried one. Lets a caller compare the server's
+   * timestamps (`createdDateUTC`) with moments of its own without trusting two clocks to agree.
+   */
+  serverClockOffsetMs(): number | undefined {
+    return this.#clockOffsetMs;
+  }
+
+  #noteServerClock(res: TransportResponse): void {
+    const at = Date.parse(headerValue(res.headers["date"]) ?? "");
+    if (Number.isFinite(at)) this.#clockOffsetMs = at - Date.now();
   }
 
   stats(): ClientStats {
@@ -224,6 +242,7 @@ export class ImmyBotClient {
       const secrets = this.#auth.secrets();
       const serverMessage = extractServerMessage(res.text, secrets);
       const requestId = extractRequestId(res.headers, res.text);
+      const retryAfterMs = parseRetryAfter(res.headers["retry-after"]);
       const hint =
         status === 403
           ? "The app's ImmyBot user lacks permission for this (ImmyBot RBAC); give its Person/User a suitable role"
@@ -238,6 +257,7 @@ export class ImmyBotClient {
         ...(serverMessage !== undefined ? { serverMessage } : {}),
         ...(requestId !== undefined ? { requestId } : {}),
         ...(hint !== undefined ? { hint } : {}),
+        ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
       });
     }
     const fields = { method, path, status, attempts: res.attempts, ...(contentType !== undefined ? { contentType } : {}) };

@@ -38,10 +38,12 @@ export interface Settings {
   /** Longest backoff between retries (a server's `Retry-After` is capped separately, see `retryPolicy`). */
   readonly retryMaxDelayMs: number;
   /**
-   * How far back a create looks for an object with exactly its arguments that an interrupted earlier run created
-   * but never recorded (0 turns the look off).
+   * How far back a create looks for a likely leftover: an object with exactly its arguments that no resource of
+   * this run holds, as an interrupted earlier run may have created without recording it (0 turns the look off).
    */
-  readonly recoverCreatesMinutes: number;
+  readonly leftoverMinutes: number;
+  /** Take such a leftover over instead of creating a new object (default false: say so, and create). */
+  readonly adoptLeftovers: boolean;
   /** Stable within a process for equal settings and secrets; the key of the client registry. */
   readonly fingerprint: string;
 }
@@ -72,7 +74,8 @@ export const settingKeys = {
   maxRetries: { env: "IMMYBOT_MAX_RETRIES", example: "4" },
   retryMinDelayMs: { env: "IMMYBOT_RETRY_MIN_DELAY_MS", example: "500" },
   retryMaxDelayMs: { env: "IMMYBOT_RETRY_MAX_DELAY_MS", example: "30000" },
-  recoverCreatesMinutes: { env: "IMMYBOT_RECOVER_CREATES_MINUTES", example: "60" },
+  leftoverMinutes: { env: "IMMYBOT_LEFTOVER_MINUTES", example: "60" },
+  adoptLeftovers: { env: "IMMYBOT_ADOPT_LEFTOVERS", example: "true" },
 } as const satisfies Record<string, KeySpec>;
 
 export type SettingKey = keyof typeof settingKeys;
@@ -84,7 +87,8 @@ export const settingDefaults = {
   maxRetries: 4,
   retryMinDelayMs: 500,
   retryMaxDelayMs: 30_000,
-  recoverCreatesMinutes: 60,
+  leftoverMinutes: 60,
+  adoptLeftovers: false,
 } as const;
 
 const secretStore = new WeakMap<Settings, Secrets>();
@@ -154,6 +158,13 @@ function parseCount(key: SettingKey, raw: string | undefined, fallback: number, 
     return fallback;
   }
   return n;
+}
+
+function parseBoolean(key: SettingKey, raw: string | undefined, fallback: boolean, problems: string[]): boolean {
+  if (raw === undefined) return fallback;
+  if (/^(true|false)$/i.test(raw)) return raw.toLowerCase() === "true";
+  problems.push(`${label(key)} must be true or false (got ${JSON.stringify(raw)}); set it with ${howToSet(key)}.`);
+  return fallback;
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
@@ -244,7 +255,11 @@ export function resolveSettings(get: (key: string) => string | undefined, env: N
   const maxRetries = parseCount("maxRetries", raw.maxRetries, settingDefaults.maxRetries, 0, problems);
   const retryMinDelayMs = parseCount("retryMinDelayMs", raw.retryMinDelayMs, settingDefaults.retryMinDelayMs, 1, problems);
   const retryMaxDelayMs = parseCount("retryMaxDelayMs", raw.retryMaxDelayMs, settingDefaults.retryMaxDelayMs, 1, problems);
-  const recoverCreatesMinutes = parseCount("recoverCreatesMinutes", raw.recoverCreatesMinutes, settingDefaults.recoverCreatesMinutes, 0, problems);
+  const leftoverMinutes = parseCount("leftoverMinutes", raw.leftoverMinutes, settingDefaults.leftoverMinutes, 0, problems);
+  const adoptLeftovers = parseBoolean("adoptLeftovers", raw.adoptLeftovers, settingDefaults.adoptLeftovers, problems);
+  if (adoptLeftovers && leftoverMinutes === 0) {
+    problems.push(`${label("adoptLeftovers")} needs a look for leftovers, but ${label("leftoverMinutes")} is 0; set leftoverMinutes (e.g. 60), or remove adoptLeftovers.`);
+  }
   if (retryMaxDelayMs < retryMinDelayMs) {
     problems.push(`${label("retryMaxDelayMs")} (${retryMaxDelayMs}) must not be smaller than ${label("retryMinDelayMs")} (${retryMinDelayMs}).`);
   }
@@ -269,7 +284,8 @@ export function resolveSettings(get: (key: string) => string | undefined, env: N
     maxRetries,
     retryMinDelayMs,
     retryMaxDelayMs,
-    recoverCreatesMinutes,
+    leftoverMinutes,
+    adoptLeftovers,
   };
   const secretDigest = createHmac("sha256", fingerprintKey)
     .update(JSON.stringify([secrets.clientSecret ?? null, secrets.accessToken ?? null]))

@@ -132,8 +132,8 @@ describe("Schedule through the dynamic-provider host", () => {
     await host.delete(urn, created.id, created.properties);
   });
 
-  it("takes over a schedule an interrupted run created but never recorded, unless recoverCreatesMinutes is 0", async () => {
-    // Each run is a host of its own (claims and the orphan look are per process), as each `pulumi up` is.
+  it("an interrupted run's unrecorded schedule: by default the next create names it with the adoptId fix and creates anew; with adoptLeftovers it is taken over", async () => {
+    // Each run is a host of its own (claims and the first look are per process), as each `pulumi up` is.
     const news = (await host.check(urnFor("Schedule", "unrecorded"), {}, { ...args, tenantId: 4, detectionTime: "04:10", __provider: provider })).inputs;
     const posts = () => sandbox.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/schedules").length;
     const run = async (extra: Record<string, string> = {}) => {
@@ -148,20 +148,32 @@ describe("Schedule through the dynamic-provider host", () => {
 
     const restarted = await run();
     sandbox.clearRequests();
-    const taken = await restarted.create(urnFor("Schedule", "unrecorded"), news);
-    expect(taken.id).toBe(left.id);
-    expect(posts()).toBe(0);
-    expect(restarted.logs.stdout).toContain(`took over schedule ${left.id}`);
-    await restarted.stop();
-
-    const switchedOff = await run({ "immybot:recoverCreatesMinutes": "0" });
-    sandbox.clearRequests();
-    const made = await switchedOff.create(urnFor("Schedule", "unrecorded-again"), news);
+    const made = await restarted.create(urnFor("Schedule", "unrecorded"), news);
     expect(made.id).not.toBe(left.id);
     expect(posts()).toBe(1);
+    expect(restarted.logs.stdout).toContain(`already holds schedule ${left.id} with exactly these arguments`);
+    expect(restarted.logs.stdout).toContain(`adoptId: "${left.id}"`);
+    await restarted.stop();
+
+    const adopting = await run({ "immybot:adoptLeftovers": "true" });
+    sandbox.clearRequests();
+    await host.delete(urnFor("Schedule", "unrecorded"), made.id, made.properties); // the user deleted the duplicate
+    const taken = await adopting.create(urnFor("Schedule", "unrecorded"), news);
+    expect(taken.id).toBe(left.id);
+    expect(posts()).toBe(0);
+    expect(adopting.logs.stdout).toContain(`took over schedule ${left.id}`);
+    await adopting.stop();
+
+    const switchedOff = await run({ "immybot:leftoverMinutes": "0" });
+    sandbox.clearRequests();
+    const again = await switchedOff.create(urnFor("Schedule", "unrecorded-again"), news);
+    expect(again.id).not.toBe(left.id);
+    expect(posts()).toBe(1);
+    expect(sandbox.requests.filter((r) => r.method === "GET" && r.path === "/api/v1/schedules")).toEqual([]);
+    expect(switchedOff.logs.stdout).not.toContain("already holds");
     await switchedOff.stop();
     await host.delete(urnFor("Schedule", "unrecorded"), taken.id, taken.properties);
-    await host.delete(urnFor("Schedule", "unrecorded-again"), made.id, made.properties);
+    await host.delete(urnFor("Schedule", "unrecorded-again"), again.id, again.properties);
   });
 
   it("keeps an adopted schedule in state when bringing it up to date fails", async () => {

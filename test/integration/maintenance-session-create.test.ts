@@ -1,8 +1,9 @@
 /**
- * MaintenanceSession create and delete in-process against a scripted ImmyBot over real HTTP, for the answers the
- * sandbox does not give: the start route naming its sessions (with one already in progress), a start whose answer
- * was lost before ImmyBot committed it, a start ImmyBot refuses, and a target that gets no session. A fake clock
- * stands in for the waits.
+ * MaintenanceSession create, update, read and delete in-process against a scripted ImmyBot over real HTTP, for the
+ * answers the sandbox does not give and the timings it cannot (a background job that takes minutes): the start
+ * route naming its sessions (with one already in progress), a start whose answer was lost, a 202 whose sessions
+ * come late, a 429, a start ImmyBot refuses, and a target that gets no session. A run is started at most once. A
+ * fake clock stands in for the waits.
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configure } from "../../provider/context";
@@ -10,6 +11,7 @@ import { lifecycle, model } from "../../provider/maintenance-session";
 import { START_PATH, timing, type Timing } from "../../provider/session-runs";
 import { parseInputs } from "../../provider/check";
 import { sessionWire } from "../helpers/session-wire";
+import type { ServerResponse } from "node:http";
 import { caught, clientConfig, reply, useScriptedServer, type LoggedRequest } from "../helpers/scripted-server";
 
 const scripted = useScriptedServer();
@@ -100,20 +102,95 @@ describe("MaintenanceSession create", () => {
     expect(scripted.server.requests.filter((r) => r.path.endsWith("/cancel")).map((r) => r.path)).toEqual([`${SESSIONS}/41/cancel`]);
   });
 
-  it("sends the start again, with the same group id, when the first answer was lost and ImmyBot had not committed it", async () => {
-    let committed: string | undefined;
-    scripted.server.on(`POST ${START_PATH}`, reply.reset(), (req, res) => {
-      committed = groupOf(req);
-      return reply.status(202)(req, res);
-    });
-    scripted.server.on(`GET ${SESSIONS}/dx`, (req, res) =>
-      reply.json(200, { data: committed ? [{ id: 77, computerId: 6, createdDate: iso(T0) }] : [], totalCount: -1 })(req, res),
+  /**
+   * ImmyBot's background job makes the run's sessions `afterMs` (fake clock) after the start was taken; `start` is
+   * the start route's answer. Returns the group id ImmyBot took (once taken).
+   */
+  function backgroundJob(start: (req: LoggedRequest, res: ServerResponse, take: () => void) => void | Promise<void>, afterMs: number) {
+    const job: { group?: string; at?: number } = {};
+    scripted.server.on(`POST ${START_PATH}`, (req, res) =>
+      start(req, res, () => {
+        job.group ??= groupOf(req);
+        job.at ??= timing.now();
+      }),
     );
-    scripted.server.on(`GET ${SESSIONS}/77`, (req, res) => reply.json(200, session(77, 0, 6, committed ?? null))(req, res));
+    const visible = () => job.at !== undefined && timing.now() >= job.at + afterMs;
+    scripted.server.on(`GET ${SESSIONS}/dx`, (req, res) =>
+      reply.json(200, { data: visible() && req.query.get("computerId") === "6" ? [{ id: 77, computerId: 6, createdDate: iso(job.at!) }] : [], totalCount: -1 })(req, res),
+    );
+    scripted.server.on(`GET ${SESSIONS}/77`, (req, res) => (visible() ? reply.json(200, session(77, 0, 6, job.group ?? null)) : reply.json(404, { message: "not found" }))(req, res));
+    return job;
+  }
+
+  it("after a start whose answer was lost, finds the run's sessions when the background job makes them minutes later, and never sends the start again", async () => {
+    const job = backgroundJob((req, res, take) => (take(), reply.reset()(req, res)), 4 * 60_000);
+    const created = await lifecycle.create(inputs({ deploymentId: "12", computers: [6], timeout: "10m" }));
+    expect(starts()).toHaveLength(1);
+    expect(created).toMatchObject({ id: job.group, outs: { sessionIds: [77], result: "Succeeded" } });
+    expect(timing.now() - T0).toBeGreaterThanOrEqual(4 * 60_000);
+  });
+
+  it("after a 202 whose sessions appear only minutes later, follows them without a second start", async () => {
+    const job = backgroundJob((req, res, take) => (take(), reply.status(202)(req, res)), 5 * 60_000);
+    const created = await lifecycle.create(inputs({ deploymentId: "12", computers: [6], timeout: "30m" }));
+    expect(starts()).toHaveLength(1);
+    expect(created).toMatchObject({ id: job.group, outs: { sessionIds: [77], result: "Succeeded" } });
+  });
+
+  it("when none of the sessions appears within the timeout, fails keeping the run's group id and targets in state, having sent the start once", async () => {
+    backgroundJob((req, res) => reply.reset()(req, res), Infinity);
+    const e = (await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6], timeout: "10m" })))) as Error & { id?: string; properties?: Record<string, unknown>; code?: string };
+    expect(starts()).toHaveLength(1);
+    expect(e.id).toBe(groupOf(starts()[0]!));
+    expect(e.message).toMatch(/got no clear answer.*not sent again.*None of its sessions appeared within 10m.*next `pulumi up` looks for its sessions again and never starts a second run/);
+    expect(e.properties).toMatchObject({ sessionGroupId: e.id, sessionIds: [], targets: [{ kind: "computer", id: 6 }], result: "InProgress", __provider: PROVIDER });
+    expect(timing.now() - T0).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+
+  it("a 429 on the start is a wait of its Retry-After, then the same start again, with no look at the session list in between", async () => {
+    let first = true;
+    const job = backgroundJob((req, res, take) => {
+      if (first) {
+        first = false;
+        return reply.status(429, { "retry-after": "7" })(req, res);
+      }
+      take();
+      return reply.status(202)(req, res);
+    }, 1_000);
     const created = await lifecycle.create(inputs({ deploymentId: "12", computers: [6] }));
     expect(starts()).toHaveLength(2);
     expect(groupOf(starts()[0]!)).toBe(groupOf(starts()[1]!));
-    expect(created).toMatchObject({ id: committed, outs: { sessionIds: [77], result: "Succeeded" } });
+    const dx = scripted.server.requestsTo(`GET ${SESSIONS}/dx`);
+    expect(dx.length).toBeGreaterThan(0);
+    expect(dx.every((r) => r.index > starts()[1]!.index)).toBe(true);
+    expect(created).toMatchObject({ id: job.group, outs: { result: "Succeeded" } });
+  });
+
+  it("the next up (update) of a run whose start was never confirmed looks for its sessions by group id and starts nothing", async () => {
+    const job = backgroundJob((req, res, take) => (take(), reply.status(202)(req, res)), 0);
+    // The run as a failed create left it in state: group id and targets, no session yet.
+    const group = "5a1c2e3f-0000-4000-8000-000000000077";
+    job.group = group;
+    job.at = T0;
+    const olds = { ...inputs({ deploymentId: "12", computers: [6] }), sessionGroupId: group, sessionIds: [], sessions: [], targets: [{ kind: "computer", id: 6 }], startedAt: iso(T0) };
+    const updated = await lifecycle.update(group, olds, inputs({ deploymentId: "12", computers: [6] }));
+    expect(starts()).toHaveLength(0);
+    expect(updated.outs).toMatchObject({ sessionIds: [77], result: "Succeeded" });
+  });
+
+  it("a refresh of a run whose start was never confirmed keeps it in the state (it may still start), and records its sessions once they exist", async () => {
+    const job = backgroundJob((req, res, take) => (take(), reply.status(202)(req, res)), 60_000);
+    const group = "5a1c2e3f-0000-4000-8000-000000000078";
+    job.group = group;
+    job.at = T0;
+    const props = { ...inputs({ deploymentId: "12", computers: [6] }), sessionGroupId: group, sessionIds: [], sessions: [], targets: [{ kind: "computer", id: 6 }], startedAt: iso(T0) };
+    const early = await lifecycle.read!(group, props);
+    expect(early.id).toBe(group);
+    expect(early.props).toMatchObject({ sessionIds: [], targets: [{ kind: "computer", id: 6 }] });
+    await timing.sleep(60_000);
+    const later = await lifecycle.read!(group, props);
+    expect(later).toMatchObject({ id: group, props: { sessionIds: [77] } });
+    expect(starts()).toHaveLength(0);
   });
 
   it("passes ImmyBot's refusal through and keeps nothing in state", async () => {
@@ -152,7 +229,7 @@ describe("MaintenanceSession create", () => {
     );
     scripted.server.on(`GET ${SESSIONS}/81`, (req, res) => reply.json(200, session(81, 1, 6, group))(req, res));
     const e = (await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6, 8] })))) as Error & { id?: string; properties?: Record<string, unknown> };
-    expect(e.message).toMatch(/started no session for computer 8 within 2m/);
+    expect(e.message).toMatch(/started no session of maintenance run [-0-9a-f]+ for computer 8 within 1h.*looks for the others again and starts no second run/);
     expect(e.id).toBe(group);
     expect(e.properties).toMatchObject({ sessionIds: [81], __provider: PROVIDER });
   });

@@ -13,7 +13,7 @@ import {
   parseStartAnswer,
   readSessions,
   waitForSessions,
-  type TargetRef,
+  type RunTarget,
   type Timing,
   type Wire,
 } from "../../provider/session-runs";
@@ -48,7 +48,6 @@ function fakeTiming(overrides: Partial<Timing> = {}): FakeTiming {
     pollInitialMs: 500,
     pollMaxMs: 15_000,
     progressEveryMs: 30_000,
-    discoveryMs: 120_000,
     ...overrides,
     now: () => clock,
     sleep: async (ms) => {
@@ -144,7 +143,7 @@ describe("parseStartAnswer", () => {
 });
 
 describe("discoverSessions", () => {
-  const computers: TargetRef[] = [
+  const computers: RunTarget[] = [
     { kind: "computer", id: 6 },
     { kind: "computer", id: 8 },
   ];
@@ -165,7 +164,7 @@ describe("discoverSessions", () => {
     statusSequence(203, [3], { sessionJobArgs: { sessionGroupId: GROUP.toUpperCase(), deploymentId: 12 } });
     statusSequence(204, [3], { computerId: 8, computerName: "PC-8" });
 
-    const found = await discoverSessions(client(), GROUP, computers, since, T0 + 60_000, { t });
+    const found = await discoverSessions(client(), GROUP, computers, since, T0 + 60_000, t);
 
     expect([...found.keys()].sort()).toEqual(["computer:6", "computer:8"]);
     expect(found.get("computer:6")?.id).toBe(203);
@@ -175,17 +174,18 @@ describe("discoverSessions", () => {
     expect(reads(150)).toBe(0);
     expect(reads(203)).toBe(1);
     expect(reads(204)).toBe(1);
-    // Computer 8 was found in the first round and not listed again; computer 6 took three listings, two pauses.
+    // Until a first session appeared one target was asked per round (6, then 8, where ours was); then every target
+    // still missing: computer 6 took three listings in all, computer 8 one.
     expect(dxRequests("computerId", 8)).toHaveLength(1);
     expect(dxRequests("computerId", 6)).toHaveLength(3);
-    expect(t.sleeps).toEqual([500, 750]);
+    expect(t.sleeps).toEqual([500, 750, 1125]);
   });
 
   it("asks the dx list for the target's newest sessions", async () => {
     const t = fakeTiming();
     dxList(() => [row(204, T0)]);
     statusSequence(204, [1]);
-    await discoverSessions(client(), GROUP, [{ kind: "computer", id: 6 }], since, T0 + 60_000, { t });
+    await discoverSessions(client(), GROUP, [{ kind: "computer", id: 6 }], since, T0 + 60_000, t);
     const [req] = scripted.server.requestsTo(DX);
     expect(req?.query.get("computerId")).toBe("6");
     expect(req?.query.has("tenantId")).toBe(false);
@@ -205,7 +205,7 @@ describe("discoverSessions", () => {
     dxList((key) => (key === "tenantId=2" ? [row(301, T0, { computerId: null, computerName: null })] : key === "personId=77" ? [row(302, T0, { computerId: null, computerName: null, personId: 77 })] : []));
     statusSequence(301, [1], { computerId: null, computerName: null });
     statusSequence(302, [1], { computerId: null, computerName: null, personId: 77 });
-    const found = await discoverSessions(client(), GROUP, [{ kind: "tenant", id: 2 }, { kind: "person", id: 77 }], since, T0 + 60_000, { t });
+    const found = await discoverSessions(client(), GROUP, [{ kind: "tenant", id: 2 }, { kind: "person", id: 77 }], since, T0 + 60_000, t);
     expect(found.get("tenant:2")?.id).toBe(301);
     expect(found.get("person:77")?.id).toBe(302);
     const queries = scripted.server.requestsTo(DX).map((r) => [...r.query.keys()].filter((k) => ["computerId", "tenantId", "personId"].includes(k)).map((k) => `${k}=${r.query.get(k)}`).join("&"));
@@ -218,39 +218,43 @@ describe("discoverSessions", () => {
     statusSequence(202, [1], { sessionJobArgs: { sessionGroupId: OTHER_GROUP } });
     statusSequence(204, [1], { computerId: 8 });
     const until = T0 + 2_000;
-    const found = await discoverSessions(client(), GROUP, computers, since, until, { t });
+    const found = await discoverSessions(client(), GROUP, computers, since, until, t);
     expect([...found.keys()]).toEqual(["computer:8"]);
     expect(t.now()).toBe(until);
-    // The last pause is cut to the time left.
+    // The last pause is cut to the time left; computer 6 was asked in rounds 1, 3 and 4 (round 2 asked computer 8).
     expect(t.sleeps).toEqual([500, 750, 750]);
-    expect(dxRequests("computerId", 6)).toHaveLength(4);
+    expect(dxRequests("computerId", 6)).toHaveLength(3);
     expect(reads(202)).toBe(1);
   });
 
   it("returns at once when `until` has passed, after one look", async () => {
     const t = fakeTiming();
     dxList(() => []);
-    const found = await discoverSessions(client(), GROUP, computers, since, T0 - 1, { t });
+    const found = await discoverSessions(client(), GROUP, computers, since, T0 - 1, t);
     expect(found.size).toBe(0);
     expect(t.sleeps).toEqual([]);
-    expect(scripted.server.requestsTo(DX)).toHaveLength(2);
+    expect(scripted.server.requestsTo(DX)).toHaveLength(1);
   });
 
-  it("with stopWhenAny ends at the first session of the run", async () => {
+  it("while no session of the run exists, asks about one target per round, each in turn: a wait of an hour for 50 computers costs a few hundred requests", async () => {
     const t = fakeTiming();
-    dxList((key) => (key === "computerId=8" ? [row(204, T0, { computerId: 8 })] : []));
-    statusSequence(204, [3], { computerId: 8 });
-    const found = await discoverSessions(client(), GROUP, computers, since, T0 + 60_000, { stopWhenAny: true, t });
-    expect([...found.keys()]).toEqual(["computer:8"]);
-    expect(t.sleeps).toEqual([]);
-    expect(scripted.server.requestsTo(DX)).toHaveLength(2);
+    const fifty: RunTarget[] = Array.from({ length: 50 }, (_, i) => ({ kind: "computer", id: 1000 + i }));
+    dxList(() => []);
+    const found = await discoverSessions(client(), GROUP, fifty, since, T0 + 3_600_000, t);
+    expect(found.size).toBe(0);
+    const asked = scripted.server.requestsTo(DX).map((r) => Number(r.query.get("computerId")));
+    expect(asked.length).toBeGreaterThan(50);
+    expect(asked.length).toBeLessThan(400);
+    // Round i asked target i mod 50: each computer in turn.
+    expect(asked.slice(0, 52)).toEqual([...fifty.map((c) => c.id), 1000, 1001]);
+    expect(t.now()).toBe(T0 + 3_600_000);
   });
 
   it("looks again at a listed session that could not be read yet (only another run's sessions are ruled out)", async () => {
     const t = fakeTiming();
     dxList(() => [row(203, T0)]);
     sessionReplies(203, reply.json(404, { message: "not found" }), reply.json(200, session(203, 3)));
-    const found = await discoverSessions(client(), GROUP, [{ kind: "computer", id: 6 }], since, T0 + 60_000, { t });
+    const found = await discoverSessions(client(), GROUP, [{ kind: "computer", id: 6 }], since, T0 + 60_000, t);
     expect(found.get("computer:6")?.id).toBe(203);
     expect(reads(203)).toBe(2);
   });
@@ -259,7 +263,7 @@ describe("discoverSessions", () => {
     const t = fakeTiming();
     dxList(() => [{ computerId: 6, createdDate: iso(T0) }, { id: 205, computerId: 6 }]);
     statusSequence(205, [3]);
-    const found = await discoverSessions(client(), GROUP, [{ kind: "computer", id: 6 }], since, T0 + 60_000, { t });
+    const found = await discoverSessions(client(), GROUP, [{ kind: "computer", id: 6 }], since, T0 + 60_000, t);
     expect(found.get("computer:6")?.id).toBe(205);
   });
 });

@@ -19,7 +19,7 @@ import {
   type SessionResult,
 } from "../../provider/maintenance-session";
 import { parseInputs, UNKNOWN } from "../../provider/check";
-import { formatDuration, type TargetRef, type Wire } from "../../provider/session-runs";
+import { formatDuration, type RunTarget, type Wire } from "../../provider/session-runs";
 import { DatabaseType, MaintenanceType, OfflineBehavior, PromptTimeoutAction, RebootPreference } from "../../provider/models/enums";
 import { SpecValidator, loadSpec } from "../helpers/openapi";
 import { sessionWire } from "../helpers/session-wire";
@@ -55,7 +55,7 @@ function inputs(args: Record<string, unknown> = {}): MaintenanceSessionInputs {
 const wireSession = (id: number, sessionStatus: number, extra: Wire = {}): Wire =>
   sessionWire(id, sessionStatus, { onboardingStageStatus: 0, detectionStageStatus: 0, resolutionStageStatus: 0, inventoryStageStatus: 0, ...extra });
 
-const run = { sessionGroupId: GROUP, startedAt: "2026-11-20T09:59:00Z", maintenanceType: "GlobalSoftware" as const, maintenanceIdentifier: "303" };
+const run = { sessionGroupId: GROUP, startedAt: "2026-11-20T09:59:00Z", maintenanceType: "GlobalSoftware" as const, maintenanceIdentifier: "303", targets: [{ kind: "computer" as const, id: 6 }] };
 
 function outputsOf(v: MaintenanceSessionInputs, sessions: SessionResult[]): MaintenanceSessionOutputs {
   return runOutputs(v, run, sessions);
@@ -330,7 +330,7 @@ describe("MaintenanceSession start request", () => {
     taskParameterValues: { Port: { value: 443, allowOverride: true, requiresOverride: null }, Mode: { value: "strict", allowOverride: false, requiresOverride: null } },
     licenseId: 4,
   };
-  const computers: TargetRef[] = [
+  const computers: RunTarget[] = [
     { kind: "computer", id: 6 },
     { kind: "computer", id: 8 },
   ];
@@ -400,7 +400,7 @@ describe("MaintenanceSession start request", () => {
 
   const spec = loadSpec();
   const hasRunBody = Boolean(spec.components?.schemas?.RunImmyServiceRequestBody);
-  const cases: [Record<string, unknown>, Wire, TargetRef[]][] = [
+  const cases: [Record<string, unknown>, Wire, RunTarget[]][] = [
     [{}, softwareDeployment, computers],
     [{ executionTime: "22:00", timeZone: "Europe/Berlin", detectionOnly: true, rebootPreference: "Force", offlineBehavior: "ApplyOnConnect" }, taskDeployment, computers],
     [{ computers: undefined, tenants: [2] }, { ...softwareDeployment, desiredSoftwareState: 3, softwareSemanticVersionString: "23.1.0" }, [{ kind: "tenant", id: 2 }]],
