@@ -147,6 +147,26 @@ describe("HTTP errors", () => {
     await expect(c.post("/api/v1/schedules", {})).rejects.toThrow(/429 Too Many Requests\. ImmyBot is rate limiting; lower `pulumi config set immybot:maxConcurrency 2`/);
   });
 
+  it("a 429 carries the server's Retry-After (seconds or an HTTP date) as retryAfterMs, for a caller that decides to send again", async () => {
+    scripted.server.on("POST /api/v1/schedules", reply.status(429, { "retry-after": "7" }), reply.status(429, { "retry-after": new Date(Date.now() + 30_000).toUTCString() }), reply.status(429));
+    const c = client();
+    await expect(c.post("/api/v1/schedules", {})).rejects.toMatchObject({ status: 429, retryAfterMs: 7_000 });
+    const dated = (await caught(c.post("/api/v1/schedules", {}))) as ImmyBotHttpError;
+    expect(dated.retryAfterMs).toBeGreaterThan(25_000);
+    expect(dated.retryAfterMs).toBeLessThanOrEqual(30_000);
+    expect(((await caught(c.post("/api/v1/schedules", {}))) as ImmyBotHttpError).retryAfterMs).toBeUndefined();
+  });
+
+  it("measures ImmyBot's clock from the Date header of its answers (undefined until one carried it)", async () => {
+    const ahead = 10 * 60_000;
+    scripted.server.on("GET /api/v1/schedules", (_req, res) => reply.json(200, [], { date: new Date(Date.now() + ahead).toUTCString() })(_req, res));
+    const c = client();
+    expect(c.serverClockOffsetMs()).toBeUndefined();
+    await c.get("/api/v1/schedules");
+    // Whole seconds, and the answer took a moment: within two seconds of the true offset.
+    expect(Math.abs((c.serverClockOffsetMs() as number) - ahead)).toBeLessThan(2_000);
+  });
+
   it("a plain-text 500 body becomes the scripted.server message", async () => {
     scripted.server.on("GET /api/v1/maintenance-actions/dx", reply.text(500, "Filter operation 'or' is not supported"));
     await expect(client().get("/api/v1/maintenance-actions/dx")).rejects.toMatchObject({ status: 500, serverMessage: "Filter operation 'or' is not supported" });

@@ -75,6 +75,20 @@ describe("resolveSettings: derived values and defaults", () => {
     const s = fromConfig({ ...creds, "immybot:maxConcurrency": "2", "immybot:requestTimeoutMs": "5000", "immybot:maxRetries": "0", "immybot:retryMinDelayMs": "1", "immybot:retryMaxDelayMs": "5" });
     expect(s).toMatchObject({ maxConcurrency: 2, requestTimeoutMs: 5000, maxRetries: 0, retryMinDelayMs: 1, retryMaxDelayMs: 5 });
   });
+
+  it("looks for leftovers of interrupted runs within 60 minutes and takes none over unless told to", () => {
+    expect(fromConfig(creds)).toMatchObject({ leftoverMinutes: 60, adoptLeftovers: false });
+    expect(fromConfig({ ...creds, "immybot:leftoverMinutes": "0" })).toMatchObject({ leftoverMinutes: 0, adoptLeftovers: false });
+    expect(fromConfig({ ...creds, "immybot:adoptLeftovers": "TRUE", "immybot:leftoverMinutes": "15" })).toMatchObject({ leftoverMinutes: 15, adoptLeftovers: true });
+    expect(fromConfig({ ...creds, "immybot:adoptLeftovers": "false" })).toMatchObject({ adoptLeftovers: false });
+  });
+
+  it("refuses adoptLeftovers that is not a boolean, or that has no look to take leftovers from", () => {
+    expect(problemsOf({ ...creds, "immybot:adoptLeftovers": "yes" })).toEqual([
+      'immybot:adoptLeftovers (IMMYBOT_ADOPT_LEFTOVERS) must be true or false (got "yes"); set it with `pulumi config set immybot:adoptLeftovers true` or IMMYBOT_ADOPT_LEFTOVERS.',
+    ]);
+    expect(problemsOf({ ...creds, "immybot:adoptLeftovers": "true", "immybot:leftoverMinutes": "0" }).join("\n")).toMatch(/adoptLeftovers.*needs a look for leftovers.*leftoverMinutes.*is 0/);
+  });
 });
 
 describe("resolveSettings: environment fallback", () => {
