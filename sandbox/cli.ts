@@ -35,6 +35,8 @@ const USAGE = `Usage: node dist/sandbox/cli.js [options]
   --slow-ms N                  hold time of slow answers (default 30000)
   --seed N                     seed of the random faults (default: the clock)
   --faults-on-token            apply random faults to the token endpoint too
+  --accept-enum-names          also bind enums in request bodies given by name ("Force"), as some live
+                               instances did; default: integers only, as the OpenAPI spec types them
   --exit-on-stdin-close        stop when stdin closes (for a parent process that may die)
   --verbose                    print one line per request
   --help                       this text
@@ -60,6 +62,7 @@ const OPTIONS = {
   "slow-ms": { type: "string" },
   seed: { type: "string" },
   "faults-on-token": { type: "boolean" },
+  "accept-enum-names": { type: "boolean" },
   "exit-on-stdin-close": { type: "boolean" },
   verbose: { type: "boolean" },
   help: { type: "boolean" },
@@ -105,6 +108,7 @@ function optionsFrom(values: Values): SandboxOptions {
     azureTenantId: values["azure-tenant-id"],
     tokenLifetimeSeconds: numberFlag(values, "token-lifetime-seconds"),
     sessionTimeScale,
+    acceptEnumNames: values["accept-enum-names"],
     faults,
     onRequest: values.verbose ? printRequest : undefined,
   };
