@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Sandbox, SandboxValidationError, type SandboxOptions } from "../../sandbox/server";
 import { useSandboxCli } from "../helpers/sandbox-cli";
-import { api, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { api, tokenFor as tokenForInfo, useSandboxes, type Answer } from "../helpers/sandbox-http";
 import { useTempDir } from "../helpers/temp-dir";
 
 const LIST = "/api/v1/schedules";
@@ -650,6 +650,23 @@ describe("observability and out-of-band edits", () => {
     expect(sandbox.tokenRequests).toBe(0);
   });
 
+  it("keeps request bodies in the log only with recordBodies, and only for /api/ routes (never the token form)", async () => {
+    const plain = await ready();
+    await plain.call("POST", LIST, weekly);
+    expect(plain.sandbox.requests.every((r) => r.body === undefined)).toBe(true);
+
+    const recording = await ready({ recordBodies: true });
+    const sent = JSON.stringify({ ...weekly, tenantId: 4 });
+    await recording.call("POST", LIST, sent);
+    await recording.call("GET", LIST);
+    const log = recording.sandbox.requests;
+    expect(log.map((r) => [r.method, r.path === LIST ? "api" : "token", r.body])).toEqual([
+      ["POST", "token", undefined],
+      ["POST", "api", sent],
+      ["GET", "api", ""],
+    ]);
+  });
+
   it("schedules() returns exactly what GET returns", async () => {
     const now = new Date("2025-03-29T12:00:00Z");
     const { sandbox, call } = await ready({ now: () => now });
@@ -673,8 +690,9 @@ describe("observability and out-of-band edits", () => {
 
   it("createSchedule() and deleteSchedule() work out of band; snapshot() is a detached copy", async () => {
     const { sandbox, call } = await ready();
-    const created = sandbox.createSchedule({ ...weekly, targetType: 21 });
-    expect(created).toMatchObject({ id: 1, createdBy: 2 });
+    // The out-of-band helpers take enum names (any case) even where the HTTP API takes integers only.
+    const created = sandbox.createSchedule({ ...weekly, targetType: "AllForTenant", rebootPreference: "force" });
+    expect(created).toMatchObject({ id: 1, createdBy: 2, targetType: 21, rebootPreference: -1 });
     expect((await call("GET", `${LIST}/1`)).status).toBe(200);
     const snapshot = sandbox.snapshot();
     expect(snapshot).toMatchObject({ version: 1, nextScheduleId: 2, credentials: { clientId: sandbox.info.clientId }, schedules: [{ id: 1 }] });
@@ -723,6 +741,16 @@ describe("CLI", () => {
     const { child, exit } = await cli.start(["--exit-on-stdin-close"]);
     child.stdin!.end();
     expect(await exit).toBe(0);
+  });
+
+  it("binds enum names in request bodies only with --accept-enum-names", async () => {
+    for (const [args, status] of [[[], 400], [["--accept-enum-names"], 200]] as const) {
+      const started = await cli.start([...args]);
+      const bearer = await tokenForInfo(started.info);
+      const answer = await api(started.info.baseUrl, bearer, "POST", LIST, { ...weekly, rebootPreference: "Force" });
+      expect(answer.status, `${args.join(" ")}: ${answer.text}`).toBe(status);
+      expect(await started.stop()).toBe(0);
+    }
   });
 
   it("refuses unknown flags and bad numbers with exit code 2 and the usage", async () => {
