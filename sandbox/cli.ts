@@ -132,6 +132,7 @@ function describe(sandbox: Sandbox, options: SandboxOptions): string[] {
     `  sessions:    POST ${baseUrl}/api/v1/run-immy-service(-new), GET .../maintenance-sessions/{id}, .../{id}/logs, .../{id}/last-log, .../{id}/cancel, .../dx, POST .../cancel (time scale ${options.sessionTimeScale ?? 1})`,
     `  seed:        ${options.seed === undefined ? "built in (sandbox/default-seed.json)" : String(options.seed)}: ${describeSeed(sandbox)}`,
     `  state:       ${options.stateFile ?? "in memory (lost on exit)"}`,
+    `  enums:       ${options.acceptEnumNames ? "integers or names in request bodies (--accept-enum-names)" : "integers only in request bodies, as the spec types them"}`,
     `  faults:      ${activeFaults.length ? activeFaults.map(([k, v]) => `${k}=${v}`).join(" ") : "none"}`,
     `Press Ctrl-C to stop.`,
   ];
