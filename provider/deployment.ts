@@ -18,6 +18,7 @@ import {
   DesiredSoftwareState,
   MaintenanceTaskMode,
   MaintenanceType,
+  SoftwareProviderType,
   TargetEnforcement,
   type DatabaseTypeName,
   type DesiredSoftwareStateName,
@@ -263,19 +264,21 @@ function itemToWire(v: DeploymentInputs): { maintenanceType: MaintenanceTypeName
   throw new Error("a Deployment needs software or task");
 }
 
-/** Canonical arguments -> `CreateLocalTargetAssignmentPayload` (with `id`: the PUT body). Every field explicit. */
+/** Canonical arguments -> `CreateLocalTargetAssignmentPayload` (with `id`: the PUT body). Every field explicit, enums as integers. */
 export function toWire(v: DeploymentInputs, id?: number): Wire {
+  const item = itemToWire(v);
   return {
     ...(id === undefined ? {} : { id }),
-    ...itemToWire(v),
+    maintenanceType: MaintenanceType.toInt(item.maintenanceType),
+    maintenanceIdentifier: item.maintenanceIdentifier,
     ...targetToWire(v),
     // Software-only and task-only fields still travel (PUT replaces everything); their neutral values are ours.
-    desiredSoftwareState: v.software?.desiredState ?? "NoAction",
+    desiredSoftwareState: DesiredSoftwareState.toInt(v.software?.desiredState ?? "NoAction"),
     softwareSemanticVersion: v.software?.version ?? null,
-    softwareProviderType: "Inherent",
-    maintenanceTaskMode: v.task?.mode ?? "Enforce",
+    softwareProviderType: SoftwareProviderType.toInt("Inherent"),
+    maintenanceTaskMode: MaintenanceTaskMode.toInt(v.task?.mode ?? "Enforce"),
     taskParameterValues: v.parameters ?? null,
-    targetEnforcement: v.enforcement,
+    targetEnforcement: TargetEnforcement.toInt(v.enforcement),
     // ImmyBot keeps both; they must agree (API notes §6).
     onboardingOnly: v.enforcement === "Onboarding",
     excluded: v.disabled,

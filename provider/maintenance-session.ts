@@ -26,11 +26,17 @@ import { keepInState, readOrGone } from "./lifecycle";
 import { secretStrings, withoutSecrets } from "./secrets";
 import {
   DatabaseType,
+  DesiredSoftwareState,
   MaintenanceActionResult,
   MaintenanceActionStatus,
   MaintenanceActionType,
+  MaintenanceTaskMode,
   MaintenanceType,
   SessionStatus,
+  SoftwareProviderType,
+  TargetCategory,
+  TargetGroupFilter,
+  TargetType,
   type MaintenanceActionResultName,
   type MaintenanceActionStatusName,
   type MaintenanceActionTypeName,
@@ -327,23 +333,26 @@ function targetsToWire(targets: readonly RunTarget[]): Wire {
   return { computers: of("computer", "computerId"), tenants: of("tenant", "tenantId"), persons: of("person", "personId") };
 }
 
+/** An enum of the deployment's answer (integer, or a name) as the integer a request sends; left out when absent. */
+const echoInt = (e: { wireInt(value: unknown): number }, value: unknown): number | undefined => (value === undefined || value === null ? undefined : e.wireInt(value));
+
 /**
  * Arguments + the deployment as ImmyBot holds it -> `RunImmyServiceRequestBody`. The item, its desired state and
- * its parameters mirror the deployment (API notes §4.6); every option is sent explicitly.
+ * its parameters mirror the deployment (API notes §4.6); every option is sent explicitly, enums as integers.
  */
 export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: readonly RunTarget[], sessionGroupId: string): Wire {
   const version = typeof deployment.softwareSemanticVersionString === "string" ? deployment.softwareSemanticVersionString : undefined;
   return {
     ...targetsToWire(targets),
     deploymentId: Number(v.deploymentId),
-    deploymentType: DatabaseType.fromWire(deployment.databaseType ?? 1),
+    deploymentType: DatabaseType.wireInt(deployment.databaseType ?? 1),
     useWinningDeployment: false,
     maintenanceParams: {
-      maintenanceType: MaintenanceType.fromWire(deployment.maintenanceType),
+      maintenanceType: MaintenanceType.wireInt(deployment.maintenanceType),
       maintenanceIdentifier: String(deployment.maintenanceIdentifier),
-      desiredSoftwareState: deployment.desiredSoftwareState,
-      maintenanceTaskMode: deployment.maintenanceTaskMode,
-      softwareProviderType: deployment.softwareProviderType,
+      desiredSoftwareState: echoInt(DesiredSoftwareState, deployment.desiredSoftwareState),
+      maintenanceTaskMode: echoInt(MaintenanceTaskMode, deployment.maintenanceTaskMode),
+      softwareProviderType: echoInt(SoftwareProviderType, deployment.softwareProviderType),
       taskParameterValues: deployment.taskParameterValues ?? null,
       providerLinkIdForMaintenanceItem: deployment.providerLinkIdForMaintenanceItem ?? null,
       repair: false,
@@ -470,17 +479,16 @@ async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, d
   if (v.computers) return v.computers.map((id) => ({ kind: "computer", id }));
   if (v.tenants) return v.tenants.map((id) => ({ kind: "tenant", id }));
   if (v.persons) return v.persons.map((id) => ({ kind: "person", id }));
-  const category = deployment.targetCategory;
-  if (category !== undefined && category !== 0 && category !== "Computer") {
-    throw new Error(
-      `computers: deployment ${v.deploymentId} targets ${category === 1 || category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`,
-    );
+  const category = TargetCategory.fromWire(deployment.targetCategory ?? 0);
+  if (category !== "Computer") {
+    throw new Error(`computers: deployment ${v.deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`);
   }
+  // CalculateTargetsRequest, copied from the deployment's answer; enums as the spec's integers whatever the answer held.
   const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, {
-    targetType: deployment.targetType,
+    targetType: TargetType.wireInt(deployment.targetType),
     target: deployment.target ?? null,
     tenantId: deployment.tenantId ?? null,
-    targetGroupFilter: deployment.targetGroupFilter ?? 0,
+    targetGroupFilter: TargetGroupFilter.wireInt(deployment.targetGroupFilter ?? 0),
     propagateToChildTenants: Boolean(deployment.propagateToChildTenants),
     allowAccessToParentTenant: Boolean(deployment.allowAccessToParentTenant),
     providerLinkId: deployment.providerLinkId ?? null,

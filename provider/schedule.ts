@@ -178,7 +178,7 @@ export const model: InputModel<typeof scheduleFields> = {
 
 // ---- wire mapping ----------------------------------------------------------------------------------------------
 
-/** Canonical arguments -> the request body (`CreateScheduleRequest`; with `id`, `UpdateScheduleRequest`). Enums go by name. */
+/** Canonical arguments -> the request body (`CreateScheduleRequest`; with `id`, `UpdateScheduleRequest`). Enums go as integers. */
 export function toWire(v: ScheduleInputs, id?: number): Record<string, unknown> {
   return {
     ...(id === undefined ? {} : { id }),
@@ -189,7 +189,7 @@ export function toWire(v: ScheduleInputs, id?: number): Record<string, unknown> 
     maintenanceTime: v.executionTime ?? null,
     timeZoneInfoId: v.timeZone ?? null,
     // Full maintenance: the type is non-nullable on the wire; it means nothing without an identifier.
-    maintenanceType: v.maintenanceType ?? "GlobalSoftware",
+    maintenanceType: MaintenanceType.toInt(v.maintenanceType ?? "GlobalSoftware"),
     maintenanceIdentifier: v.maintenanceIdentifier ?? null,
     applyWindowsUpdates: v.applyWindowsUpdates,
     ...maintenanceOptionsToWire(v),

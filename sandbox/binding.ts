@@ -3,14 +3,29 @@
  * names match in any case, a value of the wrong JSON type is refused with its path, and a property left out takes
  * its .NET zero value. A property the type lacks is refused too: the spec says `additionalProperties: false`, and
  * the sandbox takes it at its word (stock System.Text.Json would skip it silently), so a client that sends a field
- * the May-2025 API lacks finds out here rather than against a real instance. Also the request-level steps every
- * body route shares (415, empty or broken JSON) and int32 path/query values.
+ * the May-2025 API lacks finds out here rather than against a real instance. Enums bind as the spec types them,
+ * integers only, unless the sandbox was started with `acceptEnumNames` (BindOptions). Also the request-level steps
+ * every body route shares (415, empty or broken JSON) and int32 path/query values.
  */
 import { mediaType, problemReply, validationReply, type FieldErrors, type Reply } from "./http";
 import type { RequestContext } from "./router";
 import { bindEnum, describeMembers, isInt32, type EnumTable } from "./wire-enums";
 
 export type Converted = { value: unknown } | { error: string };
+
+/** How lenient binding is. `RequestContext` carries it for the HTTP routes. */
+export interface BindOptions {
+  /**
+   * Also bind an enum given by name (any case) or as an integer in a string, as live instances with a
+   * JsonStringEnumConverter did (API notes §1.7). False: integers only, as the spec types every enum.
+   */
+  readonly acceptEnumNames: boolean;
+}
+
+/** The spec's binding: enums as JSON integers only. */
+export const STRICT: BindOptions = { acceptEnumNames: false };
+/** Names or integers for enums: the out-of-band helpers (tests write `targetType: "All"`). */
+export const LENIENT: BindOptions = { acceptEnumNames: true };
 
 export type FieldKind =
   | { kind: "bool" }
@@ -51,7 +66,13 @@ export type BindResult<F> = { ok: true; fields: F; id: number } | { ok: false; e
  * when left out, as in .NET). Errors are keyed by JSON path ("$.disabled"), plus the parameter-level "request"
  * entry ASP.NET adds whenever the body failed to bind.
  */
-export function bindObject<F>(body: unknown, typeName: string, kinds: { readonly [K in keyof F]: FieldKind }, withId: boolean): BindResult<F> {
+export function bindObject<F>(
+  body: unknown,
+  typeName: string,
+  kinds: { readonly [K in keyof F]: FieldKind },
+  withId: boolean,
+  options: BindOptions = STRICT,
+): BindResult<F> {
   if (typeof body !== "object" || body === null || Array.isArray(body)) {
     return bindingFailure({ $: [`The JSON value could not be converted to ${typeName}: expected an object. Path: $.`] });
   }
@@ -70,7 +91,7 @@ export function bindObject<F>(body: unknown, typeName: string, kinds: { readonly
       continue;
     }
     const kind: FieldKind = name === "id" ? int : kinds[name as keyof F];
-    const converted = convert(kind, raw);
+    const converted = convert(kind, raw, options);
     if ("error" in converted) {
       errors[path] = [`The JSON value could not be converted to ${converted.error}. Path: ${path}. Got ${JSON.stringify(raw)}.`];
     } else if (name === "id") {
@@ -91,7 +112,7 @@ function bindingFailure(errors: FieldErrors): { ok: false; errors: FieldErrors }
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
 /** One JSON value -> its .NET value; `error` names the .NET type it could not become. */
-export function convert(kind: FieldKind, raw: unknown): Converted {
+export function convert(kind: FieldKind, raw: unknown, options: BindOptions = STRICT): Converted {
   switch (kind.kind) {
     case "bool":
       return typeof raw === "boolean" ? { value: raw } : { error: "System.Boolean (true or false)" };
@@ -105,6 +126,11 @@ export function convert(kind: FieldKind, raw: unknown): Converted {
       // .NET writes Guids back in lower case, whatever case came in.
       return typeof raw === "string" && GUID.test(raw) ? { value: raw.toLowerCase() } : { error: "System.Guid (e.g. \"3fa85f64-5717-4562-b3fc-2c963f66afa6\") or null" };
     case "enum": {
+      if (!options.acceptEnumNames) {
+        // System.Text.Json without a string-enum converter: a JSON number, nothing else.
+        const bound = typeof raw === "number" ? bindEnum(kind.table, raw) : { ok: false as const };
+        return bound.ok ? { value: bound.value } : { error: `${kind.table.enumName} (an integer: one of ${describeMembers(kind.table)}; enums are sent as numbers, not names)` };
+      }
       const bound = bindEnum(kind.table, raw);
       return bound.ok ? { value: bound.value } : { error: `${kind.table.enumName} (one of ${describeMembers(kind.table)}, by name or integer)` };
     }

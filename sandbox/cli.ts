@@ -36,6 +36,8 @@ const USAGE = `Usage: node dist/sandbox/cli.js [options]
   --slow-ms N                  hold time of slow answers (default 30000)
   --seed N                     seed of the random faults (default: the clock)
   --faults-on-token            apply random faults to the token endpoint too
+  --accept-enum-names          also bind enums in request bodies given by name ("Force"), as some live
+                               instances did; default: integers only, as the OpenAPI spec types them
   --exit-on-stdin-close        stop when stdin closes (for a parent process that may die)
   --verbose                    print one line per request
   --help                       this text
@@ -62,6 +64,7 @@ const OPTIONS = {
   "slow-ms": { type: "string" },
   seed: { type: "string" },
   "faults-on-token": { type: "boolean" },
+  "accept-enum-names": { type: "boolean" },
   "exit-on-stdin-close": { type: "boolean" },
   verbose: { type: "boolean" },
   help: { type: "boolean" },
@@ -108,6 +111,7 @@ function optionsFrom(values: Values): SandboxOptions {
     azureTenantId: values["azure-tenant-id"],
     tokenLifetimeSeconds: numberFlag(values, "token-lifetime-seconds"),
     sessionTimeScale,
+    acceptEnumNames: values["accept-enum-names"],
     faults,
     onRequest: values.verbose ? printRequest : undefined,
   };
@@ -131,6 +135,7 @@ function describe(sandbox: Sandbox, options: SandboxOptions): string[] {
     `  sessions:    POST ${baseUrl}/api/v1/run-immy-service(-new), GET .../maintenance-sessions/{id}, .../{id}/logs, .../{id}/last-log, .../{id}/cancel, .../dx, POST .../cancel (time scale ${options.sessionTimeScale ?? 1})`,
     `  seed:        ${options.seed === undefined ? "built in (sandbox/default-seed.json)" : String(options.seed)}: ${describeSeed(sandbox)}`,
     `  state:       ${options.stateFile ?? "in memory (lost on exit)"}`,
+    `  enums:       ${options.acceptEnumNames ? "integers or names in request bodies (--accept-enum-names)" : "integers only in request bodies, as the spec types them"}`,
     `  faults:      ${activeFaults.length ? activeFaults.map(([k, v]) => `${k}=${v}`).join(" ") : "none"}`,
     `Press Ctrl-C to stop.`,
   ];

@@ -9,7 +9,7 @@
  *   or null. Its errors never quote the values: they may be passwords.
  * - `visibility`: `{selfService, technicianPod}`; left out or null means both false.
  */
-import { bindObject, bool, enumOf, nullableInt, text, uuid, type FieldKind } from "./binding";
+import { bindObject, bool, enumOf, nullableInt, text, uuid, type BindOptions, type FieldKind } from "./binding";
 import type { FieldErrors } from "./http";
 import { DEPLOYMENT_ENUMS } from "./wire-enums";
 
@@ -123,8 +123,8 @@ export type DeploymentRequestType = "CreateLocalTargetAssignmentPayload" | "Upda
 export type DeploymentBindResult = { ok: true; fields: DeploymentFields; id: number } | { ok: false; errors: FieldErrors };
 
 /** Binds a parsed JSON body; `id` only on the update payload (0 when left out). */
-export function bindDeploymentRequest(body: unknown, type: DeploymentRequestType): DeploymentBindResult {
-  const bound = bindObject<DeploymentFields>(body, type, DEPLOYMENT_FIELD_KINDS, type === "UpdateLocalTargetAssignmentPayload");
+export function bindDeploymentRequest(body: unknown, type: DeploymentRequestType, options: BindOptions): DeploymentBindResult {
+  const bound = bindObject<DeploymentFields>(body, type, DEPLOYMENT_FIELD_KINDS, type === "UpdateLocalTargetAssignmentPayload", options);
   // The parameter map is checked on its own (its errors must not quote values), and reported with the rest.
   const rawParameters = memberOf(body, "taskParameterValues");
   const parameters = rawParameters === undefined ? { value: null, errors: {} } : bindParameterValues(rawParameters.value, `$.${rawParameters.key}`);

@@ -111,7 +111,7 @@ type Bound = { fields: DeploymentFields; id: number } | { reply: Reply };
 function bindAndValidate(ctx: RequestContext, seed: Seed, type: DeploymentRequestType): Bound {
   const read = readJson(ctx);
   if ("reply" in read) return read;
-  const bound = bindDeploymentRequest(read.json, type);
+  const bound = bindDeploymentRequest(read.json, type, ctx);
   if (!bound.ok) return { reply: validationReply(bound.errors) };
   const problems = deploymentProblems(bound.fields, seed);
   if (Object.keys(problems).length > 0) return { reply: validationReply(problems) };
@@ -137,7 +137,7 @@ const PREVIEW_FIELD_KINDS: { readonly [K in keyof PreviewRequest | "providerLink
 function previewTargets(seed: Seed, ctx: RequestContext): Reply {
   const read = readJson(ctx);
   if ("reply" in read) return read.reply;
-  const bound = bindObject<PreviewRequest>(read.json, "CalculateTargetsRequest", PREVIEW_FIELD_KINDS, false);
+  const bound = bindObject<PreviewRequest>(read.json, "CalculateTargetsRequest", PREVIEW_FIELD_KINDS, false, ctx);
   if (!bound.ok) return validationReply(bound.errors);
   const enums = enumProblems(bound.fields, { targetType: DEPLOYMENT_ENUMS.targetType, targetGroupFilter: DEPLOYMENT_ENUMS.targetGroupFilter });
   const errors: FieldErrors = {};

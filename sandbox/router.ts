@@ -11,6 +11,8 @@ export interface RequestContext {
   query: URLSearchParams;
   body: Buffer;
   contentType: string | undefined;
+  /** `SandboxOptions.acceptEnumNames`: JSON bodies may give enums by name (the context is the routes' BindOptions). */
+  acceptEnumNames: boolean;
 }
 
 export type Handler = (ctx: RequestContext) => Reply;

@@ -3,7 +3,7 @@
  * `UpdateScheduleRequest` through the shared binder (binding.ts), which follows ASP.NET Core's System.Text.Json
  * and refuses members the type lacks, such as a schedule `name` (the May-2025 API has none).
  */
-import { bindObject, bool, enumOf, int, nullableInt, text, uuid, type BindResult, type FieldKind } from "./binding";
+import { bindObject, bool, enumOf, int, nullableInt, text, uuid, type BindOptions, type BindResult, type FieldKind } from "./binding";
 import type { EmailOptionFields } from "./email-options";
 import { SCHEDULE_ENUMS } from "./wire-enums";
 
@@ -86,6 +86,6 @@ export type RequestType = "CreateScheduleRequest" | "UpdateScheduleRequest";
  * Binds a parsed JSON body. `id` is only a property of UpdateScheduleRequest (0 when left out, as in .NET).
  * Errors are keyed by JSON path ("$.disabled"), plus the parameter-level "request" entry ASP.NET adds.
  */
-export function bindScheduleRequest(body: unknown, type: RequestType): BindResult<ScheduleFields> {
-  return bindObject<ScheduleFields>(body, type, SCHEDULE_FIELD_KINDS, type === "UpdateScheduleRequest");
+export function bindScheduleRequest(body: unknown, type: RequestType, options: BindOptions): BindResult<ScheduleFields> {
+  return bindObject<ScheduleFields>(body, type, SCHEDULE_FIELD_KINDS, type === "UpdateScheduleRequest", options);
 }

@@ -79,7 +79,7 @@ type Bound = { fields: ScheduleFields; id: number } | { reply: Reply };
 function bindAndValidate(ctx: RequestContext, type: RequestType): Bound {
   const read = readJson(ctx);
   if ("reply" in read) return read;
-  const bound = bindScheduleRequest(read.json, type);
+  const bound = bindScheduleRequest(read.json, type, ctx);
   if (!bound.ok) return { reply: validationReply(bound.errors) };
   const problems = scheduleProblems(bound.fields);
   if (Object.keys(problems).length > 0) return { reply: validationReply(problems) };

@@ -14,7 +14,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { z } from "zod";
-import type { Tie } from "../provider/models/tie";
+import type { Tie } from "./tie";
 import { parseVersion, VERSION_EXAMPLE } from "./semver";
 import { LOOKUP_ENUMS } from "./wire-enums";
 

@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { TokenIssuer } from "./auth";
-import { Faults, type FaultDecision, type FaultKind, type FaultOptions } from "./faults";
+import { Faults, type FaultDecision } from "./faults";
 import {
   BodyTooLargeError,
   emptyReply,
@@ -35,13 +35,16 @@ import { scheduleRoutes } from "./schedule-routes";
 import { scheduleProblems } from "./schedule-rules";
 import { ScheduleService, UI_ACTOR, type ScheduleResponse } from "./schedules";
 import { loadSeed, type Seed, type SeedData } from "./seed";
+import { LENIENT } from "./binding";
 import type { SessionResponse } from "./session-responses";
 import { sessionRoutes } from "./session-routes";
 import { SessionService } from "./sessions";
 import { StateStore, type SandboxState } from "./state";
 import { timeZoneList } from "./timezones";
+import type { RequestLogEntry, SandboxInfo, SandboxOptions } from "./options";
 
 export type { FaultKind, FaultOptions, ScriptedFault } from "./faults";
+export type { RequestLogEntry, SandboxInfo, SandboxOptions } from "./options";
 export type { DeploymentFields, ParameterValue, Visibility } from "./deployment-model";
 export type { DeploymentResponse } from "./deployments";
 export type { ScheduleResponse } from "./schedules";
@@ -60,67 +63,6 @@ export type {
   StartedSession,
 } from "./session-responses";
 export type { MaintenanceParams, RunFields } from "./session-model";
-
-export interface SandboxOptions {
-  /** 0 (default) = any free port. */
-  port?: number;
-  /** Only loopback: "127.0.0.1" (default), "localhost" (bound as 127.0.0.1) or "::1". */
-  host?: string;
-  /** JSON file holding the state across restarts; created when missing. Default: memory only. */
-  stateFile?: string;
-  /**
-   * The instance's data (tenants, computers, tags, software, maintenance tasks): a JSON file's path or the object
-   * itself, replacing the built-in seed (`sandbox/default-seed.json`) as a whole. Checked at start (SeedError).
-   */
-  seed?: string | SeedData;
-  /** Default: from the state file, else a random GUID. */
-  clientId?: string;
-  /** Default: from the state file, else random. */
-  clientSecret?: string;
-  /** Entra tenant id in the token URL. Default: from the state file, else a random GUID. */
-  azureTenantId?: string;
-  /** Lifetime of issued access tokens. Default 3599, as Entra issues. */
-  tokenLifetimeSeconds?: number;
-  faults?: FaultOptions;
-  /**
-   * The server's clock for audit dates, token expiry, nextOccurenceDate and the maintenance-session simulation.
-   * Default: the real time. A test can move an injected clock to walk sessions through their course.
-   */
-  now?: () => Date;
-  /**
-   * How much faster maintenance sessions run than the unscaled 2 s queue, 10 s detection and 20 s execution
-   * (10 = a 3.2 s session). A number > 0, default 1. The wait for an updateTime is never scaled.
-   */
-  sessionTimeScale?: number;
-  /**
-   * How long sessions started with `POST /run-immy-service-new` stay invisible (404, not in /dx), as the real
-   * background job creates them a little later; ms on the sandbox's clock (`now`), not scaled. Default 500.
-   */
-  sessionEnqueueDelayMs?: number;
-  /** Called once per request when its outcome is known (the CLI prints these with --verbose). */
-  onRequest?: (entry: RequestLogEntry) => void;
-}
-
-/** What a client needs to connect; the CLI prints exactly this as its first line. */
-export interface SandboxInfo {
-  baseUrl: string;
-  tokenUrl: string;
-  azureTenantId: string;
-  clientId: string;
-  clientSecret: string;
-}
-
-export interface RequestLogEntry {
-  method: string;
-  /** Path without the query, as sent. */
-  path: string;
-  query: Record<string, string>;
-  /** The status the client received; null when it received none (a reset) or has not yet (a slow answer). */
-  status: number | null;
-  fault?: FaultKind;
-  /** When the request arrived (ms since epoch, real time). */
-  at: number;
-}
 
 /** Thrown by the out-of-band edit helpers when the edit breaks a rule the API would enforce. */
 export class SandboxValidationError extends Error {
@@ -368,7 +310,7 @@ export class Sandbox {
   /** Out-of-band deployments obey the same binding and rules as the API. */
   private validDeployment(fields: FieldInput<DeploymentFields>): DeploymentFields {
     const given = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-    const bound = bindDeploymentRequest(given, "CreateLocalTargetAssignmentPayload");
+    const bound = bindDeploymentRequest(given, "CreateLocalTargetAssignmentPayload", LENIENT);
     if (!bound.ok) throw new SandboxValidationError(bound.errors, "deployment");
     const problems = deploymentProblems(bound.fields, this.seedData);
     if (Object.keys(problems).length > 0) throw new SandboxValidationError(problems, "deployment");
@@ -393,6 +335,7 @@ export class Sandbox {
         if (e instanceof BodyTooLargeError) this.deliver(res, entry, problemReply(413, "Payload Too Large"));
         return;
       }
+      if (this.options.recordBodies && /^\/api\//i.test(url.pathname)) entry.body = body.toString("utf8");
       const isToken = TOKEN_PATH.test(url.pathname);
       const decision = this.faults.decide({ method, path: url.pathname, isApi: /^\/api\//i.test(url.pathname), isToken });
       if (decision.fault) entry.fault = decision.fault;
@@ -433,7 +376,8 @@ export class Sandbox {
       case "handler": {
         const denied = this.tokens.authenticate(req.headers.authorization);
         if (denied) return denied;
-        return match.handler({ method, params: match.params, query: url.searchParams, body, contentType: req.headers["content-type"] });
+        const acceptEnumNames = this.options.acceptEnumNames ?? false;
+        return match.handler({ method, params: match.params, query: url.searchParams, body, contentType: req.headers["content-type"], acceptEnumNames });
       }
     }
   }
@@ -498,7 +442,7 @@ function gatewayPage(status: number): Reply {
 
 /** Out-of-band edits obey the same binding and rules as the API, so tests cannot create states the API forbids. */
 function validFields(fields: Partial<Record<keyof ScheduleFields, unknown>>): ScheduleFields {
-  const bound = bindScheduleRequest(fields, "CreateScheduleRequest");
+  const bound = bindScheduleRequest(fields, "CreateScheduleRequest", LENIENT);
   if (!bound.ok) throw new SandboxValidationError(bound.errors);
   const problems = scheduleProblems(bound.fields);
   if (Object.keys(problems).length > 0) throw new SandboxValidationError(problems);

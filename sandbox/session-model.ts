@@ -1,7 +1,7 @@
 /**
  * How a JSON body binds to `RunImmyServiceRequestBody` (both start routes) and `CancelSessionsRequestBody`, with
- * the shared binder (binding.ts): names in any case, enums by name or integer, .NET zero values for what is left
- * out, and members the type lacks refused.
+ * the shared binder (binding.ts): names in any case, enums as integers (or also by name, with `acceptEnumNames`),
+ * .NET zero values for what is left out, and members the type lacks refused.
  *
  * The nested types are bound member by member so an error names its JSON path
  * (`$.computers[0].computerId`, `$.maintenanceParams.maintenanceType`):
@@ -12,7 +12,7 @@
  *   deployments (the spec's SemanticVersion object has only read-only members); `semanticVersionNormalized` is
  *   read-only, so it is accepted and ignored, as System.Text.Json skips a property without a setter.
  */
-import { bindObject, bool, convert, enumOf, int, nullableInt, text, uuid, type FieldKind } from "./binding";
+import { bindObject, bool, convert, enumOf, int, nullableInt, text, uuid, type BindOptions, type FieldKind } from "./binding";
 import { bindParameterValues, versionKind, type ParameterValue } from "./deployment-model";
 import type { EmailOptionFields } from "./email-options";
 import type { FieldErrors } from "./http";
@@ -154,8 +154,8 @@ const TARGET_LISTS = [
 export type RunBindResult = { ok: true; fields: RunFields } | { ok: false; errors: FieldErrors };
 
 /** Binds a parsed JSON body to RunImmyServiceRequestBody. */
-export function bindRunRequest(body: unknown): RunBindResult {
-  const bound = bindObject<RunFields>(body, "RunImmyServiceRequestBody", RUN_FIELD_KINDS, false);
+export function bindRunRequest(body: unknown, options: BindOptions): RunBindResult {
+  const bound = bindObject<RunFields>(body, "RunImmyServiceRequestBody", RUN_FIELD_KINDS, false, options);
   // The nested members are bound either way, so one answer reports every problem.
   const errors: FieldErrors = {};
   const targets = TARGET_LISTS.map((list) => {
@@ -163,7 +163,7 @@ export function bindRunRequest(body: unknown): RunBindResult {
     return member === undefined ? null : bindTargets(member.value, `$.${member.key}`, list.type, list.idName, errors);
   });
   const params = memberOf(body, "maintenanceParams");
-  const maintenanceParams = params === undefined ? null : bindParams(params.value, `$.${params.key}`, errors);
+  const maintenanceParams = params === undefined ? null : bindParams(params.value, `$.${params.key}`, errors, options);
   if (!bound.ok || Object.keys(errors).length > 0) {
     return { ok: false, errors: { ...errors, ...(bound.ok ? {} : bound.errors), request: ["The request field is required."] } };
   }
@@ -198,8 +198,15 @@ function memberOf(body: unknown, name: string): { key: string; value: unknown } 
  * bindObject on a nested value: its errors ("$", "$.member") are moved under `path`, and the parameter-level
  * "request" entry is left to the caller.
  */
-function bindNested<F>(raw: unknown, path: string, typeName: string, kinds: { readonly [K in keyof F]: FieldKind }, errors: FieldErrors): F | undefined {
-  const bound = bindObject<F>(raw, typeName, kinds, false);
+function bindNested<F>(
+  raw: unknown,
+  path: string,
+  typeName: string,
+  kinds: { readonly [K in keyof F]: FieldKind },
+  errors: FieldErrors,
+  options?: BindOptions,
+): F | undefined {
+  const bound = bindObject<F>(raw, typeName, kinds, false, options);
   if (bound.ok) return bound.fields;
   for (const [key, messages] of Object.entries(bound.errors)) {
     if (key === "request") continue;
@@ -243,9 +250,9 @@ function bindOverrides(raw: unknown, path: string, errors: FieldErrors): Paramet
   return overrides;
 }
 
-function bindParams(raw: unknown, path: string, errors: FieldErrors): MaintenanceParams | null {
+function bindParams(raw: unknown, path: string, errors: FieldErrors, options: BindOptions): MaintenanceParams | null {
   if (raw === null) return null;
-  const bound = bindNested<BoundParams>(raw, path, "RunImmybotMaintenanceRequestBody", MAINTENANCE_PARAM_KINDS, errors);
+  const bound = bindNested<BoundParams>(raw, path, "RunImmybotMaintenanceRequestBody", MAINTENANCE_PARAM_KINDS, errors, options);
   if (!bound) return null;
   const { semanticVersionNormalized: _readOnly, ...params } = bound;
   const values = memberOf(raw, "taskParameterValues");

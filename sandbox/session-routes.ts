@@ -55,7 +55,7 @@ export function sessionRoutes(deps: SessionRouteDeps): Route[] {
 function startSessions(deps: SessionRouteDeps, ctx: RequestContext, route: StartRoute): Reply {
   const read = readJson(ctx);
   if ("reply" in read) return read.reply;
-  const bound = bindRunRequest(read.json);
+  const bound = bindRunRequest(read.json, ctx);
   if (!bound.ok) return validationReply(bound.errors);
   const problems = runRequestProblems(bound.fields, deps);
   if (Object.keys(problems).length > 0) return validationReply(problems);

@@ -1,34 +1,38 @@
 /**
- * How the server reads enum fields: ASP.NET's JsonStringEnumConverter takes a member name (any case) or an
- * integer; responses always carry the integer. The name <-> integer tables are the project's shared ones.
+ * Which enum table binds which request field, and how enum values bind. Over JSON the API takes integers only (the
+ * spec types every enum as an integer; binding.ts refuses a name unless `SandboxOptions.acceptEnumNames`); query
+ * strings (Sieve filters, `sessionType`) and the out-of-band helpers take a name in any case or an integer.
+ * Responses always carry the integer. The tables themselves are the sandbox's own (enums.ts).
  */
 import {
+  ComputerOnboardingStatus,
   DatabaseType,
   DesiredSoftwareState,
+  EnqueuedSessionType,
   MaintenanceActionResult,
   MaintenanceActionStatus,
   MaintenanceActionType,
+  MaintenanceTaskCategory,
   MaintenanceTaskMode,
   MaintenanceTaskParameterType,
   MaintenanceType,
   OfflineBehavior,
   PromptTimeoutAction,
   RebootPreference,
+  SessionLogType,
+  SessionStageType,
   SessionStatus,
+  SessionType,
   SoftwareProviderType,
+  SoftwareType,
   TargetCategory,
   TargetEnforcement,
   TargetGroupFilter,
   TargetType,
-} from "../provider/models/enums";
+  type EnumTable,
+} from "./enums";
 
-export interface EnumTable {
-  /** The enum's .NET name, used in messages. */
-  readonly enumName: string;
-  readonly values: Readonly<Record<string, number>>;
-  /** Integers the server accepts that have no name in the shared table. */
-  readonly extraInts?: readonly number[];
-}
+export type { EnumTable } from "./enums";
 
 export const SCHEDULE_ENUMS = {
   targetType: TargetType,
@@ -36,8 +40,7 @@ export const SCHEDULE_ENUMS = {
   targetGroupFilter: TargetGroupFilter,
   maintenanceType: MaintenanceType,
   rebootPreference: RebootPreference,
-  // The May-2025 spec lists an unnamed 4th member (3) that the shared table leaves out; the server takes it.
-  promptTimeoutAction: { enumName: PromptTimeoutAction.enumName, values: PromptTimeoutAction.values, extraInts: [3] },
+  promptTimeoutAction: PromptTimeoutAction,
   offlineBehavior: OfflineBehavior,
 } satisfies Record<string, EnumTable>;
 
@@ -57,16 +60,11 @@ export const DEPLOYMENT_ENUMS = {
 export const LOOKUP_ENUMS = {
   databaseType: DatabaseType,
   parameterType: MaintenanceTaskParameterType,
-  // ImmyBot's MaintenanceTaskCategory (API notes §5); the shared table has no entry for it.
-  taskCategory: { enumName: "MaintenanceTaskCategory", values: { Computer: 0, Tenant: 1, Person: 2 } },
-  // ComputerOnboardingStatus: the spec lists 0..2 without names; these are ImmyBot's.
-  onboardingStatus: { enumName: "ComputerOnboardingStatus", values: { NeedsOnboarding: 0, Onboarding: 1, Onboarded: 2 } },
+  taskCategory: MaintenanceTaskCategory,
+  onboardingStatus: ComputerOnboardingStatus,
 } satisfies Record<string, EnumTable>;
 
-/**
- * The enum fields of RunImmyServiceRequestBody (top level and `maintenanceParams`). SoftwareType: the spec lists
- * 0..4 without names; the sandbox's lookups answer GlobalSoftware 0 and LocalSoftware 1, the rest bind as integers.
- */
+/** The enum fields of RunImmyServiceRequestBody (top level and `maintenanceParams`). */
 export const RUN_REQUEST_ENUMS = {
   rebootPreference: SCHEDULE_ENUMS.rebootPreference,
   promptTimeoutAction: SCHEDULE_ENUMS.promptTimeoutAction,
@@ -79,22 +77,16 @@ export const MAINTENANCE_PARAMS_ENUMS = {
   desiredSoftwareState: DesiredSoftwareState,
   softwareProviderType: SoftwareProviderType,
   maintenanceTaskMode: MaintenanceTaskMode,
-  softwareType: { enumName: "SoftwareType", values: { GlobalSoftware: 0, LocalSoftware: 1 }, extraInts: [2, 3, 4] },
+  softwareType: SoftwareType,
 } satisfies Record<string, EnumTable>;
 
-/**
- * What a maintenance session answers with (API notes §4.4). The status and action tables are the project's shared
- * ones; the stage, type, log and enqueue tables exist only here (the provider never sends them).
- */
+/** What a maintenance session answers with (API notes §4.4). */
 export const SESSION_ENUMS = {
   sessionStatus: SessionStatus,
-  sessionStageType: { enumName: "SessionStageType", values: { Onboarding: 0, Detection: 1, Execution: 2, AgentUpdates: 3, Resolution: 4, Inventory: 5 } },
-  sessionType: { enumName: "SessionType", values: { Cloud: 1, Computer: 2, Person: 3 } },
-  sessionLogType: { enumName: "SessionLogType", values: { Generic: 0, Error: 1, Command: 2, CommandResult: 3, Progress: 4 } },
-  enqueuedSessionType: {
-    enumName: "EnqueuedSessionType",
-    values: { HangfireAdhoc: 1, HangfireOnboarding: 2, HangfireScheduled: 3, HangfireConnectivityTriggered: 4, NotHangfire: 5 },
-  },
+  sessionStageType: SessionStageType,
+  sessionType: SessionType,
+  sessionLogType: SessionLogType,
+  enqueuedSessionType: EnqueuedSessionType,
   actionType: MaintenanceActionType,
   actionStatus: MaintenanceActionStatus,
   actionResult: MaintenanceActionResult,
@@ -103,8 +95,9 @@ export const SESSION_ENUMS = {
 export type BoundEnum = { ok: true; value: number } | { ok: false };
 
 /**
- * Wire value -> integer, as the JSON converter binds it: a name in any case, an integer, or an integer in a
- * string. Like .NET, any int32 binds here; whether it is a defined member is a separate validation rule.
+ * Value -> integer, leniently: a name in any case, an integer, or an integer in a string (as ASP.NET binds a query
+ * value, and as a JsonStringEnumConverter would bind JSON). Like .NET, any int32 binds here; whether it is a
+ * defined member is a separate validation rule.
  */
 export function bindEnum(table: EnumTable, raw: unknown): BoundEnum {
   if (typeof raw === "number") return Number.isInteger(raw) && isInt32(raw) ? { ok: true, value: raw } : { ok: false };

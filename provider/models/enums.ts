@@ -1,10 +1,12 @@
 /**
- * ImmyBot enums, by name. ImmyBot accepts names or integers in requests and answers with integers; the
+ * ImmyBot enums. The OpenAPI spec types every enum as an integer, and ImmyBot answers with integers; the
  * integers are not positional (`RebootPreference.Force` is -1, `TargetType` starts at 1 with gaps), so every
  * enum is an explicit name -> integer table, taken from the API notes and checked against the OpenAPI spec
  * by `test/unit/enums.test.ts`.
  *
- * The provider speaks names everywhere: requests send names, responses are mapped back with `fromWire`.
+ * Users, state and messages speak names; request bodies carry integers (`toInt`, `wireInt`), as the spec says
+ * (some instances also take names, but not every one need). Answers are mapped back with `fromWire`, which
+ * takes a name in any case too.
  */
 import { z } from "zod";
 import { didYouMean } from "./similar";
@@ -18,8 +20,13 @@ export interface WireEnum<N extends string> {
   readonly schema: z.ZodType<N, N>;
   /** Name or integer from the wire -> name. An integer this provider does not know is kept as its decimal text. */
   fromWire(value: unknown): N;
-  /** Name -> integer (requests send names; the sandbox and the spec check need integers). */
+  /** Name -> integer, for request bodies. */
   toInt(name: N): number;
+  /**
+   * A value from an answer (integer, or name in any case) -> the integer to send back in a request. An integer this
+   * provider does not know is sent as it came; a name it does not know throws.
+   */
+  wireInt(value: unknown): number;
 }
 
 export function wireEnum<const M extends Record<string, number>>(enumName: string, values: M): WireEnum<Extract<keyof M, string>> {
@@ -49,6 +56,12 @@ export function wireEnum<const M extends Record<string, number>>(enumName: strin
       const v = values[name];
       if (v === undefined) throw new TypeError(`${enumName}: unknown name ${JSON.stringify(name)}`);
       return v;
+    },
+    wireInt(value: unknown): number {
+      if (typeof value === "number" && Number.isInteger(value)) return value;
+      const name = typeof value === "string" ? byLowerName.get(value.toLowerCase()) : undefined;
+      if (name === undefined) throw new TypeError(`${enumName}: ImmyBot answered ${JSON.stringify(value)}, which is neither an integer nor a known name`);
+      return values[name] as number;
     },
   };
 }

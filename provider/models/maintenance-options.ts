@@ -93,15 +93,22 @@ export function maintenanceOptionRules(ctx: RuleContext<RebootValues & EmailValu
 type ExecutionValues = z.output<z.ZodObject<typeof executionFields>>;
 export type MaintenanceOptionValues = RebootValues & EmailValues & ExecutionValues;
 
-/** Option values -> request fields: the API uses the same names in schedules and sessions (enums by name). */
-export function maintenanceOptionsToWire(v: MaintenanceOptionValues): MaintenanceOptionValues {
+/** The request fields of the options: the values, enums as the spec's integers. */
+export type MaintenanceOptionsWire = Omit<MaintenanceOptionValues, "rebootPreference" | "promptTimeoutAction" | "offlineBehavior"> & {
+  rebootPreference: number;
+  promptTimeoutAction: number;
+  offlineBehavior: number;
+};
+
+/** Option values -> request fields: the API uses the same names in schedules and sessions. */
+export function maintenanceOptionsToWire(v: MaintenanceOptionValues): MaintenanceOptionsWire {
   return {
-    rebootPreference: v.rebootPreference,
-    promptTimeoutAction: v.promptTimeoutAction,
+    rebootPreference: RebootPreference.toInt(v.rebootPreference),
+    promptTimeoutAction: PromptTimeoutAction.toInt(v.promptTimeoutAction),
     promptTimeoutMinutes: v.promptTimeoutMinutes,
     autoConsentToReboots: v.autoConsentToReboots,
     suppressRebootsDuringBusinessHours: v.suppressRebootsDuringBusinessHours,
-    offlineBehavior: v.offlineBehavior,
+    offlineBehavior: OfflineBehavior.toInt(v.offlineBehavior),
     sendDetectionEmail: v.sendDetectionEmail,
     sendDetectionEmailWhenAllActionsAreCompliant: v.sendDetectionEmailWhenAllActionsAreCompliant,
     sendFollowUpEmail: v.sendFollowUpEmail,

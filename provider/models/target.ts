@@ -152,13 +152,13 @@ export function normalizeTarget<T extends TargetValues>(v: T, known: (k: string)
   return v;
 }
 
-/** Target fields -> wire (names for enums, explicit nulls: every request is a full replacement). */
+/** Target fields -> wire (enums as the spec's integers, explicit nulls: every request is a full replacement). */
 export function targetToWire(v: TargetValues & { targetCategory?: TargetCategoryName }) {
   return {
-    targetType: v.targetType,
+    targetType: TargetType.toInt(v.targetType),
     target: v.target ?? null,
-    targetCategory: v.targetCategory ?? defaultTargetCategory(v.targetType),
-    targetGroupFilter: v.targetGroupFilter,
+    targetCategory: TargetCategory.toInt(v.targetCategory ?? defaultTargetCategory(v.targetType)),
+    targetGroupFilter: TargetGroupFilter.toInt(v.targetGroupFilter),
     tenantId: v.tenantId ?? null,
     propagateToChildTenants: v.propagateToChildTenants,
     allowAccessToParentTenant: v.allowAccessToParentTenant,

@@ -17,12 +17,12 @@ const LIST = "/api/v1/schedules";
 const ONE = "/api/v1/schedules/{scheduleId}";
 const TIMEZONES = "/api/v1/system/timezones";
 
-/** A full CreateScheduleRequest with enums by name, as the provider sends it. */
+/** A full CreateScheduleRequest, enums as the spec's integers (as the provider sends them). */
 const weekly = {
   target: null,
-  targetType: "AllForTenant",
-  targetGroupFilter: "Workstations",
-  targetCategory: "Computer",
+  targetType: 21, // AllForTenant
+  targetGroupFilter: 2, // Workstations
+  targetCategory: 0, // Computer
   providerDeviceGroupType: null,
   providerClientGroupType: null,
   providerLinkId: null,
@@ -39,18 +39,18 @@ const weekly = {
   sendFollowUpOnlyIfActionNeeded: true,
   showRunNowButton: true,
   showPostponeButton: false,
-  maintenanceType: "GlobalSoftware",
+  maintenanceType: 0, // GlobalSoftware
   maintenanceIdentifier: null,
   timeZoneInfoId: "Europe/Berlin",
-  rebootPreference: "Force",
-  promptTimeoutAction: "Reboot",
+  rebootPreference: -1, // Force
+  promptTimeoutAction: 0, // Reboot
   autoConsentToReboots: false,
   promptTimeoutMinutes: 60,
   applyWindowsUpdates: true,
   showMaintenanceActions: true,
   allowAccessToMSPResources: false,
   allowAccessToParentTenant: false,
-  offlineBehavior: "ApplyOnConnect",
+  offlineBehavior: 2, // ApplyOnConnect
   suppressRebootsDuringBusinessHours: true,
   useComputersTimezoneForExecution: false,
   scheduleExecutionAfterActiveHours: false,
@@ -71,12 +71,27 @@ describe("spec fixture", () => {
     expect([...SCHEDULE_FIELD_NAMES].sort()).toEqual(Object.keys(create).sort());
     expect(Object.keys(update).sort()).toEqual(["id", ...Object.keys(create)].sort());
   });
+
+  it("takes the requests these tests send as the spec's request bodies", () => {
+    expect(spec.validateRequest("POST", LIST, weekly).errors).toEqual([]);
+    expect(spec.validateRequest("PUT", ONE, { ...weekly, id: 1 }).errors).toEqual([]);
+    expect(spec.validateRequest("POST", LIST, { ...weekly, rebootPreference: "Force" }).errors.join("\n")).toMatch(/\/rebootPreference: must be integer/);
+  });
+
+  it("finds the spec's path template of a request path, a literal segment before a parameter", () => {
+    expect(spec.templateOf("PUT", "/api/v1/schedules/42")).toBe(ONE);
+    expect(spec.templateOf("POST", "/api/v1/target-assignments/target-preview")).toBe("/api/v1/target-assignments/target-preview");
+    expect(spec.templateOf("GET", "/api/v1/target-assignments/7")).toBe("/api/v1/target-assignments/{id}");
+    expect(spec.templateOf("POST", "/api/v1/target-assignments/7/notes")).toBe("/api/v1/target-assignments/{id}/notes");
+    expect(spec.templateOf("PATCH", "/api/v1/schedules/42")).toBeUndefined();
+    expect(spec.templateOf("GET", "/api/v1/nothing-here")).toBeUndefined();
+  });
 });
 
 describe("sandbox responses validate against the spec", () => {
   let id: number;
 
-  it("POST /api/v1/schedules (enum names in) answers a GetScheduleResponse with integers", async () => {
+  it("POST /api/v1/schedules (the spec's integer enums in) answers a GetScheduleResponse", async () => {
     const created = await call("POST", LIST, weekly);
     expectSpecBody(created, "POST", LIST);
     const body = created.json as Record<string, unknown>;
@@ -92,16 +107,17 @@ describe("sandbox responses validate against the spec", () => {
   it("POST /api/v1/schedules disabled (nextOccurenceDate null) with group type GUIDs", async () => {
     const group = {
       ...weekly,
-      targetType: "ProviderDeviceGroup",
+      targetType: 22, // ProviderDeviceGroup
       target: "42",
       tenantId: 5,
       providerLinkId: 7,
       providerDeviceGroupType: "3FA85F64-5717-4562-B3FC-2C963F66AFA6",
       disabled: true,
       maintenanceTime: null,
-      maintenanceType: "LocalMaintenanceTask",
+      maintenanceType: 5, // LocalMaintenanceTask
       maintenanceIdentifier: "12",
     };
+    expect(spec.validateRequest("POST", LIST, group).errors).toEqual([]);
     const answer = await call("POST", LIST, group);
     expectSpecBody(answer, "POST", LIST);
     expect(answer.json).toMatchObject({ nextOccurenceDate: null, providerDeviceGroupType: "3fa85f64-5717-4562-b3fc-2c963f66afa6" });
@@ -167,6 +183,16 @@ describe("error answers", () => {
     expect(answer.status).toBe(400);
     expect(isProblem(answer.json), JSON.stringify(isProblem.errors)).toBe(true);
     expect(answer.json).toMatchObject({ status: 400, title: "One or more validation errors occurred.", errors: { MaintenanceTime: [expect.stringMatching(/within 1 hour/)] } });
+  });
+
+  it("400 for an enum sent by name (the spec types it as an integer) is a ValidationProblemDetails keyed by JSON path", async () => {
+    const answer = await call("POST", LIST, { ...weekly, targetType: "AllForTenant" });
+    expect(answer.status).toBe(400);
+    expect(isProblem(answer.json), JSON.stringify(isProblem.errors)).toBe(true);
+    expect(answer.json).toMatchObject({
+      status: 400,
+      errors: { "$.targetType": [expect.stringMatching(/^The JSON value could not be converted to TargetType \(an integer: .*\)\. Path: \$\.targetType\./)], request: ["The request field is required."] },
+    });
   });
 
   it("404 for a missing schedule is a ProblemDetails", async () => {

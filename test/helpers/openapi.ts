@@ -107,14 +107,72 @@ export interface ValidationResult {
   errors: string[];
 }
 
+export interface SpecValidatorOptions {
+  /**
+   * For request bodies: take a version string, or null, wherever the spec has a `SemanticVersion` object. Every
+   * member of that object is read-only, so ImmyBot binds the version as text (API notes §3.8); and Swashbuckle
+   * cannot write `nullable` beside a `$ref` (OpenAPI 3.0), so the nullable property looks non-nullable. The one
+   * known place where the spec does not say what the server reads.
+   */
+  versionAsText?: boolean;
+}
+
 /** Validates bodies against one OpenAPI document. */
 export class SpecValidator {
   private readonly ajv = createAjv();
   private readonly cache = new Map<string, ValidateFunction>();
 
-  constructor(readonly doc: OpenApiDocument = loadSpec()) {
+  constructor(
+    readonly doc: OpenApiDocument = loadSpec(),
+    options: SpecValidatorOptions = {},
+  ) {
     const definitions = mapValues(doc.components?.schemas ?? {}, (s) => openApiToJsonSchema(s));
+    if (options.versionAsText && definitions.SemanticVersion) {
+      definitions.SemanticVersion = { anyOf: [definitions.SemanticVersion, { type: "string", minLength: 1 }, { type: "null" }] };
+    }
     this.ajv.addSchema({ $id: COMPONENTS_ID, definitions });
+  }
+
+  /** The JSON schema of one operation's request body (`application/json`), or undefined when it takes none. */
+  requestSchema(method: string, pathTemplate: string): JsonSchema | undefined {
+    const schema = this.operation(method, pathTemplate).requestBody?.content["application/json"]?.schema;
+    return schema && (openApiToJsonSchema(schema) as JsonSchema);
+  }
+
+  /** Checks a request body of `METHOD pathTemplate` against the operation's requestBody schema. */
+  validateRequest(method: string, pathTemplate: string, body: unknown): ValidationResult {
+    const key = `${method.toUpperCase()} ${pathTemplate} request`;
+    let validate = this.cache.get(key);
+    if (!validate) {
+      const schema = this.requestSchema(method, pathTemplate);
+      if (!schema) throw new Error(`the spec documents no JSON request body for ${method.toUpperCase()} ${pathTemplate}`);
+      validate = this.ajv.compile(schema);
+      this.cache.set(key, validate);
+    }
+    return result(validate, body);
+  }
+
+  /**
+   * The spec's path template for a concrete path of a `method` request ("/api/v1/schedules/42" ->
+   * "/api/v1/schedules/{scheduleId}"), or undefined when the spec has none. Segments compare without regard to
+   * case; a literal segment wins over a parameter, as ASP.NET ranks routes.
+   */
+  templateOf(method: string, path: string): string | undefined {
+    const segments = path.split("/");
+    let best: { template: string; literals: number } | undefined;
+    for (const [template, item] of Object.entries(this.doc.paths)) {
+      if (!item[method.toLowerCase()]) continue;
+      const parts = template.split("/");
+      if (parts.length !== segments.length) continue;
+      let literals = 0;
+      const matches = parts.every((part, i) => {
+        if (/^\{[^}]+\}$/.test(part)) return segments[i] !== "";
+        literals++;
+        return part.toLowerCase() === segments[i]!.toLowerCase();
+      });
+      if (matches && (!best || literals > best.literals)) best = { template, literals };
+    }
+    return best?.template;
   }
 
   /** The JSON schema of one operation's response, or undefined when the spec documents no JSON body for it. */

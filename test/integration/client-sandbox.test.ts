@@ -9,21 +9,21 @@ import { Sandbox } from "../../sandbox/server";
 let sandbox: Sandbox;
 let client: ImmyBotClient;
 
-/** A CreateScheduleRequest with enums by name, as the provider sends it. */
+/** A CreateScheduleRequest with enums as the spec's integers, as the provider sends it. */
 const weekly = {
-  targetType: "AllForTenant",
-  targetGroupFilter: "Workstations",
-  targetCategory: "Computer",
+  targetType: 21, // AllForTenant
+  targetGroupFilter: 2, // Workstations
+  targetCategory: 0, // Computer
   tenantId: 3,
   time: "20:00",
   day: 6,
   maintenanceTime: "22:00",
-  maintenanceType: "GlobalSoftware",
+  maintenanceType: 0, // GlobalSoftware
   timeZoneInfoId: "Europe/Berlin",
-  rebootPreference: "Normal",
-  promptTimeoutAction: "Reboot",
+  rebootPreference: 0, // Normal
+  promptTimeoutAction: 0, // Reboot
   promptTimeoutMinutes: 60,
-  offlineBehavior: "ApplyOnConnect",
+  offlineBehavior: 2, // ApplyOnConnect
 };
 
 interface Schedule {

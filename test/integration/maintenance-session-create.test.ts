@@ -83,7 +83,7 @@ describe("MaintenanceSession create", () => {
     ]);
     // The request: one kind of target, the deployment's item, the generated group id.
     const body = JSON.parse(starts()[0]!.body);
-    expect(body).toMatchObject({ computers: [{ computerId: 6 }, { computerId: 8 }], tenants: null, persons: null, deploymentId: 12, maintenanceParams: { maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303" } });
+    expect(body).toMatchObject({ computers: [{ computerId: 6 }, { computerId: 8 }], tenants: null, persons: null, deploymentId: 12, deploymentType: 1, maintenanceParams: { maintenanceType: 0, maintenanceIdentifier: "303", desiredSoftwareState: 5 } });
   });
 
   it("on delete cancels only the running sessions it started", async () => {

@@ -8,10 +8,21 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parseInputs } from "../../provider/check";
 import { model, toWire } from "../../provider/deployment";
+import { DesiredSoftwareState, MaintenanceTaskMode, MaintenanceType, SoftwareProviderType, TargetCategory, TargetEnforcement, TargetGroupFilter, TargetType } from "../../sandbox/enums";
 import { Sandbox, SandboxValidationError, type SandboxOptions } from "../../sandbox/server";
 import { useSandboxCli } from "../helpers/sandbox-cli";
 import { api, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
 import { useTempDir } from "../helpers/temp-dir";
+
+// The sandbox's own tables (checked against the spec): request bodies read as names and carry the integers.
+const M = MaintenanceType.values;
+const T = TargetType.values;
+const C = TargetCategory.values;
+const F = TargetGroupFilter.values;
+const S = DesiredSoftwareState.values;
+const P = SoftwareProviderType.values;
+const Mode = MaintenanceTaskMode.values;
+const E = TargetEnforcement.values;
 
 const LIST = "/api/v1/target-assignments";
 const PREVIEW = `${LIST}/target-preview`;
@@ -27,26 +38,26 @@ function providerBody(args: Record<string, unknown>, id?: number): Record<string
 const chrome = { software: { id: "303", desiredState: "LatestVersion" }, targetType: "AllForTenant", tenantId: 2 };
 const bios = { task: { id: "7", scope: "Local" }, parameters: { AdminPassword: PASSWORD, Enforce: true }, targetType: "Tag", target: "1" };
 
-/** A valid software deployment with every field explicit and enums by name; tests change one thing at a time. */
+/** A valid software deployment with every field explicit and enums as the spec's integers; tests change one thing at a time. */
 const software: Record<string, unknown> = {
-  maintenanceType: "GlobalSoftware",
+  maintenanceType: M.GlobalSoftware,
   maintenanceIdentifier: "303",
-  targetType: "AllForTenant",
+  targetType: T.AllForTenant,
   target: null,
-  targetCategory: "Computer",
-  targetGroupFilter: "All",
+  targetCategory: C.Computer,
+  targetGroupFilter: F.All,
   tenantId: 2,
   propagateToChildTenants: false,
   allowAccessToParentTenant: false,
   providerLinkId: null,
   providerClientGroupType: null,
   providerDeviceGroupType: null,
-  desiredSoftwareState: "LatestVersion",
+  desiredSoftwareState: S.LatestVersion,
   softwareSemanticVersion: null,
-  softwareProviderType: "Inherent",
-  maintenanceTaskMode: "Enforce",
+  softwareProviderType: P.Inherent,
+  maintenanceTaskMode: Mode.Enforce,
   taskParameterValues: null,
-  targetEnforcement: "Required",
+  targetEnforcement: E.Required,
   onboardingOnly: false,
   excluded: false,
   licenseId: null,
@@ -56,18 +67,16 @@ const software: Record<string, unknown> = {
 
 const task: Record<string, unknown> = {
   ...software,
-  maintenanceType: "LocalMaintenanceTask",
+  maintenanceType: M.LocalMaintenanceTask,
   maintenanceIdentifier: "7",
-  targetType: "Tag",
+  targetType: T.Tag,
   target: "1",
   tenantId: null,
-  desiredSoftwareState: "NoAction",
+  desiredSoftwareState: S.NoAction,
   taskParameterValues: { AdminPassword: { value: PASSWORD, allowOverride: false, requiresOverride: false }, Enforce: { value: true, allowOverride: false, requiresOverride: false } },
 };
 
 const start = useSandboxes();
-
-
 
 type Call = (method: string, path: string, body?: unknown) => Promise<Answer>;
 
@@ -91,7 +100,7 @@ describe("deployments on the wire", () => {
     const now = new Date("2025-06-02T10:00:00Z");
     const { call } = await ready({ now: () => now });
     const body = providerBody(chrome);
-    expect(body).toMatchObject({ desiredSoftwareState: "LatestVersion", softwareSemanticVersion: null, softwareProviderType: "Inherent", maintenanceTaskMode: "Enforce", taskParameterValues: null });
+    expect(body).toMatchObject({ desiredSoftwareState: 5, softwareSemanticVersion: null, softwareProviderType: 3, maintenanceTaskMode: 0, taskParameterValues: null });
     const created = await ok(call("POST", LIST, body));
     expect(created).toMatchObject({
       id: 1,
@@ -139,15 +148,28 @@ describe("deployments on the wire", () => {
     expect(put).toMatchObject({ id: 1, desiredSoftwareState: 7, excluded: true, visibility: { selfService: false, technicianPod: true } });
   });
 
-  it("takes enums by name in any case, by integer, or as an integer in a string", async () => {
-    const { call } = await ready();
+  it("takes enums as integers and refuses names with a 400 keyed by JSON path, as the spec types them", async () => {
+    const { sandbox, call } = await ready();
+    const byInt = { maintenanceType: 0, targetType: 21, targetCategory: 0, targetGroupFilter: 0, desiredSoftwareState: 5, softwareProviderType: 3, maintenanceTaskMode: 0, targetEnforcement: 1 };
+    expect(await ok(call("POST", LIST, { ...software, ...byInt }))).toMatchObject(byInt);
+    const byName = await call("POST", LIST, { ...software, desiredSoftwareState: "LatestVersion", targetEnforcement: "1" });
+    expect(byName.status).toBe(400);
+    expect(Object.keys(byName.json.errors).sort()).toEqual(["$.desiredSoftwareState", "$.targetEnforcement", "request"]);
+    expect(byName.json.errors["$.desiredSoftwareState"][0]).toMatch(/could not be converted to DesiredSoftwareState \(an integer: one of NewerOrEqualVersion \(0\).*\)\. Path: \$\.desiredSoftwareState\. Got "LatestVersion"\./);
+    const preview = await call("POST", PREVIEW, { targetType: "All" });
+    expect(preview.json.errors["$.targetType"][0]).toMatch(/TargetType \(an integer/);
+    expect(sandbox.deployments()).toHaveLength(1);
+  });
+
+  it("with acceptEnumNames also takes names in any case and integers in a string (API notes §1.7)", async () => {
+    const { call } = await ready({ acceptEnumNames: true });
     for (const changes of [
-      { maintenanceType: "globalsoftware", desiredSoftwareState: "LATESTVERSION", targetEnforcement: "required" },
-      { maintenanceType: 0, targetType: 21, targetCategory: 0, targetGroupFilter: 0, desiredSoftwareState: 5, softwareProviderType: 3, maintenanceTaskMode: 0, targetEnforcement: 1 },
+      { maintenanceType: "globalsoftware", desiredSoftwareState: "LATESTVERSION", targetEnforcement: "required", softwareProviderType: "Inherent" },
       { maintenanceType: "0", desiredSoftwareState: "5", targetEnforcement: "1" },
     ]) {
-      expect(await ok(call("POST", LIST, { ...software, ...changes }))).toMatchObject({ maintenanceType: 0, targetType: 21, desiredSoftwareState: 5, targetEnforcement: 1 });
+      expect(await ok(call("POST", LIST, { ...software, ...changes }))).toMatchObject({ maintenanceType: 0, targetType: 21, desiredSoftwareState: 5, targetEnforcement: 1, softwareProviderType: 3 });
     }
+    expect(await ok(call("POST", PREVIEW, { targetType: "all", targetGroupFilter: "Servers" }))).toHaveLength(6);
   });
 
   it("echoes taskParameterValues in clear text, password parameters included, on every read", async () => {
@@ -174,7 +196,7 @@ describe("deployments on the wire", () => {
     const { call } = await ready();
     const lob = {
       ...software,
-      maintenanceType: "LocalSoftware",
+      maintenanceType: M.LocalSoftware,
       maintenanceIdentifier: "2",
       taskParameterValues: { ServerUrl: { value: "https://lob.contoso.example" }, licensekey: { value: "LOB-KEY-123" } },
     };
@@ -195,7 +217,7 @@ describe("Sieve paging and filters on GET /target-assignments", () => {
     await ok(call("POST", LIST, { ...software, tenantId: 4 })); // 2: 7-Zip for Fabrikam
     await ok(call("POST", LIST, { ...software, maintenanceIdentifier: "114" })); // 3: Chrome for Contoso
     await ok(call("POST", LIST, task)); // 4: BIOS task on the Canary tag
-    await ok(call("POST", LIST, { ...software, maintenanceType: "LocalSoftware", maintenanceIdentifier: "1", targetType: "All", tenantId: null })); // 5: local Chrome
+    await ok(call("POST", LIST, { ...software, maintenanceType: M.LocalSoftware, maintenanceIdentifier: "1", targetType: T.All, tenantId: null })); // 5: local Chrome
     return call;
   }
 
@@ -265,7 +287,7 @@ describe("GET, PUT, DELETE and notes by id", () => {
     expect((await call("POST", `${LIST}/${created.id}/notes`, { notes: "owned by the platform team" })).status).toBe(200);
     now = new Date("2025-06-02T10:30:00Z");
     const { taskParameterValues: _p, visibility: _v, tenantId: _t, ...rest } = task;
-    const updated = await ok(call("PUT", `${LIST}/${created.id}`, { ...rest, id: created.id, maintenanceTaskMode: "Audit" }));
+    const updated = await ok(call("PUT", `${LIST}/${created.id}`, { ...rest, id: created.id, maintenanceTaskMode: Mode.Audit }));
     expect(updated).toMatchObject({
       id: created.id,
       maintenanceTaskMode: 1,
@@ -341,7 +363,7 @@ describe("400 answers", () => {
   }
 
   it.each([
-    ["an unknown enum name", software, { desiredSoftwareState: "Installed" }, "$.desiredSoftwareState", /DesiredSoftwareState \(one of NewerOrEqualVersion \(0\), NotPresent \(1\)/],
+    ["an enum by name", software, { desiredSoftwareState: "NotPresent" }, "$.desiredSoftwareState", /DesiredSoftwareState \(an integer: one of NewerOrEqualVersion \(0\), NotPresent \(1\)/],
     ["an enum integer that is not a member", software, { maintenanceTaskMode: 9 }, "MaintenanceTaskMode", /maintenanceTaskMode 9 is not a MaintenanceTaskMode; send one of Enforce \(0\), Audit \(1\)/],
     ["targetEnforcement left out", software, { targetEnforcement: undefined }, "TargetEnforcement", /targetEnforcement is missing or 0, which is not a TargetEnforcement; send one of Required \(1\), Optional \(2\), Adhoc \(3\), Onboarding \(4\)/],
     ["targetEnforcement 0", software, { targetEnforcement: 0 }, "TargetEnforcement", /missing or 0/],
@@ -351,28 +373,28 @@ describe("400 answers", () => {
     ["an empty maintenanceIdentifier", software, { maintenanceIdentifier: "" }, "MaintenanceIdentifier", /maintenanceIdentifier is required/],
     ["global software that does not exist", software, { maintenanceIdentifier: "999999" }, "MaintenanceIdentifier", /there is no global software with id "999999" \(maintenanceType GlobalSoftware\); GET \/api\/v1\/software\/global lists them/],
     ["a local software id sent as global", software, { maintenanceIdentifier: "2" }, "MaintenanceIdentifier", /no global software with id "2"/],
-    ["local software that does not exist", software, { maintenanceType: "LocalSoftware", maintenanceIdentifier: "303" }, "MaintenanceIdentifier", /no local software with id "303"/],
+    ["local software that does not exist", software, { maintenanceType: M.LocalSoftware, maintenanceIdentifier: "303" }, "MaintenanceIdentifier", /no local software with id "303"/],
     ["a local task that does not exist", task, { maintenanceIdentifier: "12", taskParameterValues: null }, "MaintenanceIdentifier", /no local maintenance task with id "12"/],
-    ["a global task that does not exist", task, { maintenanceType: "GlobalMaintenanceTask", taskParameterValues: null }, "MaintenanceIdentifier", /no global maintenance task with id "7"/],
+    ["a global task that does not exist", task, { maintenanceType: M.GlobalMaintenanceTask, taskParameterValues: null }, "MaintenanceIdentifier", /no global maintenance task with id "7"/],
     ["an identifier that is not an id", software, { maintenanceIdentifier: "7-Zip" }, "MaintenanceIdentifier", /no global software with id "7-Zip"/],
     ["a configuration task on its own", task, { maintenanceIdentifier: "9", taskParameterValues: null }, "MaintenanceIdentifier", /local task 9 "Configure Contoso Line-of-Business App" is a configuration task, which cannot be deployed on its own: deploy the software it configures \(local software 2 "Contoso Line-of-Business App"\)/],
-    ["WindowsUpdate as the item", software, { maintenanceType: "WindowsUpdate" }, "MaintenanceType", /is not deployable/],
-    ["ThisVersion without a version", software, { desiredSoftwareState: "ThisVersion" }, "SoftwareSemanticVersion", /desiredSoftwareState ThisVersion needs the version: set softwareSemanticVersion to a version string, e\.g\. "24\.08" \(7-Zip has 23\.01, 24\.07, 24\.08\)/],
-    ["NewerOrEqualVersion without a version", software, { desiredSoftwareState: "NewerOrEqualVersion" }, "SoftwareSemanticVersion", /needs the version/],
-    ["OlderOrEqualVersion without a version", software, { desiredSoftwareState: "OlderOrEqualVersion", softwareSemanticVersion: "" }, "SoftwareSemanticVersion", /needs the version/],
+    ["WindowsUpdate as the item", software, { maintenanceType: M.WindowsUpdate }, "MaintenanceType", /is not deployable/],
+    ["ThisVersion without a version", software, { desiredSoftwareState: S.ThisVersion }, "SoftwareSemanticVersion", /desiredSoftwareState ThisVersion needs the version: set softwareSemanticVersion to a version string, e\.g\. "24\.08" \(7-Zip has 23\.01, 24\.07, 24\.08\)/],
+    ["NewerOrEqualVersion without a version", software, { desiredSoftwareState: S.NewerOrEqualVersion }, "SoftwareSemanticVersion", /needs the version/],
+    ["OlderOrEqualVersion without a version", software, { desiredSoftwareState: S.OlderOrEqualVersion, softwareSemanticVersion: "" }, "SoftwareSemanticVersion", /needs the version/],
     ["desiredSoftwareState left out (0 is NewerOrEqualVersion)", software, { desiredSoftwareState: undefined }, "SoftwareSemanticVersion", /NewerOrEqualVersion needs the version/],
-    ["a version that is not one", software, { desiredSoftwareState: "ThisVersion", softwareSemanticVersion: "latest" }, "SoftwareSemanticVersion", /"latest" is not a version/],
+    ["a version that is not one", software, { desiredSoftwareState: S.ThisVersion, softwareSemanticVersion: "latest" }, "SoftwareSemanticVersion", /"latest" is not a version/],
     ["a version sent as the spec's object", software, { softwareSemanticVersion: { major: 24, minor: 8 } }, "$.softwareSemanticVersion", /a version string \(e\.g\. "24\.08"\) or null/],
     ["AllForTenant without a tenant", software, { tenantId: null }, "TenantId", /AllForTenant needs the tenant/],
     ["a tenant that does not exist", software, { tenantId: 99 }, "TenantId", /there is no tenant 99/],
-    ["a computer that does not exist", software, { targetType: "Computer", target: "99" }, "Target", /there is no computer 99 \(targetType Computer\)/],
-    ["a Computer target without its id", software, { targetType: "Computer", target: null }, "Target", /targetType Computer needs target: the computer's id as a string/],
-    ["a computer target that is not an id", software, { targetType: "Computer", target: "CONTOSO-WS001" }, "Target", /target "CONTOSO-WS001" is not a computer id/],
-    ["a tag that does not exist", software, { targetType: "Tag", target: "42", tenantId: null }, "Target", /there is no tag 42/],
-    ["a specific tenant that does not exist", software, { targetType: "SpecificTenant", targetCategory: "Tenant", target: "99", tenantId: null }, "Target", /there is no tenant 99/],
+    ["a computer that does not exist", software, { targetType: T.Computer, target: "99" }, "Target", /there is no computer 99 \(targetType Computer\)/],
+    ["a Computer target without its id", software, { targetType: T.Computer, target: null }, "Target", /targetType Computer needs target: the computer's id as a string/],
+    ["a computer target that is not an id", software, { targetType: T.Computer, target: "CONTOSO-WS001" }, "Target", /target "CONTOSO-WS001" is not a computer id/],
+    ["a tag that does not exist", software, { targetType: T.Tag, target: "42", tenantId: null }, "Target", /there is no tag 42/],
+    ["a specific tenant that does not exist", software, { targetType: T.SpecificTenant, targetCategory: C.Tenant, target: "99", tenantId: null }, "Target", /there is no tenant 99/],
     ["a parameter the task does not declare", task, { taskParameterValues: { AdminPassword: { value: PASSWORD }, BiosPassword: { value: PASSWORD } } }, "TaskParameterValues", /taskParameterValues names a parameter "BiosPassword" that local task 7 "Set BIOS password" does not declare; it takes AdminPassword, Enforce\./],
     ["parameters for software without a configuration task", software, { taskParameterValues: { Silent: { value: true }, Path: { value: "C:\\7z" } } }, "TaskParameterValues", /parameters "Silent", "Path" that global software 303 "7-Zip" does not declare; it has no configuration task, so it takes no parameters/],
-    ["a parameter the software's configuration task does not declare", software, { maintenanceType: "LocalSoftware", maintenanceIdentifier: "2", taskParameterValues: { Server: { value: "x" } } }, "TaskParameterValues", /local software 2 "Contoso Line-of-Business App" \(its configuration task local task 9 "Configure Contoso Line-of-Business App"\) does not declare; it takes ServerUrl, LicenseKey, Channel/],
+    ["a parameter the software's configuration task does not declare", software, { maintenanceType: M.LocalSoftware, maintenanceIdentifier: "2", taskParameterValues: { Server: { value: "x" } } }, "TaskParameterValues", /local software 2 "Contoso Line-of-Business App" \(its configuration task local task 9 "Configure Contoso Line-of-Business App"\) does not declare; it takes ServerUrl, LicenseKey, Channel/],
     ["a parameter value without its wrapper object", task, { taskParameterValues: { AdminPassword: PASSWORD } }, "$.taskParameterValues.AdminPassword", /parameter "AdminPassword" needs an object \{ "value": \.\.\., "allowOverride": bool, "requiresOverride": bool \}, not a bare value/],
     ["a parameter flag that is not a boolean", task, { taskParameterValues: { AdminPassword: { value: PASSWORD, allowOverride: "yes" } } }, "$.taskParameterValues.AdminPassword.allowOverride", /System\.Boolean/],
     ["a member DeploymentParameterValue lacks", task, { taskParameterValues: { AdminPassword: { value: PASSWORD, secret: true } } }, "$.taskParameterValues.AdminPassword.secret", /could not be mapped to any member of DeploymentParameterValue/],
@@ -398,17 +420,17 @@ describe("400 answers", () => {
   it("accepts the edge cases next to those rules", async () => {
     const { call } = await ready();
     for (const changes of [
-      { desiredSoftwareState: "ThisVersion", softwareSemanticVersion: "24.08" },
-      { desiredSoftwareState: "NewerOrEqualVersion", softwareSemanticVersion: "24.8.0" },
-      { desiredSoftwareState: "OlderOrEqualVersion", softwareSemanticVersion: "25.0.0-beta.1+build.7" },
-      { desiredSoftwareState: "NotPresent" },
-      { desiredSoftwareState: "NoAction", targetEnforcement: "Onboarding", onboardingOnly: true },
-      { targetType: "All", tenantId: null },
-      { targetType: "Computer", target: "6", tenantId: 2 },
-      { targetType: "Tag", target: "2", tenantId: null, targetGroupFilter: "Servers" },
-      { targetType: "FilterScript", target: "12", tenantId: null }, // keys the seed does not hold are taken as they are
-      { maintenanceType: "ChocolateySoftware", maintenanceIdentifier: "notepadplusplus" },
-      { maintenanceType: "LocalSoftware", maintenanceIdentifier: "1" },
+      { desiredSoftwareState: S.ThisVersion, softwareSemanticVersion: "24.08" },
+      { desiredSoftwareState: S.NewerOrEqualVersion, softwareSemanticVersion: "24.8.0" },
+      { desiredSoftwareState: S.OlderOrEqualVersion, softwareSemanticVersion: "25.0.0-beta.1+build.7" },
+      { desiredSoftwareState: S.NotPresent },
+      { desiredSoftwareState: S.NoAction, targetEnforcement: E.Onboarding, onboardingOnly: true },
+      { targetType: T.All, tenantId: null },
+      { targetType: T.Computer, target: "6", tenantId: 2 },
+      { targetType: T.Tag, target: "2", tenantId: null, targetGroupFilter: F.Servers },
+      { targetType: T.FilterScript, target: "12", tenantId: null }, // keys the seed does not hold are taken as they are
+      { maintenanceType: M.ChocolateySoftware, maintenanceIdentifier: "notepadplusplus" },
+      { maintenanceType: M.LocalSoftware, maintenanceIdentifier: "1" },
       { visibility: null },
       { visibility: { SelfService: true } },
       { taskParameterValues: {} },
@@ -435,47 +457,47 @@ describe("target preview", () => {
 
   it("computes the reached computers from the seed, per target type", async () => {
     const { call } = await ready();
-    expect(await preview(call, { targetType: "All" })).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
-    expect(await preview(call, { targetType: "All", tenantId: 2 })).toEqual([3, 4, 5, 6, 7, 8]);
-    expect(await preview(call, { targetType: "AllForTenant", tenantId: 2 })).toEqual([3, 4, 5, 6, 7, 8]);
-    expect(await preview(call, { targetType: "AllForTenant", tenantId: 2, propagateToChildTenants: true })).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
-    expect(await preview(call, { targetType: "AllForTenant", tenantId: 3 })).toEqual([9, 10]);
-    expect(await preview(call, { targetType: "Computer", target: "6" })).toEqual([6]);
-    expect(await preview(call, { targetType: "Computer", target: "6", tenantId: 4 })).toEqual([]);
-    expect(await preview(call, { targetType: "Tag", target: "1" })).toEqual([1, 6, 10]);
-    expect(await preview(call, { targetType: "Tag", target: "1", tenantId: 2 })).toEqual([6]);
-    expect(await preview(call, { targetType: "Tag", target: "2" })).toEqual([2, 3, 4, 5, 9, 11]);
-    expect(await preview(call, { targetType: "FilterScript", target: "12" })).toEqual([]);
+    expect(await preview(call, { targetType: T.All })).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13]);
+    expect(await preview(call, { targetType: T.All, tenantId: 2 })).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(await preview(call, { targetType: T.AllForTenant, tenantId: 2 })).toEqual([3, 4, 5, 6, 7, 8]);
+    expect(await preview(call, { targetType: T.AllForTenant, tenantId: 2, propagateToChildTenants: true })).toEqual([3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(await preview(call, { targetType: T.AllForTenant, tenantId: 3 })).toEqual([9, 10]);
+    expect(await preview(call, { targetType: T.Computer, target: "6" })).toEqual([6]);
+    expect(await preview(call, { targetType: T.Computer, target: "6", tenantId: 4 })).toEqual([]);
+    expect(await preview(call, { targetType: T.Tag, target: "1" })).toEqual([1, 6, 10]);
+    expect(await preview(call, { targetType: T.Tag, target: "1", tenantId: 2 })).toEqual([6]);
+    expect(await preview(call, { targetType: T.Tag, target: "2" })).toEqual([2, 3, 4, 5, 9, 11]);
+    expect(await preview(call, { targetType: T.FilterScript, target: "12" })).toEqual([]);
   });
 
   it("applies targetGroupFilter by device class, and onboardingOnly", async () => {
     const { call } = await ready();
-    const all = { targetType: "All" };
-    expect(await preview(call, { ...all, targetGroupFilter: "Servers" })).toEqual([2, 3, 4, 5, 9, 11]);
-    expect(await preview(call, { ...all, targetGroupFilter: "Workstations" })).toEqual([1, 6, 10, 12]);
-    expect(await preview(call, { ...all, targetGroupFilter: "PortableDevices" })).toEqual([7, 8, 13]);
-    expect(await preview(call, { ...all, targetGroupFilter: "WorkstationsAndPortableDevices" })).toEqual([1, 6, 7, 8, 10, 12, 13]);
-    expect(await preview(call, { ...all, targetGroupFilter: "DomainControllers" })).toEqual([3, 4, 11]);
+    const all = { targetType: T.All };
+    expect(await preview(call, { ...all, targetGroupFilter: F.Servers })).toEqual([2, 3, 4, 5, 9, 11]);
+    expect(await preview(call, { ...all, targetGroupFilter: F.Workstations })).toEqual([1, 6, 10, 12]);
+    expect(await preview(call, { ...all, targetGroupFilter: F.PortableDevices })).toEqual([7, 8, 13]);
+    expect(await preview(call, { ...all, targetGroupFilter: F.WorkstationsAndPortableDevices })).toEqual([1, 6, 7, 8, 10, 12, 13]);
+    expect(await preview(call, { ...all, targetGroupFilter: F.DomainControllers })).toEqual([3, 4, 11]);
     expect(await preview(call, { ...all, targetGroupFilter: 6 })).toEqual([3, 11]);
     expect(await preview(call, { ...all, onboardingOnly: true })).toEqual([10]);
   });
 
   it("answers CalculateTargetedComputerResponse rows (ImmyBot's short keys), offline computers included", async () => {
     const { call } = await ready();
-    const [laptop] = await ok(call("POST", PREVIEW, { targetType: "Computer", target: "7" }));
+    const [laptop] = await ok(call("POST", PREVIEW, { targetType: T.Computer, target: "7" }));
     expect(laptop).toEqual({ id: 7, cn: "CONTOSO-LT014", on: false, tn: "Contoso", ppi: 3, ppn: "Alex Wilber", ti: 2, os: "Windows 11 Enterprise 22H2", obs: 2, sn: "PF3LT014", dr: 1, sb: false, ct: [10] });
   });
 
   it("answers 400 for targets that name nothing, or miss their tenant", async () => {
     const { call } = await ready();
     for (const [request, field, message] of [
-      [{ targetType: "AllForTenant" }, "TenantId", /AllForTenant needs the tenant/],
-      [{ targetType: "All", tenantId: 99 }, "TenantId", /there is no tenant 99/],
-      [{ targetType: "Computer", target: "99" }, "Target", /there is no computer 99/],
-      [{ targetType: "Tag", target: "7" }, "Target", /there is no tag 7/],
+      [{ targetType: T.AllForTenant }, "TenantId", /AllForTenant needs the tenant/],
+      [{ targetType: T.All, tenantId: 99 }, "TenantId", /there is no tenant 99/],
+      [{ targetType: T.Computer, target: "99" }, "Target", /there is no computer 99/],
+      [{ targetType: T.Tag, target: "7" }, "Target", /there is no tag 7/],
       [{}, "TargetType", /targetType is missing or 0/],
-      [{ targetType: "All", targetGroupFilter: 9 }, "TargetGroupFilter", /targetGroupFilter 9 is not a TargetGroupFilter/],
-      [{ targetType: "All", targetCategory: "Computer" }, "$.targetCategory", /could not be mapped to any member of CalculateTargetsRequest/],
+      [{ targetType: T.All, targetGroupFilter: 9 }, "TargetGroupFilter", /targetGroupFilter 9 is not a TargetGroupFilter/],
+      [{ targetType: T.All, targetCategory: C.Computer }, "$.targetCategory", /could not be mapped to any member of CalculateTargetsRequest/],
     ] as const) {
       const answer = await call("POST", PREVIEW, request);
       expect(answer.status, JSON.stringify(request)).toBe(400);

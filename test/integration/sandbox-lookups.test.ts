@@ -293,18 +293,18 @@ describe("the seed", () => {
     expect((await ok(get(`${API}/maintenance-tasks/local/50`))).parameters[0]).toMatchObject({ id: 5001, name: "Pin", dataType: 4 });
 
     const deployment = {
-      maintenanceType: "LocalMaintenanceTask",
+      maintenanceType: 5, // LocalMaintenanceTask
       maintenanceIdentifier: "50",
-      targetType: "Tag",
+      targetType: 30, // Tag
       target: "5",
-      targetEnforcement: "Required",
-      softwareProviderType: "Inherent",
+      targetEnforcement: 1, // Required
+      softwareProviderType: 3, // Inherent
       taskParameterValues: { Pin: { value: "2468", allowOverride: false, requiresOverride: false } },
     };
     expect(await ok(call("POST", `${API}/target-assignments`, deployment))).toMatchObject({ targetText: "Tag: Kiosk", taskParameterValues: { Pin: { value: "2468" } } });
     const gone = await call("POST", `${API}/target-assignments`, { ...deployment, maintenanceIdentifier: "7" });
     expect(gone.json.errors.MaintenanceIdentifier[0]).toMatch(/no local maintenance task with id "7"/);
-    expect(ids(await ok(call("POST", `${API}/target-assignments/target-preview`, { targetType: "Tag", target: "5" })))).toEqual([100]);
+    expect(ids(await ok(call("POST", `${API}/target-assignments/target-preview`, { targetType: 30, target: "5" })))).toEqual([100]);
   });
 
   it("takes the seed as an object, and hands back a copy", async () => {
@@ -318,7 +318,7 @@ describe("the seed", () => {
   it("shows deployments whose target left the seed as missing, after a restart with another seed", async () => {
     const stateFile = tempPath("state-seed-swap.json");
     const first = await ready({ stateFile });
-    const created = await ok(first.call("POST", `${API}/target-assignments`, { maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303", desiredSoftwareState: "LatestVersion", targetType: "Computer", target: "6", tenantId: 2, targetEnforcement: "Required", softwareProviderType: "Inherent" }));
+    const created = await ok(first.call("POST", `${API}/target-assignments`, { maintenanceType: 0, maintenanceIdentifier: "303", desiredSoftwareState: 5, targetType: 2, target: "6", tenantId: 2, targetEnforcement: 1, softwareProviderType: 3 }));
     expect(created).toMatchObject({ targetMissing: false, tenantMissing: false, targetName: "CONTOSO-WS001" });
     await first.sandbox.stop();
     const second = await start({ stateFile, seed: tinySeed });

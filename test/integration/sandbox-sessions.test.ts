@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { DatabaseType, DesiredSoftwareState, MaintenanceTaskMode, MaintenanceType, OfflineBehavior, RebootPreference, SoftwareProviderType } from "../../sandbox/enums";
 import { Sandbox, SeedError, type SandboxOptions, type SeedData } from "../../sandbox/server";
 import { useSandboxCli } from "../helpers/sandbox-cli";
 import { api, expectJsonOk, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
@@ -25,12 +26,21 @@ const GROUP = "6f1c2a4e-8d3b-4c5a-9e7f-0a1b2c3d4e5f";
 /** SessionStatus, SessionLogType, MaintenanceActionType/Status/Result integers used below (API notes §4.4). */
 const S = { Passed: 0, Running: 1, Failed: 2, Created: 3, Cancelled: 4, Pending: 6, PartialPassed: 7, PendingConnectivity: 8 };
 
-/** Install 7-Zip (global software 303) at the latest version, enums by name as the provider sends them. */
-const sevenZip = { maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303", desiredSoftwareState: "LatestVersion", softwareProviderType: "Inherent" };
+// The sandbox's own enum tables (checked against the spec): request bodies read as names and carry the integers.
+const M = MaintenanceType.values;
+const St = DesiredSoftwareState.values;
+const P = SoftwareProviderType.values;
+const Mode = MaintenanceTaskMode.values;
+const O = OfflineBehavior.values;
+const D = DatabaseType.values;
+const R = RebootPreference.values;
+
+/** Install 7-Zip (global software 303) at the latest version, enums as integers as the spec types them. */
+const sevenZip = { maintenanceType: M.GlobalSoftware, maintenanceIdentifier: "303", desiredSoftwareState: St.LatestVersion, softwareProviderType: P.Inherent };
 
 /** A valid request body for computers; tests change one thing at a time. */
 function body(computerIds: number[], changes: Record<string, unknown> = {}): Record<string, unknown> {
-  return { computers: computerIds.map((computerId) => ({ computerId })), maintenanceParams: sevenZip, offlineBehavior: "ApplyOnConnect", ...changes };
+  return { computers: computerIds.map((computerId) => ({ computerId })), maintenanceParams: sevenZip, offlineBehavior: O.ApplyOnConnect, ...changes };
 }
 
 const start = useSandboxes();
@@ -85,7 +95,7 @@ const messages = async (w: World, id: number): Promise<string[]> => (await ok(w.
 describe("starting sessions", () => {
   it("POST /run-immy-service starts one session per computer at once and answers their ids", async () => {
     const w = await world();
-    const answer = await ok(w.call("POST", RUN, body([6, 8, 6], { sessionGroupId: GROUP.toUpperCase(), rebootPreference: "Suppress", deploymentType: "Global", deploymentId: 77 })));
+    const answer = await ok(w.call("POST", RUN, body([6, 8, 6], { sessionGroupId: GROUP.toUpperCase(), rebootPreference: R.Suppress, deploymentType: D.Global, deploymentId: 77 })));
     expect(answer).toEqual({
       sessionsStarted: [
         { sessionId: 1, computerId: 6, tenantId: null, personId: null },
@@ -180,18 +190,19 @@ describe("400 answers, before anything is created", () => {
     ["an unknown computer", body([6, 99, 98]), "Computers", /there is no computers 99, 98; GET \/api\/v1\/computers lists them/],
     ["an unknown tenant", { tenants: [{ tenantId: 42 }], fullMaintenance: true, offlineBehavior: 2 }, "Tenants", /there is no tenant 42/],
     ["an unknown person", { persons: [{ personId: 77 }], fullMaintenance: true, offlineBehavior: 2 }, "Persons", /there is no person 77/],
-    ["an unknown local deployment", body([6], { deploymentId: 5, deploymentType: "Local" }), "DeploymentId", /there is no deployment 5 \(deploymentType Local\)/],
+    ["an unknown local deployment", body([6], { deploymentId: 5, deploymentType: D.Local }), "DeploymentId", /there is no deployment 5 \(deploymentType Local\)/],
     ["updateTime that is no time of day", body([6], { updateTime: "25:00" }), "UpdateTime", /updateTime "25:00" is not a time of day; use 24-hour HH:mm/],
     ["updateTime with seconds", body([6], { updateTime: "22:00:00" }), "UpdateTime", /not a time of day/],
     ["an unknown time zone", body([6], { updateTime: "22:00", timeZoneInfoId: "Mars/Olympus" }), "TimeZoneInfoId", /not a known IANA time zone/],
     ["no maintenanceParams without fullMaintenance", { computers: [{ computerId: 6 }], offlineBehavior: 2 }, "MaintenanceParams", /required unless fullMaintenance is true/],
     ["software that is not in the seed", body([6], { maintenanceParams: { ...sevenZip, maintenanceIdentifier: "999" } }), "MaintenanceParams.MaintenanceIdentifier", /there is no global software with id "999"/],
-    ["a configuration task on its own", body([6], { maintenanceParams: { maintenanceType: "LocalMaintenanceTask", maintenanceIdentifier: "9", softwareProviderType: "Inherent" } }), "MaintenanceParams.MaintenanceIdentifier", /is a configuration task/],
-    ["ThisVersion without a version", body([6], { maintenanceParams: { ...sevenZip, desiredSoftwareState: "ThisVersion" } }), "MaintenanceParams.SemanticVersion", /needs the version/],
+    ["a configuration task on its own", body([6], { maintenanceParams: { maintenanceType: M.LocalMaintenanceTask, maintenanceIdentifier: "9", softwareProviderType: P.Inherent } }), "MaintenanceParams.MaintenanceIdentifier", /is a configuration task/],
+    ["ThisVersion without a version", body([6], { maintenanceParams: { ...sevenZip, desiredSoftwareState: St.ThisVersion } }), "MaintenanceParams.SemanticVersion", /needs the version/],
     ["offlineBehavior left out (0 is no member)", { computers: [{ computerId: 6 }], maintenanceParams: sevenZip }, "OfflineBehavior", /offlineBehavior is missing or 0.*Skip \(1\), ApplyOnConnect \(2\)/],
-    ["softwareProviderType left out", body([6], { maintenanceParams: { maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303" } }), "MaintenanceParams.SoftwareProviderType", /softwareProviderType is missing or 0/],
+    ["softwareProviderType left out", body([6], { maintenanceParams: { maintenanceType: M.GlobalSoftware, maintenanceIdentifier: "303" } }), "MaintenanceParams.SoftwareProviderType", /softwareProviderType is missing or 0/],
     ["a computer id that is text", { computers: [{ computerId: "6" }], offlineBehavior: 2 }, "$.computers[0].computerId", /could not be converted to System\.Int32\. Path: \$\.computers\[0\]\.computerId/],
-    ["an enum name that does not exist", body([6], { maintenanceParams: { ...sevenZip, maintenanceType: "Software" } }), "$.maintenanceParams.maintenanceType", /MaintenanceType \(one of GlobalSoftware \(0\)/],
+    ["an enum by name", body([6], { maintenanceParams: { ...sevenZip, maintenanceType: "GlobalSoftware" } }), "$.maintenanceParams.maintenanceType", /MaintenanceType \(an integer: one of GlobalSoftware \(0\).*Path: \$\.maintenanceParams\.maintenanceType\. Got "GlobalSoftware"/],
+    ["a top-level enum by name", body([6], { rebootPreference: "Force" }), "$.rebootPreference", /RebootPreference \(an integer: one of Normal \(0\), Suppress \(1\), Prompt \(2\), Force \(-1\)/],
     ["a member the request lacks", body([6], { deploymentName: "x" }), "$.deploymentName", /could not be mapped to any member of RunImmyServiceRequestBody/],
     ["computers that is not a list", { computers: { computerId: 6 }, offlineBehavior: 2 }, "$.computers", /List<RunImmybotComputerRequestBody>/],
     ["a parameter override that is a bare value", body([6], { computers: [{ computerId: 6, maintenanceTaskParameterValueOverrides: { "12": { EncryptionMethod: "XtsAes128" } } }] }), "$.computers[0].maintenanceTaskParameterValueOverrides.12.EncryptionMethod", /needs an object/],
@@ -208,15 +219,22 @@ describe("400 answers, before anything is created", () => {
     const deployment = w.sandbox.createDeployment({ maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303", targetType: "Computer", target: "6", tenantId: 2, desiredSoftwareState: "LatestVersion", softwareProviderType: "Inherent", targetEnforcement: "Required" });
     for (const request of [
       body([6], { deploymentId: deployment.id, deploymentType: 1 }),
-      body([6], { deploymentId: 12345, deploymentType: "Global" }), // global deployments are not modelled: any id
+      body([6], { deploymentId: 12345, deploymentType: D.Global }), // global deployments are not modelled: any id
       body([6], { updateTime: "23:59", timeZoneInfoId: "Europe/Berlin" }),
-      body([6], { maintenanceParams: { ...sevenZip, desiredSoftwareState: "ThisVersion", semanticVersion: "24.07", semanticVersionNormalized: "whatever" } }),
-      { computers: [{ computerId: 6, maintenanceTaskParameterValueOverrides: { "12": { EncryptionMethod: { value: "XtsAes128" } }, other: null } }], fullMaintenance: true, offlineBehavior: "Skip" },
-      { COMPUTERS: [{ COMPUTERID: 6 }], MaintenanceParams: { MaintenanceType: "chocolateysoftware", MaintenanceIdentifier: "git", SoftwareProviderType: "2" }, OfflineBehavior: "skip" },
+      body([6], { maintenanceParams: { ...sevenZip, desiredSoftwareState: St.ThisVersion, semanticVersion: "24.07", semanticVersionNormalized: "whatever" } }),
+      { computers: [{ computerId: 6, maintenanceTaskParameterValueOverrides: { "12": { EncryptionMethod: { value: "XtsAes128" } }, other: null } }], fullMaintenance: true, offlineBehavior: O.Skip },
+      { COMPUTERS: [{ COMPUTERID: 6 }], MaintenanceParams: { MaintenanceType: M.ChocolateySoftware, MaintenanceIdentifier: "git", SoftwareProviderType: P.Chocolatey }, OfflineBehavior: O.Skip },
     ]) {
       expect((await w.call("POST", RUN, request)).status, JSON.stringify(request)).toBe(200);
     }
     expect(w.sandbox.sessions()).toHaveLength(6);
+  });
+
+  it("with acceptEnumNames takes enums by name in any case or as integers in a string, top level and in maintenanceParams", async () => {
+    const w = await world({ acceptEnumNames: true });
+    const request = { COMPUTERS: [{ COMPUTERID: 6 }], MaintenanceParams: { MaintenanceType: "chocolateysoftware", MaintenanceIdentifier: "git", SoftwareProviderType: "2" }, OfflineBehavior: "skip", rebootPreference: "force", deploymentType: "Global" };
+    expect((await w.call("POST", RUN, request)).status).toBe(200);
+    expect(w.sandbox.sessions()[0]!.sessionJobArgs).toMatchObject({ rebootPreference: -1, offlineBehavior: 1 });
   });
 
   it("answers 415 for text/plain and 400 for a body that is not JSON", async () => {
@@ -368,8 +386,8 @@ describe("the course of a session", () => {
   it("runs tasks (by mode) and uninstalls (NotPresent); full maintenance without an item has no action", async () => {
     const w = await world();
     const [audit, uninstall, full] = [
-      ...(await run(w, body([6], { maintenanceParams: { maintenanceType: "GlobalMaintenanceTask", maintenanceIdentifier: "12", maintenanceTaskMode: "Audit", softwareProviderType: "Inherent" } }))),
-      ...(await run(w, body([6], { maintenanceParams: { ...sevenZip, desiredSoftwareState: "NotPresent" } }))),
+      ...(await run(w, body([6], { maintenanceParams: { maintenanceType: M.GlobalMaintenanceTask, maintenanceIdentifier: "12", maintenanceTaskMode: Mode.Audit, softwareProviderType: P.Inherent } }))),
+      ...(await run(w, body([6], { maintenanceParams: { ...sevenZip, desiredSoftwareState: St.NotPresent } }))),
       ...(await run(w, { computers: [{ computerId: 6 }], fullMaintenance: true, offlineBehavior: 2 })),
     ];
     w.advance(32_000);
@@ -454,7 +472,7 @@ describe("cancelling", () => {
 describe("offline computers and updateTime", () => {
   it("ApplyOnConnect waits in PendingConnectivity until setComputerOnline, then runs from that moment", async () => {
     const w = await world();
-    const [id] = await run(w, body([7], { offlineBehavior: "ApplyOnConnect" }));
+    const [id] = await run(w, body([7], { offlineBehavior: O.ApplyOnConnect }));
     w.advance(3_600_000 - 60_000);
     expect(await session(w, id!)).toMatchObject({ sessionStatus: S.PendingConnectivity, detectionStageStatus: S.Created, stages: [], sessionJobArgs: { appliedOnConnect: false } });
     expect(await messages(w, id!)).toEqual(["Session created", "Computer is offline; waiting for it to connect (offline behavior: ApplyOnConnect)"]);
@@ -471,7 +489,7 @@ describe("offline computers and updateTime", () => {
 
   it("Skip fails an offline computer's session after the queue time, with an Error line", async () => {
     const w = await world();
-    const [id] = await run(w, body([7], { offlineBehavior: "Skip" }));
+    const [id] = await run(w, body([7], { offlineBehavior: O.Skip }));
     w.advance(1_999);
     expect((await session(w, id!)).sessionStatus).toBe(S.Created);
     w.advance(1);
@@ -652,7 +670,8 @@ describe("seed: maintenanceOutcome", () => {
     for (const path of ["/api/v1/computers/8", "/api/v1/computers/12", "/api/v1/computers", "/api/v1/computers/paged"]) {
       expect((await w.call("GET", path)).text, path).not.toMatch(/maintenanceOutcome|NeverFinishes/);
     }
-    const preview = await w.call("POST", "/api/v1/target-assignments/target-preview", { targetType: "All" });
+    const preview = await w.call("POST", "/api/v1/target-assignments/target-preview", { targetType: 1 }); // All
+    expect(preview.status).toBe(200);
     expect(preview.text).not.toMatch(/maintenanceOutcome/);
     expect(w.sandbox.seed().computers!.find((c) => c.id === 12)!.maintenanceOutcome).toBe("NeverFinishes");
   });

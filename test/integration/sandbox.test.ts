@@ -1,31 +1,31 @@
 /**
  * The sandbox's own behaviour over real HTTP on 127.0.0.1: Entra-style tokens, the bearer check, the wire format
- * of schedules (integer enums out, names or integers in), the server's 400 rules, 404/405/SPA answers, state that
+ * of schedules (integer enums in and out; names only with acceptEnumNames), the server's 400 rules, 404/405/SPA answers, state that
  * survives a restart, fault injection, the observability helpers, and the CLI.
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { Sandbox, SandboxValidationError, type SandboxOptions } from "../../sandbox/server";
 import { useSandboxCli } from "../helpers/sandbox-cli";
-import { api, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { api, tokenFor as tokenForInfo, useSandboxes, type Answer } from "../helpers/sandbox-http";
 import { useTempDir } from "../helpers/temp-dir";
 
 const LIST = "/api/v1/schedules";
 
-/** A valid weekly schedule, enums by name; tests change one thing at a time. */
+/** A valid weekly schedule, enums as the spec's integers; tests change one thing at a time. */
 const weekly: Record<string, unknown> = {
-  targetType: "AllForTenant",
+  targetType: 21, // AllForTenant
   tenantId: 3,
-  targetCategory: "Computer",
-  targetGroupFilter: "All",
+  targetCategory: 0, // Computer
+  targetGroupFilter: 0, // All
   time: "20:00",
   day: 6,
   maintenanceTime: "22:00",
   timeZoneInfoId: "Europe/Berlin",
-  maintenanceType: "GlobalSoftware",
-  rebootPreference: "Force",
-  promptTimeoutAction: "Reboot",
-  offlineBehavior: "Skip",
+  maintenanceType: 0, // GlobalSoftware
+  rebootPreference: -1, // Force
+  promptTimeoutAction: 0, // Reboot
+  offlineBehavior: 1, // Skip
 };
 
 const start = useSandboxes();
@@ -149,15 +149,42 @@ describe("bearer check", () => {
 });
 
 describe("schedules on the wire", () => {
-  it("answers enums as integers whether they were sent as names (any case), integers or numeric strings", async () => {
+  it("binds enums as integers, as the spec types them, and answers integers", async () => {
     const { call } = await ready();
-    const byName = await call("POST", LIST, { ...weekly, targetGroupFilter: "workstationsAndPortableDevices", rebootPreference: "FORCE" });
-    const byInt = await call("POST", LIST, { ...weekly, targetType: 21, targetCategory: 0, targetGroupFilter: 4, maintenanceType: 0, rebootPreference: -1, promptTimeoutAction: 0, offlineBehavior: 1 });
+    const byInt = await call("POST", LIST, { ...weekly, targetGroupFilter: 4 });
+    expect(byInt.status, byInt.text).toBe(200);
+    expect(byInt.json).toMatchObject({ targetType: 21, targetCategory: 0, targetGroupFilter: 4, maintenanceType: 0, rebootPreference: -1, promptTimeoutAction: 0, offlineBehavior: 1 });
+  });
+
+  it("refuses enums sent by name or as numeric strings with ASP.NET's 400, keyed by JSON path, and stores nothing", async () => {
+    const { sandbox, call } = await ready();
+    for (const [field, value] of [["rebootPreference", "Force"], ["rebootPreference", "force"], ["targetType", "AllForTenant"], ["targetGroupFilter", "4"], ["offlineBehavior", 1.5]] as const) {
+      const answer = await call("POST", LIST, { ...weekly, [field]: value });
+      expect(answer.status, `${field}: ${JSON.stringify(value)}`).toBe(400);
+      expect(answer.json).toMatchObject({ type: "https://tools.ietf.org/html/rfc9110#section-15.5.1", title: "One or more validation errors occurred.", status: 400, traceId: expect.any(String) });
+      expect(Object.keys(answer.json.errors).sort()).toEqual([`$.${field}`, "request"]);
+      const [message] = answer.json.errors[`$.${field}`];
+      expect(message).toMatch(/^The JSON value could not be converted to \w+ \(an integer: one of .*; enums are sent as numbers, not names\)\. /);
+      expect(message).toContain(`Path: $.${field}. Got ${JSON.stringify(value)}.`);
+    }
+    const put = await call("PUT", `${LIST}/1`, { ...weekly, id: 1, maintenanceType: "GlobalSoftware" });
+    expect(put.json.errors["$.maintenanceType"]).toEqual([expect.stringMatching(/MaintenanceType \(an integer: one of GlobalSoftware \(0\)/)]);
+    expect(sandbox.schedules()).toEqual([]);
+  });
+
+  it("with acceptEnumNames also binds names in any case and numeric strings, as some live instances do (API notes §1.7)", async () => {
+    const { call } = await ready({ acceptEnumNames: true });
+    const byName = await call("POST", LIST, { ...weekly, targetType: "allfortenant", targetGroupFilter: "workstationsAndPortableDevices", rebootPreference: "FORCE", offlineBehavior: "Skip" });
     const byText = await call("POST", LIST, { ...weekly, targetGroupFilter: "4", rebootPreference: "-1" });
-    for (const answer of [byName, byInt, byText]) {
+    const byInt = await call("POST", LIST, { ...weekly, targetGroupFilter: 4 });
+    for (const answer of [byName, byText, byInt]) {
       expect(answer.status, answer.text).toBe(200);
       expect(answer.json).toMatchObject({ targetType: 21, targetCategory: 0, targetGroupFilter: 4, maintenanceType: 0, rebootPreference: -1, promptTimeoutAction: 0, offlineBehavior: 1 });
     }
+    const unknown = await call("POST", LIST, { ...weekly, targetType: "Everything" });
+    expect(unknown.json.errors["$.targetType"]).toEqual([expect.stringMatching(/TargetType \(one of All \(1\), Computer \(2\).*by name or integer\)/)]);
+    // A member check does not depend on the option.
+    expect((await call("POST", LIST, { ...weekly, targetType: 3 })).json.errors.TargetType).toEqual([expect.stringMatching(/targetType 3 is not a TargetType/)]);
   });
 
   it("echoes every request field and adds the server's fields, and nothing the May-2025 spec lacks", async () => {
@@ -192,9 +219,9 @@ describe("schedules on the wire", () => {
 
   it("names the scope: Cross Tenant without a tenant, Single Tenant with one, Individual for a computer", async () => {
     const { call } = await ready();
-    expect((await call("POST", LIST, { ...weekly, targetType: "All", tenantId: null })).json.targetScopeName).toBe("Cross Tenant");
-    expect((await call("POST", LIST, { ...weekly, targetType: "Tag", target: "5" })).json.targetScopeName).toBe("Single Tenant");
-    expect((await call("POST", LIST, { ...weekly, targetType: "Computer", target: "42" })).json).toMatchObject({ targetScopeName: "Individual", targetText: "Computer: 42" });
+    expect((await call("POST", LIST, { ...weekly, targetType: 1, tenantId: null })).json.targetScopeName).toBe("Cross Tenant"); // All
+    expect((await call("POST", LIST, { ...weekly, targetType: 30, target: "5" })).json.targetScopeName).toBe("Single Tenant"); // Tag
+    expect((await call("POST", LIST, { ...weekly, targetType: 2, target: "42" })).json).toMatchObject({ targetScopeName: "Individual", targetText: "Computer: 42" });
   });
 
   it("computes nextOccurenceDate in the schedule's time zone, across DST, from cron, and null when disabled", async () => {
@@ -220,7 +247,7 @@ describe("schedules on the wire", () => {
     const { call } = await ready();
     await call("POST", LIST, weekly);
     await call("POST", LIST, { ...weekly, tenantId: 4 });
-    await call("POST", LIST, { ...weekly, targetType: "All", tenantId: null });
+    await call("POST", LIST, { ...weekly, targetType: 1, tenantId: null });
     expect((await call("GET", LIST)).json.map((s: { id: number }) => s.id)).toEqual([1, 2, 3]);
     expect((await call("GET", `${LIST}?tenantId=4`)).json.map((s: { id: number }) => s.id)).toEqual([2]);
     expect((await call("GET", `${LIST}?TenantId=3`)).json.map((s: { id: number }) => s.id)).toEqual([1]);
@@ -232,7 +259,7 @@ describe("schedules on the wire", () => {
     const { call } = await ready();
     const created = (await call("POST", LIST, { ...weekly, sendDetectionEmail: true, promptTimeoutMinutes: 30, target: "x" })).json;
     const { tenantId: _dropped, ...withoutTenant } = weekly;
-    const updated = await call("PUT", `${LIST}/${created.id}`, { ...withoutTenant, id: created.id, targetType: "All", rebootPreference: "Suppress" });
+    const updated = await call("PUT", `${LIST}/${created.id}`, { ...withoutTenant, id: created.id, targetType: 1, rebootPreference: 1 });
     expect(updated.status, updated.text).toBe(200);
     expect(updated.json).toMatchObject({ id: created.id, tenantId: null, sendDetectionEmail: false, promptTimeoutMinutes: 0, target: null, rebootPreference: 1, createdDateUTC: created.createdDateUTC });
     expect((await call("GET", `${LIST}/${created.id}`)).json).toEqual(updated.json);
@@ -269,7 +296,7 @@ describe("400 answers", () => {
   }
 
   it.each([
-    ["an unknown enum name", { targetType: "Everything" }, "$.targetType", /TargetType \(one of All \(1\), Computer \(2\)/],
+    ["an enum by name", { targetType: "All" }, "$.targetType", /TargetType \(an integer: one of All \(1\), Computer \(2\)/],
     ["an enum integer that is not a member", { targetType: 3 }, "TargetType", /targetType 3 is not a TargetType; send one of All \(1\)/],
     ["an enum left out (offlineBehavior has no 0)", { offlineBehavior: undefined }, "OfflineBehavior", /offlineBehavior 0 is not a ComputerOfflineMaintenanceSessionBehavior; send one of Skip \(1\), ApplyOnConnect \(2\)/],
     ["a field the API does not have", { name: "Weekly" }, "$.name", /could not be mapped/],
@@ -289,10 +316,10 @@ describe("400 answers", () => {
     ["a cron that runs twice an hour", { time: null, day: null, maintenanceTime: null, customCronExpression: "0,30 8 * * *" }, "CustomCronExpression", /minute field "0,30"/],
     ["a cron with a bad day field", { time: null, day: null, maintenanceTime: null, customCronExpression: "0 8 32 * *" }, "CustomCronExpression", /day-of-month field "32"/],
     ["a cron together with time and day", { customCronExpression: "0 8 * * 1", maintenanceTime: null }, "CustomCronExpression", /but time and day are set too/],
-    ["a metascript target", { targetType: "Metascript" }, "TargetType", /cannot target a metascript/],
+    ["a metascript target", { targetType: 5 }, "TargetType", /cannot target a metascript/],
     ["a tenant metascript target", { targetType: 20 }, "TargetType", /cannot target a metascript/],
     ["AllForTenant without a tenant", { tenantId: null }, "TenantId", /AllForTenant needs the tenant/],
-    ["an item with a maintenance type that has none", { maintenanceIdentifier: "7", maintenanceType: "WindowsUpdate" }, "MaintenanceType", /needs a software or task maintenanceType/],
+    ["an item with a maintenance type that has none", { maintenanceIdentifier: "7", maintenanceType: 2 }, "MaintenanceType", /needs a software or task maintenanceType/],
   ])("for %s", async (_what, changes, field, message) => {
     const { sandbox, call } = await ready();
     const errors = await rejected(call, changes);
@@ -310,7 +337,7 @@ describe("400 answers", () => {
       { time: "20:00:30", maintenanceTime: "22:00:00", day: 0 },
       { timeZoneInfoId: "UTC" },
       { timeZoneInfoId: null },
-      { maintenanceIdentifier: "7", maintenanceType: "LocalMaintenanceTask" },
+      { maintenanceIdentifier: "7", maintenanceType: 5 }, // LocalMaintenanceTask
       { time: null, day: null, maintenanceTime: null, customCronExpression: "05 22 * JAN-MAR,DEC sun" },
       { promptTimeoutAction: 3 }, // unnamed member the May-2025 spec lists
     ]) {
@@ -623,6 +650,23 @@ describe("observability and out-of-band edits", () => {
     expect(sandbox.tokenRequests).toBe(0);
   });
 
+  it("keeps request bodies in the log only with recordBodies, and only for /api/ routes (never the token form)", async () => {
+    const plain = await ready();
+    await plain.call("POST", LIST, weekly);
+    expect(plain.sandbox.requests.every((r) => r.body === undefined)).toBe(true);
+
+    const recording = await ready({ recordBodies: true });
+    const sent = JSON.stringify({ ...weekly, tenantId: 4 });
+    await recording.call("POST", LIST, sent);
+    await recording.call("GET", LIST);
+    const log = recording.sandbox.requests;
+    expect(log.map((r) => [r.method, r.path === LIST ? "api" : "token", r.body])).toEqual([
+      ["POST", "token", undefined],
+      ["POST", "api", sent],
+      ["GET", "api", ""],
+    ]);
+  });
+
   it("schedules() returns exactly what GET returns", async () => {
     const now = new Date("2025-03-29T12:00:00Z");
     const { sandbox, call } = await ready({ now: () => now });
@@ -646,8 +690,9 @@ describe("observability and out-of-band edits", () => {
 
   it("createSchedule() and deleteSchedule() work out of band; snapshot() is a detached copy", async () => {
     const { sandbox, call } = await ready();
-    const created = sandbox.createSchedule({ ...weekly, targetType: 21 });
-    expect(created).toMatchObject({ id: 1, createdBy: 2 });
+    // The out-of-band helpers take enum names (any case) even where the HTTP API takes integers only.
+    const created = sandbox.createSchedule({ ...weekly, targetType: "AllForTenant", rebootPreference: "force" });
+    expect(created).toMatchObject({ id: 1, createdBy: 2, targetType: 21, rebootPreference: -1 });
     expect((await call("GET", `${LIST}/1`)).status).toBe(200);
     const snapshot = sandbox.snapshot();
     expect(snapshot).toMatchObject({ version: 1, nextScheduleId: 2, credentials: { clientId: sandbox.info.clientId }, schedules: [{ id: 1 }] });
@@ -696,6 +741,16 @@ describe("CLI", () => {
     const { child, exit } = await cli.start(["--exit-on-stdin-close"]);
     child.stdin!.end();
     expect(await exit).toBe(0);
+  });
+
+  it("binds enum names in request bodies only with --accept-enum-names", async () => {
+    for (const [args, status] of [[[], 400], [["--accept-enum-names"], 200]] as const) {
+      const started = await cli.start([...args]);
+      const bearer = await tokenForInfo(started.info);
+      const answer = await api(started.info.baseUrl, bearer, "POST", LIST, { ...weekly, rebootPreference: "Force" });
+      expect(answer.status, `${args.join(" ")}: ${answer.text}`).toBe(status);
+      expect(await started.stop()).toBe(0);
+    }
   });
 
   it("refuses unknown flags and bad numbers with exit code 2 and the usage", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { check, diff, fromWire, model, toWire } from "../../provider/deployment";
 import { parseInputs, UNKNOWN } from "../../provider/check";
 import { SECRET_SIG, SIG_KEY } from "../../provider/secrets";
-import { DesiredSoftwareState, MaintenanceTaskMode, MaintenanceType, TargetCategory, TargetEnforcement, TargetGroupFilter, TargetType, SoftwareProviderType } from "../../provider/models/enums";
+import { SpecValidator } from "../helpers/openapi";
 
 const software = { software: { id: "303", desiredState: "LatestVersion" }, targetType: "AllForTenant", tenantId: 2 };
 const task = { task: { id: "7", mode: "Audit" }, parameters: { AdminPassword: "hunter2-secret", Enforce: true }, targetType: "Tag", target: "1" };
@@ -11,14 +11,9 @@ async function failuresOf(inputs: Record<string, unknown>) {
   return (await check({}, inputs)).failures ?? [];
 }
 
-/** What ImmyBot answers for a payload: integer enums, the version as a string field, server-computed fields. */
+/** What ImmyBot answers for a payload: its fields (enums are integers both ways), the version as a string field, server-computed fields. */
 function serverEcho(body: Record<string, unknown>, id = 11): Record<string, unknown> {
-  const ints: Record<string, { toInt(n: string): number }> = {
-    targetType: TargetType, targetCategory: TargetCategory, targetGroupFilter: TargetGroupFilter, maintenanceType: MaintenanceType,
-    desiredSoftwareState: DesiredSoftwareState, maintenanceTaskMode: MaintenanceTaskMode, targetEnforcement: TargetEnforcement, softwareProviderType: SoftwareProviderType,
-  };
-  const echoed = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, ints[k] && typeof v === "string" ? ints[k].toInt(v as never) : v]));
-  const { softwareSemanticVersion, ...rest } = echoed;
+  const { softwareSemanticVersion, ...rest } = body;
   // ImmyBot returns the override flags as null when they were never set.
   const params = rest.taskParameterValues as Record<string, { value: unknown; allowOverride: boolean }> | null;
   const nulled = params && Object.fromEntries(Object.entries(params).map(([k, p]) => [k, { value: p.value, allowOverride: p.allowOverride || null, requiresOverride: null }]));
@@ -90,12 +85,30 @@ describe("Deployment check", () => {
 });
 
 describe("Deployment wire mapping", () => {
-  it("maps software and task to maintenanceType and maintenanceIdentifier, with every field explicit", () => {
+  it("maps software and task to maintenanceType and maintenanceIdentifier, with every field explicit and enums as integers", () => {
     const s = toWire(parseInputs(model, software).value!);
-    expect(s).toMatchObject({ maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303", desiredSoftwareState: "LatestVersion", targetEnforcement: "Required", onboardingOnly: false, excluded: false, taskParameterValues: null, visibility: { selfService: false, technicianPod: false } });
+    // GlobalSoftware 0, LatestVersion 5, Required 1, Inherent 3, Enforce 0, AllForTenant 21.
+    expect(s).toMatchObject({ maintenanceType: 0, maintenanceIdentifier: "303", desiredSoftwareState: 5, softwareProviderType: 3, maintenanceTaskMode: 0, targetType: 21, targetCategory: 0, targetEnforcement: 1, onboardingOnly: false, excluded: false, taskParameterValues: null, visibility: { selfService: false, technicianPod: false } });
     const t = toWire(parseInputs(model, { ...task, task: { id: "7", scope: "Global" }, enforcement: "Onboarding" }).value!, 5);
-    expect(t).toMatchObject({ id: 5, maintenanceType: "GlobalMaintenanceTask", maintenanceIdentifier: "7", maintenanceTaskMode: "Enforce", onboardingOnly: true, targetEnforcement: "Onboarding" });
+    // GlobalMaintenanceTask 6, a task's neutral desired state NoAction 6, Onboarding 4.
+    expect(t).toMatchObject({ id: 5, maintenanceType: 6, maintenanceIdentifier: "7", maintenanceTaskMode: 0, desiredSoftwareState: 6, onboardingOnly: true, targetEnforcement: 4, targetType: 30 });
     expect(Object.values(s)).not.toContain(undefined);
+  });
+
+  it("validates, exactly as toWire builds it, against the spec's payload schemas (the version as text, API notes §3.8)", () => {
+    const validator = new SpecValidator(undefined, { versionAsText: true });
+    for (const inputs of [
+      software,
+      { ...software, software: { id: "40", scope: "Local", desiredState: "ThisVersion", version: "2.1.0" }, enforcement: "Adhoc", targetGroupFilter: "DomainControllers" },
+      task,
+      { ...task, task: { id: "9", scope: "Global", mode: "NoAction" }, targetType: "Person", target: "77", targetCategory: "Person" },
+    ]) {
+      const checked = parseInputs(model, inputs);
+      expect(checked.failures).toEqual([]);
+      const body = JSON.parse(JSON.stringify(toWire(checked.value!)));
+      expect(validator.validateRequest("POST", "/api/v1/target-assignments", body).errors, JSON.stringify(inputs)).toEqual([]);
+      expect(validator.validateRequest("PUT", "/api/v1/target-assignments/{id}", { ...body, id: 11 }).errors, JSON.stringify(inputs)).toEqual([]);
+    }
   });
 
   it("reads an integer-enum echo back to exactly the checked inputs (null override flags included)", () => {

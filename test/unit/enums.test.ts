@@ -24,3 +24,12 @@ it.each([enums.MaintenanceType, enums.TargetType, enums.TargetCategory, enums.Ta
 it("keeps an integer it does not know as its text rather than guessing", () => {
   expect(enums.PromptTimeoutAction.fromWire(3)).toBe("3");
 });
+
+it("wireInt sends an answer's value back as an integer: integers as they came, names in any case, unknown names refused", () => {
+  expect(enums.RebootPreference.wireInt(-1)).toBe(-1);
+  expect(enums.RebootPreference.wireInt("force")).toBe(-1);
+  expect(enums.PromptTimeoutAction.wireInt(3)).toBe(3);
+  expect(enums.TargetType.wireInt("AllForTenant")).toBe(21);
+  expect(() => enums.TargetType.wireInt("Everything")).toThrow(/TargetType: ImmyBot answered "Everything"/);
+  expect(() => enums.TargetType.wireInt(null)).toThrow(/TargetType/);
+});

@@ -20,7 +20,6 @@ import {
 } from "../../provider/maintenance-session";
 import { parseInputs, UNKNOWN } from "../../provider/check";
 import { formatDuration, type RunTarget, type Wire } from "../../provider/session-runs";
-import { DatabaseType, MaintenanceType, OfflineBehavior, PromptTimeoutAction, RebootPreference } from "../../provider/models/enums";
 import { SpecValidator, loadSpec } from "../helpers/openapi";
 import { sessionWire } from "../helpers/session-wire";
 
@@ -342,7 +341,7 @@ describe("MaintenanceSession start request", () => {
     expect(body.persons).toBeNull();
     expect(body).toMatchObject({
       deploymentId: 12,
-      deploymentType: "Local",
+      deploymentType: 1,
       useWinningDeployment: false,
       sessionGroupId: GROUP,
       fullMaintenance: false,
@@ -350,10 +349,10 @@ describe("MaintenanceSession start request", () => {
       resolutionOnly: false,
       inventoryOnly: false,
       cacheOnly: false,
-      rebootPreference: "Normal",
-      promptTimeoutAction: "Reboot",
+      rebootPreference: 0,
+      promptTimeoutAction: 0,
       promptTimeoutMinutes: 60,
-      offlineBehavior: "Skip",
+      offlineBehavior: 1,
       sendFollowUpEmail: false,
       updateTime: null,
       timeZoneInfoId: null,
@@ -361,7 +360,7 @@ describe("MaintenanceSession start request", () => {
       skipBackgroundJob: false,
     });
     expect(body.maintenanceParams).toEqual({
-      maintenanceType: "GlobalSoftware",
+      maintenanceType: 0,
       maintenanceIdentifier: "303",
       desiredSoftwareState: 5,
       maintenanceTaskMode: 0,
@@ -376,14 +375,22 @@ describe("MaintenanceSession start request", () => {
 
   it("mirrors a task deployment: its parameters, mode, scope and license", () => {
     const body = toWire(inputs({ detectionOnly: true, rebootPreference: "Suppress" }), taskDeployment, computers, GROUP);
-    expect(body).toMatchObject({ deploymentType: "Global", detectionOnly: true, rebootPreference: "Suppress", licenseId: 4 });
-    expect(body.maintenanceParams).toMatchObject({ maintenanceType: "GlobalMaintenanceTask", maintenanceIdentifier: "7", maintenanceTaskMode: 1, taskParameterValues: taskDeployment.taskParameterValues });
+    expect(body).toMatchObject({ deploymentType: 0, detectionOnly: true, rebootPreference: 1, licenseId: 4 });
+    expect(body.maintenanceParams).toMatchObject({ maintenanceType: 6, maintenanceIdentifier: "7", maintenanceTaskMode: 1, taskParameterValues: taskDeployment.taskParameterValues });
     expect(body.maintenanceParams).not.toHaveProperty("semanticVersion");
   });
 
   it("pins the deployment's version when it has one", () => {
     const body = toWire(inputs(), { ...softwareDeployment, desiredSoftwareState: 3, softwareSemanticVersionString: "23.1.0" }, computers, GROUP);
     expect(body.maintenanceParams).toMatchObject({ desiredSoftwareState: 3, semanticVersion: "23.1.0" });
+  });
+
+  it("sends integers even when the deployment's answer gives its enums by name (any case)", () => {
+    const named: Wire = { ...softwareDeployment, databaseType: "local", maintenanceType: "GlobalSoftware", desiredSoftwareState: "latestVersion", maintenanceTaskMode: "Enforce", softwareProviderType: "INHERENT" };
+    const body = toWire(inputs(), named, computers, GROUP);
+    expect(body.deploymentType).toBe(1);
+    expect(body.maintenanceParams).toMatchObject({ maintenanceType: 0, desiredSoftwareState: 5, maintenanceTaskMode: 0, softwareProviderType: 3 });
+    expect(() => toWire(inputs(), { ...named, desiredSoftwareState: "Newest" }, computers, GROUP)).toThrow(/DesiredSoftwareState: ImmyBot answered "Newest"/);
   });
 
   it("sends the tenant or person list alone", () => {
@@ -407,35 +414,16 @@ describe("MaintenanceSession start request", () => {
     [{ computers: undefined, persons: [5] }, softwareDeployment, [{ kind: "person", id: 5 }]],
   ];
 
-  /**
-   * The body as the spec types it: ImmyBot takes enum names or integers (API notes §1.7) but the spec lists only the
-   * integers, so names become their integers (and must be names of the right enum). The spec types semanticVersion
-   * as a read-only object; ImmyBot reads it as a version string (API notes §3.8), so it is checked apart.
-   */
-  function asSpecTypes(body: Wire): Wire {
-    const json = JSON.parse(JSON.stringify(body)) as Wire;
-    const params = json.maintenanceParams as Wire;
-    json.deploymentType = DatabaseType.toInt(json.deploymentType as never);
-    json.rebootPreference = RebootPreference.toInt(json.rebootPreference as never);
-    json.promptTimeoutAction = PromptTimeoutAction.toInt(json.promptTimeoutAction as never);
-    json.offlineBehavior = OfflineBehavior.toInt(json.offlineBehavior as never);
-    params.maintenanceType = MaintenanceType.toInt(params.maintenanceType as never);
-    if (params.semanticVersion !== undefined) {
-      expect(params.semanticVersion).toMatch(/^\d+\.\d+/);
-      delete params.semanticVersion;
-    }
-    return json;
-  }
-
   it.skipIf(!hasRunBody)(
     "matches the spec's RunImmyServiceRequestBody (skipped while test/fixtures/immybot-openapi.subset.json lacks that schema)",
     () => {
-      const validator = new SpecValidator(spec);
+      // The spec types semanticVersion as a read-only object; ImmyBot reads it as a version string (API notes §3.8).
+      const validator = new SpecValidator(spec, { versionAsText: true });
       const documented = Object.keys((spec.components!.schemas!.RunImmyServiceRequestBody as { properties: object }).properties);
       for (const [args, deployment, targets] of cases) {
         const body = toWire(inputs(args), deployment, targets, GROUP);
         expect(Object.keys(body).filter((k) => !documented.includes(k)), JSON.stringify(args)).toEqual([]);
-        expect(validator.validateSchema("RunImmyServiceRequestBody", asSpecTypes(body)).errors, JSON.stringify(args)).toEqual([]);
+        expect(validator.validateRequest("POST", "/api/v1/run-immy-service-new", JSON.parse(JSON.stringify(body))).errors, JSON.stringify(args)).toEqual([]);
       }
     },
   );

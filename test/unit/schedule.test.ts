@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { check, diff, fromWire, model, toWire } from "../../provider/schedule";
 import { parseInputs, UNKNOWN } from "../../provider/check";
-import { DayOfWeek, MaintenanceType, OfflineBehavior, PromptTimeoutAction, RebootPreference, TargetCategory, TargetGroupFilter, TargetType } from "../../provider/models/enums";
+import { DayOfWeek } from "../../provider/models/enums";
+import { SpecValidator } from "../helpers/openapi";
 
 const minimal = { targetType: "AllForTenant", tenantId: 3, detectionTime: "20:00", executionTime: "22:00", dayOfWeek: "Saturday", timeZone: "Europe/Berlin" };
 
@@ -9,14 +10,9 @@ async function failuresOf(inputs: Record<string, unknown>) {
   return (await check({}, inputs)).failures ?? [];
 }
 
-/** What ImmyBot sends back for a request body: integers for enums, plus server-computed fields. */
+/** What ImmyBot sends back for a request body: the body's fields (enums are integers both ways), plus server-computed fields. */
 function serverEcho(body: Record<string, unknown>, id = 7): Record<string, unknown> {
-  const ints: Record<string, { toInt(n: string): number }> = {
-    targetType: TargetType, targetCategory: TargetCategory, targetGroupFilter: TargetGroupFilter, maintenanceType: MaintenanceType,
-    rebootPreference: RebootPreference, promptTimeoutAction: PromptTimeoutAction, offlineBehavior: OfflineBehavior,
-  };
-  const echoed = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, ints[k] && typeof v === "string" ? ints[k].toInt(v as never) : v]));
-  return { ...echoed, id, createdDateUTC: "2026-11-20T10:00:00Z", updatedDateUTC: "2026-11-20T10:00:00Z", nextOccurenceDate: "2026-11-21T19:00:00Z", targetText: "Contoso", targetTypeName: "All computers for tenant", onboardingOnly: false, updatedBy: 1, createdBy: 1 };
+  return { ...body, id, createdDateUTC: "2026-11-20T10:00:00Z", updatedDateUTC: "2026-11-20T10:00:00Z", nextOccurenceDate: "2026-11-21T19:00:00Z", targetText: "Contoso", targetTypeName: "All computers for tenant", onboardingOnly: false, updatedBy: 1, createdBy: 1 };
 }
 
 describe("Schedule check", () => {
@@ -147,10 +143,12 @@ describe("Schedule check", () => {
 });
 
 describe("Schedule wire mapping", () => {
-  it("sends enums by name and every field explicitly", async () => {
+  it("sends enums as the spec's integers and every field explicitly", async () => {
     const v = parseInputs(model, minimal).value!;
     const body = toWire(v);
-    expect(body).toMatchObject({ targetType: "AllForTenant", targetCategory: "Computer", day: 6, time: "20:00", maintenanceTime: "22:00", timeZoneInfoId: "Europe/Berlin", customCronExpression: null, target: null, maintenanceType: "GlobalSoftware", maintenanceIdentifier: null, rebootPreference: "Normal", offlineBehavior: "Skip" });
+    // AllForTenant 21, Computer 0, GlobalSoftware 0, Normal 0, Skip 1.
+    expect(body).toMatchObject({ targetType: 21, targetCategory: 0, targetGroupFilter: 0, day: 6, time: "20:00", maintenanceTime: "22:00", timeZoneInfoId: "Europe/Berlin", customCronExpression: null, target: null, maintenanceType: 0, maintenanceIdentifier: null, rebootPreference: 0, promptTimeoutAction: 0, offlineBehavior: 1 });
+    expect(toWire(parseInputs(model, { ...minimal, rebootPreference: "Force", promptTimeoutAction: "FailSession", targetGroupFilter: "Servers" }).value!)).toMatchObject({ rebootPreference: -1, promptTimeoutAction: 2, targetGroupFilter: 1 });
     expect(body).not.toHaveProperty("id");
     expect(toWire(v, 9)).toMatchObject({ id: 9 });
     expect(Object.values(body)).not.toContain(undefined);
@@ -227,5 +225,26 @@ describe("Schedule request body against the real spec", () => {
     const v = parseInputs(model, minimal).value!;
     expect(Object.keys(toWire(v)).sort()).toEqual(Object.keys(spec.components.schemas.CreateScheduleRequest.properties).sort());
     expect(Object.keys(toWire(v, 1)).sort()).toEqual(Object.keys(spec.components.schemas.UpdateScheduleRequest.properties).sort());
+  });
+
+  it("validates, exactly as toWire builds it, against the spec's request schemas", () => {
+    const validator = new SpecValidator();
+    for (const inputs of [
+      minimal,
+      { ...minimal, rebootPreference: "Force", promptTimeoutAction: "FailSession", offlineBehavior: "ApplyOnConnect", targetGroupFilter: "PrimaryDomainControllers", targetCategory: "Tenant" },
+      { targetType: "Computer", target: "1042", tenantId: 3, cronExpression: "0 22 * * 6", maintenanceType: "LocalMaintenanceTask", maintenanceIdentifier: "12" },
+      { targetType: "ProviderDeviceGroup", target: "g-1", providerLinkId: 4, providerDeviceGroupType: "0f8fad5b-d9cb-469f-a165-70867728950e", detectionTime: "01:00" },
+    ]) {
+      const checked = parseInputs(model, inputs);
+      expect(checked.failures).toEqual([]);
+      const body = JSON.parse(JSON.stringify(toWire(checked.value!)));
+      expect(validator.validateRequest("POST", "/api/v1/schedules", body).errors, JSON.stringify(inputs)).toEqual([]);
+      expect(validator.validateRequest("PUT", "/api/v1/schedules/{scheduleId}", { ...body, id: 7 }).errors, JSON.stringify(inputs)).toEqual([]);
+    }
+  });
+
+  it("the spec check refuses an enum sent by name", () => {
+    const body = JSON.parse(JSON.stringify(toWire(parseInputs(model, minimal).value!)));
+    expect(new SpecValidator().validateRequest("POST", "/api/v1/schedules", { ...body, rebootPreference: "Normal" }).errors.join("\n")).toMatch(/\/rebootPreference: must be integer/);
   });
 });
