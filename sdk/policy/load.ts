@@ -20,10 +20,12 @@ import { basename, join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { parseInputs, UNKNOWN, type InputModel } from "../../provider/check";
+import { TOO_DEEP, tooDeepAt } from "../../provider/models/plain";
 import { model as deploymentModel } from "../../provider/deployment";
 import { closeMatches } from "../../provider/lookups";
 import { model as sessionModel } from "../../provider/maintenance-session";
 import { model as scheduleModel } from "../../provider/schedule";
+import { FILE_DEPTH, SHOWN_SEGMENTS, yamlTooDeep } from "./depth";
 import { closestKey, formatPath, PolicyError, type PolicyProblem } from "./problems";
 import { DEPLOYMENT_FIELDS, FILE_KEYS, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, type ListKey } from "./schema";
 import type { PolicyFile, SecretFromConfig } from "./types";
@@ -109,6 +111,12 @@ export function parse(sources: readonly PolicySource[]): Policy {
 function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile | undefined {
   const before = problems.length;
   const lines = new LineCounter();
+  // Measured before the document is composed, which is recursive (see depth.ts).
+  const deep = yamlTooDeep(source.text);
+  if (deep) {
+    problems.push({ file: source.path, path: formatPath(deep.path), message: TOO_DEEP, line: deep.line, column: deep.col });
+    return undefined;
+  }
   // `merge`: `<<: *defaults` shares settings between entries (YAML 1.1 merge keys, which YAML 1.2 left out).
   const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
@@ -132,7 +140,13 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile 
   try {
     raw = withoutNulls(doc.toJS());
   } catch (e) {
-    add([], `cannot be read as data: ${(e as Error).message}`);
+    add([], e instanceof RangeError ? "nests too deeply through its aliases (*name) to be read: flatten it" : `cannot be read as data: ${(e as Error).message}`);
+    return undefined;
+  }
+  // Aliases repeat what they name, so the data can nest deeper than the text did.
+  const deepData = tooDeepAt(raw, FILE_DEPTH);
+  if (deepData) {
+    add(deepData.slice(0, SHOWN_SEGMENTS), TOO_DEEP);
     return undefined;
   }
   if (raw === undefined || raw === null) {
@@ -242,8 +256,8 @@ function policyPath(list: ListKey, property: string, parameterNames: readonly st
   }
   const renames = PROPERTY_PATHS[list];
   for (let n = segments.length; n > 0; n--) {
-    const renamed = renames[segments.slice(0, n).join(".")];
-    if (renamed !== undefined) return [renamed, ...segments.slice(n).map(index)];
+    const prefix = segments.slice(0, n).join(".");
+    if (Object.hasOwn(renames, prefix)) return [renames[prefix] as string, ...segments.slice(n).map(index)];
   }
   return segments.map(index);
 }
