@@ -60,14 +60,17 @@ export function plainCopy(v: unknown): PlainCopy {
       put(value);
       continue;
     }
-    const copy: Record<string, unknown> | unknown[] = Array.isArray(value) ? [] : {};
+    const copy = (Array.isArray(value) ? [] : {}) as Record<string | number, unknown>;
     put(copy);
-    for (const [k, x] of entriesOf(value)) {
+    const entries = entriesOf(value).filter(([k]) => {
       if (k === PROTO_KEY) protoKeys.push([...path, k]);
-      else stack.push({ value: x, path: [...path, k], put: (y) => ((copy as Record<string | number, unknown>)[k] = y) });
-    }
+      return k !== PROTO_KEY;
+    });
+    // Keys take their place in order now; their values are filled as the walk reaches them.
+    for (const [k] of entries) copy[k] = undefined;
+    for (const [k, x] of entries.reverse()) stack.push({ value: x, path: [...path, k], put: (y) => (copy[k] = y) });
   }
-  return { value: root.value, protoKeys: protoKeys.reverse() };
+  return { value: root.value, protoKeys };
 }
 
 /** Own entries: indices of an array, own enumerable string keys of an object. */

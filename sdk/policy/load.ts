@@ -25,7 +25,7 @@ import { model as deploymentModel } from "../../provider/deployment";
 import { closeMatches } from "../../provider/lookups";
 import { model as sessionModel } from "../../provider/maintenance-session";
 import { model as scheduleModel } from "../../provider/schedule";
-import { FILE_DEPTH, SHOWN_SEGMENTS, yamlTooDeep } from "./depth";
+import { FILE_DEPTH, shownPath, yamlTooDeep } from "./depth";
 import { closestKey, formatPath, PolicyError, type PolicyProblem } from "./problems";
 import { DEPLOYMENT_FIELDS, FILE_KEYS, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, type ListKey } from "./schema";
 import type { PolicyFile, SecretFromConfig } from "./types";
@@ -146,7 +146,7 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile 
   // Aliases repeat what they name, so the data can nest deeper than the text did.
   const deepData = tooDeepAt(raw, FILE_DEPTH);
   if (deepData) {
-    add(deepData.slice(0, SHOWN_SEGMENTS), TOO_DEEP);
+    add(shownPath(deepData), TOO_DEEP);
     return undefined;
   }
   if (raw === undefined || raw === null) {
