@@ -27,7 +27,7 @@ import { model as sessionModel } from "../../provider/maintenance-session";
 import { model as scheduleModel } from "../../provider/schedule";
 import { FILE_DEPTH, shownPath, yamlTooDeep } from "./depth";
 import { closestKey, formatPath, PolicyError, type PolicyProblem } from "./problems";
-import { DEPLOYMENT_FIELDS, FILE_KEYS, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, type ListKey } from "./schema";
+import { DEPLOYMENT_FIELDS, isList, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, unknownKey, type ListKey } from "./schema";
 import type { PolicyFile, SecretFromConfig } from "./types";
 
 /** A policy file's text and the path messages show for it. */
@@ -395,26 +395,9 @@ function checkResourceNames(files: readonly LoadedPolicyFile[], problems: Policy
 
 // ---- messages --------------------------------------------------------------------------------------------------
 
-/** An unknown key: the close key of the same mapping, or the kind of entry it belongs to. */
-function unknownKey(key: string, path: Path): string {
-  const list = path.length === 2 && isList(path[0]) ? path[0] : undefined;
-  const noun = list ? LISTS[list].noun : path.length === 0 ? "policy file" : "mapping";
-  const keys: readonly string[] = list ? LISTS[list].keys : path.length === 0 ? FILE_KEYS : [];
-  const elsewhere = (Object.keys(LISTS) as ListKey[]).filter((l) => l !== list && (LISTS[l].keys as readonly string[]).includes(key));
-  if (elsewhere.length > 0) return `${JSON.stringify(key)} is not a ${noun} key (it is one of ${elsewhere.join(" and ")}): remove it`;
-  const near = closestKey(key, keys);
-  if (near !== undefined) return `${JSON.stringify(key)} is not a ${noun} key; did you mean ${JSON.stringify(near)}?`;
-  const listed = list ? "see the keys in policy.schema.json" : `the keys are ${keys.join(", ")}`;
-  return `${JSON.stringify(key)} is not a ${noun} key: remove it (${listed})`;
-}
-
 /** YAML reads `24.08` or `2200` as a number (and `yes` as text): the model says to quote it; say why. */
 function quoteHint(message: string): string {
   return /must be a string; got -?[\d.]+(?:e[+-]?\d+)?; write it in quotes, e\.g\. "[^"]*"$/.test(message) ? `${message} (YAML reads it as a number)` : message;
-}
-
-function isList(key: unknown): key is ListKey {
-  return typeof key === "string" && Object.hasOwn(LISTS, key);
 }
 
 function isPlainObject(v: unknown): v is Entry {
