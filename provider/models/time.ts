@@ -77,13 +77,16 @@ export const timeZone = z
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
+/** A cron field's token as a number: digits, or a name of `names` (whose first is `first`: JAN is 1, SUN is 0). */
+function cronNumber(tok: string, names: readonly string[], first: number): number | undefined {
+  const byName = names.indexOf(tok.toUpperCase());
+  if (byName >= 0) return byName + first;
+  return /^\d+$/.test(tok) ? Number(tok) : undefined;
+}
+
 /** One field of a cron expression: `*`, `?`, or a list of `n`, `n-m`, with optional `/step`. */
 function cronFieldProblem(field: string, label: string, min: number, max: number, names: string[] = []): string | undefined {
-  const value = (tok: string): number | undefined => {
-    const byName = names.indexOf(tok.toUpperCase());
-    if (byName >= 0) return byName + (label === "month" ? 1 : 0);
-    return /^\d+$/.test(tok) ? Number(tok) : undefined;
-  };
+  const value = (tok: string) => cronNumber(tok, names, label === "month" ? 1 : 0);
   if (field === "*" || field === "?") return undefined;
   for (const part of field.split(",")) {
     const [range, step] = part.split("/");
@@ -127,9 +130,9 @@ export function cronProblem(expr: string): string | undefined {
 const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
-/** The values of a valid cron field (`*`, lists, ranges, steps, month names); undefined for a range such as 5-2. */
+/** The values of a valid day-of-month or month field (`*`, lists, ranges, steps, names); undefined for a range such as 5-2. */
 function cronFieldValues(field: string, min: number, max: number, names: string[] = []): number[] | undefined {
-  const value = (tok: string) => (/^\d+$/.test(tok) ? Number(tok) : names.indexOf(tok.toUpperCase()) + 1);
+  const value = (tok: string) => cronNumber(tok, names, 1);
   const out = new Set<number>();
   for (const part of field.split(",")) {
     const [range = "", step] = part.split("/");
