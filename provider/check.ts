@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { MAX_DEPTH, plainCopy, PROTO_KEY, TOO_DEEP, tooDeepAt, type Path } from "./models/plain";
 import { closestName } from "./models/similar";
 
 /** What the engine sends for a value that is not known yet (preview of an output of another resource). */
@@ -43,10 +44,14 @@ export interface InputModel<S extends z.ZodRawShape = z.ZodRawShape> {
   readonly createOnly?: readonly string[];
 }
 
+/** True when `v` is or holds the unknown sentinel at any depth (iterative: any depth is safe). */
 export function containsUnknown(v: unknown): boolean {
-  if (v === UNKNOWN) return true;
-  if (Array.isArray(v)) return v.some(containsUnknown);
-  if (v && typeof v === "object") return Object.values(v).some(containsUnknown);
+  const stack = [v];
+  while (stack.length > 0) {
+    const x = stack.pop();
+    if (x === UNKNOWN) return true;
+    if (x && typeof x === "object") for (const y of Array.isArray(x) ? x : Object.values(x)) stack.push(y);
+  }
   return false;
 }
 
@@ -59,26 +64,55 @@ export interface ParsedInputs<T> {
   unknown: ReadonlySet<string>;
 }
 
-/** Validates and canonicalises raw inputs against a model. Makes no API call. */
+/**
+ * Validates and canonicalises raw inputs against a model. Makes no API call and never throws: whatever `raw`
+ * holds (keys named like `Object.prototype`'s members, values nested thousands of levels deep) becomes failures.
+ * Each argument is first copied as plain data (`models/plain.ts`): one nested more than {@link MAX_DEPTH} levels
+ * deep is refused before any recursive code sees it, and a `__proto__` key, which JavaScript would drop, is
+ * reported where it is.
+ */
 export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: Record<string, unknown>): ParsedInputs<z.output<z.ZodObject<S>>> {
   const given: Record<string, unknown> = {};
+  const restore: Record<string, unknown> = {};
   const unknown = new Set<string>();
-  for (const [k, v] of Object.entries(raw)) {
-    if (k === "__provider" || v === null || v === undefined) continue;
-    if (containsUnknown(v)) unknown.add(k);
-    else given[k] = v;
+  const failures: CheckFailure[] = [];
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
+    return { inputs: {}, failures: [{ property: "", reason: `the arguments must be an object; got ${shown(raw)}` }], unknown };
   }
-  const restore = Object.fromEntries([...unknown].map((k) => [k, raw[k]]));
+  /** Arguments refused before the parse (too deep): left out of it, like values that failed it. */
+  const refused = new Set<string>();
+  for (const k of Object.keys(raw)) {
+    const v = raw[k];
+    if (k === "__provider" || v === null || v === undefined) continue;
+    if (k === PROTO_KEY) {
+      failures.push(...unknownKeyFailures([], [k], model.fields));
+      continue;
+    }
+    const deep = tooDeepAt(v, MAX_DEPTH);
+    if (deep) {
+      failures.push({ property: deepProperty(model.fields, k, deep), reason: TOO_DEEP });
+      refused.add(k);
+      continue;
+    }
+    const copy = plainCopy(v);
+    for (const path of copy.protoKeys) failures.push(protoKeyFailure(model.fields, [k, ...path]));
+    if (containsUnknown(copy.value)) {
+      unknown.add(k);
+      restore[k] = copy.value;
+    } else {
+      given[k] = copy.value;
+    }
+  }
   const parse = (skip: ReadonlySet<string>) => {
-    const mask = Object.fromEntries([...skip].filter((k) => k in model.fields).map((k) => [k, true as const]));
+    const mask = Object.fromEntries([...skip].filter((k) => Object.hasOwn(model.fields, k)).map((k) => [k, true as const]));
     const fields = Object.fromEntries(Object.entries(given).filter(([k]) => !skip.has(k)));
     return z.strictObject(model.fields).omit(mask as never).safeParse(fields, { reportInput: true });
   };
-  let skip: Set<string> = new Set(unknown);
+  let skip: Set<string> = new Set([...unknown, ...refused]);
   let parsed = parse(skip);
-  const failures: CheckFailure[] = [];
   if (!parsed.success) {
-    failures.push(...parsed.error.issues.flatMap((i) => failuresOf(i, model.fields)));
+    // A loop, not push(...): a list of 100 000 bad ids would exceed the number of arguments a call can take.
+    for (const issue of parsed.error.issues) for (const f of failuresOf(issue, model.fields)) failures.push(f);
     // Judge the cross-field rules on the fields that did parse, treating the bad ones like unknown values,
     // so one run reports every problem.
     skip = new Set([...skip, ...failures.map((f) => f.property.split(".")[0] as string)]);
@@ -105,10 +139,18 @@ export function checkedValue<S extends z.ZodRawShape>(model: InputModel<S>, inpu
   return parsed.value;
 }
 
-/** The dynamic provider's `check`: canonical inputs plus failures. */
+/**
+ * The dynamic provider's `check`: canonical inputs plus failures. It never throws: an exception would reach the
+ * engine as an RPC error and lose every other problem of the arguments. One that escapes `parseInputs` anyway (a
+ * bug) becomes a failure of the whole resource.
+ */
 export function checkWith<S extends z.ZodRawShape>(model: InputModel<S>, news: Record<string, unknown>): dynamic.CheckResult {
-  const { inputs, failures } = parseInputs(model, news);
-  return { inputs, failures };
+  try {
+    const { inputs, failures } = parseInputs(model, news);
+    return { inputs, failures };
+  } catch (e) {
+    return { inputs: {}, failures: [{ property: "", reason: `could not be checked (${e instanceof Error ? e.message : String(e)}); this is a bug in pulumi-immybot: please report it` }] };
+  }
 }
 
 /**
@@ -130,15 +172,20 @@ export function pick(o: Record<string, unknown>, keys: readonly string[]): Recor
   return Object.fromEntries(keys.filter((k) => o[k] !== undefined && o[k] !== null).map((k) => [k, o[k]]));
 }
 
-/** Structural equality of JSON values; key order does not matter. */
+/** Structural equality of JSON values; key order does not matter (iterative: any depth is safe). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  const stack: [unknown, unknown][] = [[a, b]];
+  while (stack.length > 0) {
+    const [x, y] = stack.pop()!;
+    if (x === y) continue;
+    if (x === null || y === null || typeof x !== "object" || typeof y !== "object") return false;
+    if (Array.isArray(x) !== Array.isArray(y)) return false;
+    const defined = (o: object) => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+    const [kx, ky] = [defined(x), defined(y)];
+    if (kx.length !== ky.length || !kx.every((k) => Object.hasOwn(y, k))) return false;
+    for (const k of kx) stack.push([(x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]]);
+  }
+  return true;
 }
 
 /** Plain JSON (no undefined anywhere): the host's Struct conversion rejects anything else. */
@@ -146,25 +193,45 @@ export function plainJson<T>(v: T): T {
   return JSON.parse(JSON.stringify(v)) as T;
 }
 
+/** Keys `keys` of the object at `path` that its schema does not have: unknown properties, with "did you mean". */
+function unknownKeyFailures(path: readonly PropertyKey[], keys: readonly string[], fields: z.ZodRawShape): CheckFailure[] {
+  const property = path.map(String).join(".");
+  const at = unwrap(schemaAt(fields, path));
+  const known = at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+  const where = path.length === 0 ? "" : ` of ${property}`;
+  return keys.map((k) => {
+    const near = k === PROTO_KEY ? undefined : closestName(k, known);
+    const fix = near ? `; did you mean ${JSON.stringify(near)}?` : path.length > 0 && known.length <= 8 ? `: remove it (the properties${where} are ${known.join(", ")})` : ": remove it";
+    return { property: [...path.map(String), k].join("."), reason: `is not a known property${where}${fix}` };
+  });
+}
+
+/** A `__proto__` key at `path` (which ends with it): an unknown property of an object, else a key that cannot travel. */
+function protoKeyFailure(fields: z.ZodRawShape, path: Path): CheckFailure {
+  const parent = path.slice(0, -1);
+  if (unwrap(schemaAt(fields, parent)) instanceof z.ZodObject) return unknownKeyFailures(parent, [PROTO_KEY], fields)[0]!;
+  return {
+    property: path.join("."),
+    reason: `cannot be used as a key: JavaScript drops a key named "${PROTO_KEY}" (Pulumi's provider host already does), so it would never reach ImmyBot: rename it or remove it`,
+  };
+}
+
+/** Where a too-deep value is reported: the argument, or for a record (parameters) the entry by its name. */
+function deepProperty(fields: z.ZodRawShape, key: string, path: Path): string {
+  return unwrap(schemaAt(fields, [key])) instanceof z.ZodRecord && path.length > 0 ? `${key}.${String(path[0])}` : key;
+}
+
 function failuresOf(issue: z.core.$ZodIssue, fields: z.ZodRawShape): CheckFailure[] {
   const property = issue.path.map(String).join(".");
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
-    case "unrecognized_keys": {
-      const at = unwrap(schemaAt(fields, issue.path));
-      const known = at instanceof z.ZodObject ? Object.keys(at.shape) : [];
-      const where = issue.path.length === 0 ? "" : ` of ${property}`;
-      return issue.keys.map((k) => {
-        const near = closestName(k, known);
-        const fix = near ? `; did you mean ${JSON.stringify(near)}?` : issue.path.length > 0 && known.length <= 8 ? `: remove it (the properties${where} are ${known.join(", ")})` : ": remove it";
-        return { property: [...issue.path.map(String), k].join("."), reason: `is not a known property${where}${fix}` };
-      });
-    }
+    case "unrecognized_keys":
+      return unknownKeyFailures(issue.path, issue.keys, fields);
     case "invalid_type":
       if (input === undefined) return [{ property, reason: `is required (${issue.expected})` }];
       // A schema's own message says more than the type ("is not a computer id ..."); zod's own is replaced.
       if (!issue.message.startsWith("Invalid input")) return [{ property, reason: issue.message }];
-      return [{ property, reason: `must be ${TYPE_NAMES[issue.expected] ?? article(issue.expected)}; got ${JSON.stringify(input)}${typeHint(issue.expected, input, schemaAt(fields, issue.path))}` }];
+      return [{ property, reason: `must be ${TYPE_NAMES[issue.expected] ?? article(issue.expected)}; got ${shown(input)}${typeHint(issue.expected, input, schemaAt(fields, issue.path))}` }];
     case "too_big":
     case "too_small":
       // zod's own words ("Too big: expected string to have <=128 characters") become the bound and the fix; a
@@ -213,7 +280,7 @@ function boundReason(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall, i
     return big ? `lists ${input.length} items; at most ${bound} are allowed` : `lists ${input.length} items; at least ${bound} are needed`;
   }
   const limit = big ? (issue.inclusive ? `at most ${bound}` : `less than ${bound}`) : issue.inclusive ? `at least ${bound}` : `greater than ${bound}`;
-  return `must be ${limit}; got ${JSON.stringify(input)}`;
+  return `must be ${limit}; got ${shown(input)}`;
 }
 
 /** The schema of the value at `path` inside `fields`, if any. */
@@ -221,7 +288,8 @@ function schemaAt(fields: z.ZodRawShape, path: readonly PropertyKey[]): z.core.$
   let schema: z.core.$ZodType | undefined = z.object(fields);
   for (const segment of path) {
     schema = unwrap(schema);
-    if (schema instanceof z.ZodObject) schema = schema.shape[String(segment)];
+    // Own keys only: a user's key such as "constructor" must not find Object.prototype's function.
+    if (schema instanceof z.ZodObject) schema = Object.hasOwn(schema.shape, String(segment)) ? schema.shape[String(segment)] : undefined;
     else if (schema instanceof z.ZodArray) schema = schema.element;
     else if (schema instanceof z.ZodRecord) schema = schema.valueType;
     else return undefined;
@@ -237,6 +305,11 @@ function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefine
     if (!inner) return s;
     s = inner;
   }
+}
+
+/** A value as a message quotes it: JSON, except what JSON cannot say (NaN, Infinity, undefined). */
+export function shown(v: unknown): string {
+  return (typeof v === "number" && !Number.isFinite(v)) || v === undefined ? String(v) : (JSON.stringify(v) ?? String(v));
 }
 
 function article(t: string): string {

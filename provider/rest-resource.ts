@@ -12,7 +12,7 @@ import type { ImmyBotClient } from "./client";
 import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputModel } from "./check";
 import { client, settings } from "./context";
 import { claim, createOnce, deleteIfExists, keepInState, readOrGone, takenOverInThisRun, updateExisting } from "./lifecycle";
-import { POSITIVE_ID } from "./models/target";
+import { isIdText, notAnId } from "./models/target";
 import { withSecrets } from "./secrets";
 import { parseUtc } from "./write-once";
 
@@ -188,10 +188,10 @@ function firstListing(scope: string, fetch: () => Promise<Wire[]>): Promise<Wire
 
 /** The `adoptId` argument every such resource has: the id of an existing object of this `noun`. */
 export const adoptIdField = (noun: string) =>
-  z.string().regex(POSITIVE_ID, { error: (i) => `${JSON.stringify(i.input)} is not a ${noun} id (a positive whole number, e.g. "42")` });
+  z.string().refine(isIdText, { error: (i) => notAnId(i.input, `a ${noun} id`, '(a positive whole number, e.g. "42")') });
 
 /** ImmyBot's int32 id from a Pulumi id. */
 export function numericId(kind: string, id: string): number {
-  if (!POSITIVE_ID.test(id)) throw new Error(`${JSON.stringify(id)} is not a ${kind} id (a positive whole number)`);
+  if (!isIdText(id)) throw new Error(`${JSON.stringify(id)} is not a ${kind} id (a positive whole number)`);
   return Number(id);
 }

@@ -24,7 +24,7 @@ import {
   type ExecutionArgs,
   type RebootArgs,
 } from "./models/maintenance-options";
-import { dropUndefined, nonEmpty, normalizeTarget, POSITIVE_ID, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import { dropUndefined, isIdText, nonEmpty, normalizeTarget, notAnId, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
 import { cronExpression, minutesOfDay, timeFromWire, timeOfDay, timeZone } from "./models/time";
 import type { Tie } from "./models/tie";
 
@@ -153,8 +153,8 @@ function itemRules(ctx: RuleContext<ScheduleInputs>): void {
     ctx.issue("maintenanceType", `${JSON.stringify(v.maintenanceType)} is internal to ImmyBot and cannot limit a schedule; use one of ${ITEM_TYPES.map((t) => JSON.stringify(t)).join(", ")}`);
   }
   const numericIds: readonly MaintenanceTypeName[] = ["GlobalSoftware", "LocalSoftware", "LocalMaintenanceTask", "GlobalMaintenanceTask"];
-  if (v.maintenanceType && v.maintenanceIdentifier !== undefined && numericIds.includes(v.maintenanceType) && !POSITIVE_ID.test(v.maintenanceIdentifier)) {
-    ctx.issue("maintenanceIdentifier", `${JSON.stringify(v.maintenanceIdentifier)} is not an id for ${v.maintenanceType} (a positive whole number as a string, e.g. "303")`);
+  if (v.maintenanceType && v.maintenanceIdentifier !== undefined && numericIds.includes(v.maintenanceType) && !isIdText(v.maintenanceIdentifier)) {
+    ctx.issue("maintenanceIdentifier", notAnId(v.maintenanceIdentifier, `an id for ${v.maintenanceType}`, '(a positive whole number as a string, e.g. "303")'));
   }
   if (v.maintenanceIdentifier !== undefined && v.applyWindowsUpdates && ctx.known("applyWindowsUpdates")) {
     ctx.issue("applyWindowsUpdates", "has no effect on a schedule limited to one maintenance item: remove it, or remove maintenanceType and maintenanceIdentifier");

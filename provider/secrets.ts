@@ -11,6 +11,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { UNKNOWN } from "./check";
 import { redact } from "./client/errors";
+import { MAX_DEPTH } from "./models/plain";
 import type { Lifecycle } from "./rest-resource";
 
 /** Pulumi's wire marker of a secret: this key with this value, next to `value`. */
@@ -23,11 +24,18 @@ export function isSecret(v: unknown): v is { value: unknown } {
   return !!v && typeof v === "object" && (v as Props)[SIG_KEY] === SECRET_SIG;
 }
 
-/** `v` with every secret wrapper, at any depth, replaced by its value. */
-export function unwrapSecrets<T = unknown>(v: unknown): T {
-  if (isSecret(v)) return unwrapSecrets(v.value);
-  if (Array.isArray(v)) return v.map((x) => unwrapSecrets(x)) as T;
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x)])) as T;
+/**
+ * How deep the walkers below go. Arguments arrive before check has judged them and may nest thousands of levels
+ * deep; check refuses anything deeper than MAX_DEPTH, so what lies below this depth is never used.
+ */
+const WALK_DEPTH = 2 * MAX_DEPTH;
+
+/** `v` with every secret wrapper, at any depth up to WALK_DEPTH, replaced by its value. */
+export function unwrapSecrets<T = unknown>(v: unknown, depth = 0): T {
+  if (depth > WALK_DEPTH) return v as T;
+  if (isSecret(v)) return unwrapSecrets(v.value, depth + 1);
+  if (Array.isArray(v)) return v.map((x) => unwrapSecrets(x, depth + 1)) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x, depth + 1)])) as T;
   return v as T;
 }
 
@@ -46,12 +54,13 @@ export function wrapKeys<T extends Props | undefined>(props: T, keys: readonly s
 /** Every string inside the values of `keys` (what a message must not quote). */
 export function secretStrings(props: Props | undefined, keys: readonly string[]): string[] {
   const out = new Set<string>();
-  const walk = (v: unknown): void => {
+  const walk = (v: unknown, depth: number): void => {
     if (typeof v === "string") out.add(v);
-    else if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === "object") Object.values(v).forEach(walk);
+    else if (depth > WALK_DEPTH) return;
+    else if (Array.isArray(v)) v.forEach((x) => walk(x, depth + 1));
+    else if (v && typeof v === "object") Object.values(v).forEach((x) => walk(x, depth + 1));
   };
-  for (const k of keys) walk(unwrapSecrets(props?.[k]));
+  for (const k of keys) walk(unwrapSecrets(props?.[k]), 0);
   out.delete(UNKNOWN);
   return [...out];
 }

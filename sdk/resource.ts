@@ -3,6 +3,7 @@
  * registered up front (a dynamic resource only exposes the props it was constructed with), and `.get`.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { MAX_DEPTH, TOO_DEEP, tooDeepAt } from "../provider/models/plain";
 import { shimFor } from "./shim";
 
 /** A value or, at any depth, a Pulumi input (a plain value, a promise or another resource's output). */
@@ -37,8 +38,23 @@ export abstract class ImmyBotResource extends pulumi.dynamic.Resource {
     opts?: pulumi.CustomResourceOptions,
     secretKeys: readonly string[] = [],
   ) {
+    refuseTooDeep(kind, name, args);
     const secretArgs = args && Object.fromEntries(Object.entries(args).map(([k, v]) => [k, secretKeys.includes(k) && v !== undefined ? pulumi.secret(v) : v]));
     const secretOpts = secretKeys.length ? { ...opts, additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...secretKeys] } : opts;
     super(shimFor(kind), name, propsFor(secretArgs, outputKeys), secretOpts, "immybot", kind);
+  }
+}
+
+/** Outputs, promises and resources: values the program cannot look into yet. */
+const notYetKnown = (o: object): boolean => pulumi.Output.isInstance(o) || pulumi.Resource.isInstance(o) || typeof (o as { then?: unknown }).then === "function";
+
+/**
+ * An argument nested deeper than check accepts fails here, in the program, with check's own message: thousands of
+ * levels would otherwise overflow Pulumi's serialization of the inputs (or the provider host's decoding of them)
+ * before the provider could say what is wrong. Outputs are judged by check once known.
+ */
+function refuseTooDeep(kind: string, name: string, args: Record<string, unknown> | undefined): void {
+  for (const [key, value] of Object.entries(args ?? {})) {
+    if (tooDeepAt(value, MAX_DEPTH, notYetKnown)) throw new Error(`${kind} ${name}: ${key} ${TOO_DEEP}`);
   }
 }

@@ -23,6 +23,8 @@ export function closestWord(word: string, candidates: readonly string[], maxDist
   let best: string | undefined;
   let bestDistance = maxDistance + 1;
   for (const c of candidates) {
+    // The distance is at least the difference in length: skip the quadratic work (a 100 000-character input).
+    if (Math.abs(c.length - word.length) > maxDistance) continue;
     const d = editDistance(word.toLowerCase(), c.toLowerCase());
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }

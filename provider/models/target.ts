@@ -8,12 +8,29 @@ import type { Tie } from "./tie";
 import type { RuleContext } from "../check";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-/** ImmyBot's ids (int32 > 0) as text: what Pulumi ids and id-valued strings look like. */
-export const POSITIVE_ID = /^[1-9]\d*$/;
+/** A positive whole number as text, without leading zeros. */
+const POSITIVE_ID = /^[1-9]\d*$/;
+/** ImmyBot's ids are int32: a larger one passes no ImmyBot route. */
+export const MAX_ID = 2147483647;
+
+/** True for one of ImmyBot's ids (int32 > 0) as text: what Pulumi ids and id-valued strings look like. */
+export function isIdText(text: string): boolean {
+  return POSITIVE_ID.test(text) && Number(text) <= MAX_ID;
+}
+
+/**
+ * Why `input` is not `what`: a whole number above {@link MAX_ID} is told so; anything else gets `format` (the
+ * id's form and an example). One message for every id, numeric or text.
+ */
+export function notAnId(input: unknown, what: string, format: string): string {
+  const text = typeof input === "number" ? String(input) : typeof input === "string" ? input.trim() : "";
+  const tooBig = /^\d+$/.test(text) && Number(text) > MAX_ID;
+  return `${JSON.stringify(input) ?? String(input)} is not ${what}${tooBig ? `: ImmyBot ids are at most ${MAX_ID}` : ` ${format}`}`;
+}
 
 /** An id given as a string, e.g. `idString("a schedule id", "42")`. */
 export const idString = (what: string, example: string) =>
-  z.string().regex(POSITIVE_ID, { error: (i) => `${JSON.stringify(i.input)} is not ${what} (a positive whole number as a string, e.g. "${example}")` });
+  z.string().refine(isIdText, { error: (i) => notAnId(i.input, what, `(a positive whole number as a string, e.g. "${example}")`) });
 
 /** The lookup that gives the id of a thing known by name. */
 const LOOKUP: Record<string, string> = { tenant: "getTenant", computer: "getComputer" };
@@ -31,7 +48,7 @@ export const idNumber = (what: string) =>
           ? `${JSON.stringify(i.input)} is not a ${what} id: give the ${what}'s id (a positive whole number), not its name${LOOKUP[what] ? ` (${LOOKUP[what]}({ name }).id)` : ""}`
           : undefined,
     })
-    .refine((n) => Number.isSafeInteger(n) && n > 0, { error: (i) => `${JSON.stringify(i.input)} is not a ${what} id (a positive whole number)` });
+    .refine((n) => Number.isSafeInteger(n) && n > 0 && n <= MAX_ID, { error: (i) => notAnId(i.input, `a ${what} id`, "(a positive whole number)") });
 const guid = z.string().regex(GUID, { error: (i) => `${JSON.stringify(i.input)} is not a GUID (e.g. "0f8fad5b-d9cb-469f-a165-70867728950e")` });
 
 /** Where a schedule, deployment or session applies ("which machines, tenants or people"). */
@@ -85,17 +102,17 @@ type TargetValues = z.output<z.ZodObject<typeof targetFields>>;
 
 /** Which key `target` holds for each target type: the format it must have, or undefined when it must be absent. */
 const TARGET_KEY: Partial<Record<TargetTypeName, { what: string; test: (v: string) => boolean; example: string }>> = {
-  Computer: { what: "a computer id", test: (v) => POSITIVE_ID.test(v), example: "\"1042\"" },
-  Person: { what: "a person id", test: (v) => POSITIVE_ID.test(v), example: "\"77\"" },
+  Computer: { what: "a computer id", test: isIdText, example: "\"1042\"" },
+  Person: { what: "a person id", test: isIdText, example: "\"77\"" },
   AzureGroup: { what: "an Entra (Azure AD) group object id", test: (v) => GUID.test(v), example: "\"0f8fad5b-d9cb-469f-a165-70867728950e\"" },
-  Metascript: { what: "a script id", test: (v) => POSITIVE_ID.test(v), example: "\"12\"" },
-  TenantMetascript: { what: "a script id", test: (v) => POSITIVE_ID.test(v), example: "\"12\"" },
-  FilterScript: { what: "a filter script id", test: (v) => POSITIVE_ID.test(v), example: "\"12\"" },
-  TenantFilterScript: { what: "a filter script id", test: (v) => POSITIVE_ID.test(v), example: "\"12\"" },
-  Tag: { what: "a tag id", test: (v) => POSITIVE_ID.test(v), example: "\"5\"" },
-  TenantTag: { what: "a tag id", test: (v) => POSITIVE_ID.test(v), example: "\"5\"" },
-  CloudTag: { what: "a tag id", test: (v) => POSITIVE_ID.test(v), example: "\"5\"" },
-  SpecificTenant: { what: "a tenant id", test: (v) => POSITIVE_ID.test(v), example: "\"3\"" },
+  Metascript: { what: "a script id", test: isIdText, example: "\"12\"" },
+  TenantMetascript: { what: "a script id", test: isIdText, example: "\"12\"" },
+  FilterScript: { what: "a filter script id", test: isIdText, example: "\"12\"" },
+  TenantFilterScript: { what: "a filter script id", test: isIdText, example: "\"12\"" },
+  Tag: { what: "a tag id", test: isIdText, example: "\"5\"" },
+  TenantTag: { what: "a tag id", test: isIdText, example: "\"5\"" },
+  CloudTag: { what: "a tag id", test: isIdText, example: "\"5\"" },
+  SpecificTenant: { what: "a tenant id", test: isIdText, example: "\"3\"" },
   ProviderDeviceGroup: { what: "the integration's device group id", test: (v) => v.length > 0, example: "\"group-17\"" },
   ProviderClientGroup: { what: "the integration's client group id", test: (v) => v.length > 0, example: "\"group-17\"" },
   CloudProviderClientGroup: { what: "the integration's client group id", test: (v) => v.length > 0, example: "\"group-17\"" },
@@ -122,7 +139,7 @@ export function targetRules(ctx: RuleContext<TargetValues>, forbidden: Partial<R
     if (key && v.target === undefined) {
       ctx.issue("target", `is required for targetType ${JSON.stringify(v.targetType)}: set it to ${key.what} (e.g. ${key.example})`);
     } else if (key && v.target !== undefined && !key.test(v.target)) {
-      ctx.issue("target", `${JSON.stringify(v.target)} is not ${key.what} (targetType ${JSON.stringify(v.targetType)}; e.g. ${key.example})`);
+      ctx.issue("target", notAnId(v.target, key.what, `(targetType ${JSON.stringify(v.targetType)}; e.g. ${key.example})`));
     } else if (!key && v.target !== undefined) {
       ctx.issue("target", `must be omitted for targetType ${JSON.stringify(v.targetType)}, which needs no key`);
     }

@@ -45,22 +45,48 @@ export function isIanaTimeZone(zone: string): boolean {
 /** The time zone ids this Node.js knows, for "did you mean" (read once, when first needed). */
 let zoneIds: readonly string[] | undefined;
 const zones = () => (zoneIds ??= [...Intl.supportedValuesOf("timeZone"), "UTC"]);
+/** The same ids by their lower-case form. */
+let zonesByLowerCase: ReadonlyMap<string, string> | undefined;
 
-/** An IANA time zone id. */
-export const timeZone = z.string().refine(isIanaTimeZone, {
-  error: (i) => `${JSON.stringify(i.input)} is not an IANA time zone id (e.g. "Europe/Berlin", "America/New_York", "UTC")${didYouMean(i.input, zones())}`,
-});
+/**
+ * `zone` (a known IANA id) spelt as IANA spells it: "europe/berlin" -> "Europe/Berlin", "etc/gmt+5" ->
+ * "Etc/GMT+5". Only the case changes, never the zone: an alias ("Asia/Kolkata", "US/Eastern") stays the alias
+ * (Node's own canonical form may be an older name, e.g. "Asia/Calcutta"), and one Node.js does not list is kept
+ * as written.
+ */
+export function canonicalTimeZone(zone: string): string {
+  zonesByLowerCase ??= new Map(zones().map((id) => [id.toLowerCase(), id]));
+  const lower = zone.toLowerCase();
+  const listed = zonesByLowerCase.get(lower);
+  if (listed !== undefined) return listed;
+  const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
+  return resolved.toLowerCase() === lower ? resolved : zone;
+}
+
+/**
+ * An IANA time zone id, canonicalised to IANA's spelling: ImmyBot may echo the canonical id, and a zone kept as
+ * typed ("europe/berlin") would then show a change on every refresh.
+ */
+export const timeZone = z
+  .string()
+  .refine(isIanaTimeZone, {
+    error: (i) => `${JSON.stringify(i.input)} is not an IANA time zone id (e.g. "Europe/Berlin", "America/New_York", "UTC")${didYouMean(i.input, zones())}`,
+  })
+  .transform(canonicalTimeZone);
 
 const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
 const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
+/** A cron field's token as a number: digits, or a name of `names` (whose first is `first`: JAN is 1, SUN is 0). */
+function cronNumber(tok: string, names: readonly string[], first: number): number | undefined {
+  const byName = names.indexOf(tok.toUpperCase());
+  if (byName >= 0) return byName + first;
+  return /^\d+$/.test(tok) ? Number(tok) : undefined;
+}
+
 /** One field of a cron expression: `*`, `?`, or a list of `n`, `n-m`, with optional `/step`. */
 function cronFieldProblem(field: string, label: string, min: number, max: number, names: string[] = []): string | undefined {
-  const value = (tok: string): number | undefined => {
-    const byName = names.indexOf(tok.toUpperCase());
-    if (byName >= 0) return byName + (label === "month" ? 1 : 0);
-    return /^\d+$/.test(tok) ? Number(tok) : undefined;
-  };
+  const value = (tok: string) => cronNumber(tok, names, label === "month" ? 1 : 0);
   if (field === "*" || field === "?") return undefined;
   for (const part of field.split(",")) {
     const [range, step] = part.split("/");
@@ -95,11 +121,51 @@ export function cronProblem(expr: string): string | undefined {
   return (
     cronFieldProblem(dom, "day-of-month", 1, 31) ??
     cronFieldProblem(month, "month", 1, 12, MONTHS) ??
-    cronFieldProblem(dow, "day-of-week", 0, 7, DAYS)
+    cronFieldProblem(dow, "day-of-week", 0, 7, DAYS) ??
+    impossibleDate(dom, month, dow)
   );
 }
 
-export const cronExpression = z.string().superRefine((v, ctx) => {
-  const problem = cronProblem(v);
-  if (problem) ctx.addIssue({ code: "custom", message: `cron expression ${JSON.stringify(v)} ${problem}` });
-});
+/** Days in each month, February in a leap year (the 29th exists). */
+const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** The values of a valid day-of-month or month field (`*`, lists, ranges, steps, names); undefined for a range such as 5-2. */
+function cronFieldValues(field: string, min: number, max: number, names: string[] = []): number[] | undefined {
+  const value = (tok: string) => cronNumber(tok, names, 1);
+  const out = new Set<number>();
+  for (const part of field.split(",")) {
+    const [range = "", step] = part.split("/");
+    const [from, to] = range === "*" || range === "?" ? [min, max] : range.split("-").map(value);
+    const last = to ?? (step === undefined ? from : max);
+    if (from === undefined || last === undefined || from > last) return undefined;
+    for (let n = from; n <= last; n += Number(step ?? 1)) out.add(n);
+  }
+  return [...out];
+}
+
+/**
+ * A day-of-month and month that never meet ("31 2": there is no February 31), which would never run. Only when
+ * the day of the week is unrestricted: with both restricted, cron runs on either, so the expression does run.
+ */
+function impossibleDate(dom: string, month: string, dow: string): string | undefined {
+  if (dow !== "*" && dow !== "?") return undefined;
+  const days = cronFieldValues(dom, 1, 31);
+  const months = cronFieldValues(month, 1, 12, MONTHS);
+  if (!days || !months || months.some((m) => days.some((d) => d <= (MONTH_DAYS[m - 1] as number)))) return undefined;
+  const list = (items: readonly (string | number)[], last: string) => items.join(", ").replace(/, ([^,]+)$/, ` ${last} $1`);
+  const dayList = list(days.sort((a, b) => a - b), "or");
+  const monthNames = months.sort((a, b) => a - b).map((m) => MONTH_NAMES[m - 1] as string);
+  const never = monthNames.length === 1 ? `there is no ${monthNames[0]} ${dayList}` : `${list(monthNames, "and")} have no day ${dayList}`;
+  const leap = months.includes(2) ? " (February 29 does, in leap years)" : "";
+  return `never runs: ${never}; pick a day of the month that exists in ${monthNames.length === 1 ? "that month" : "those months"}${leap}`;
+}
+
+/** Canonical text of a cron expression: its fields separated by single spaces, as it is sent and stored. */
+export const cronExpression = z
+  .string()
+  .superRefine((v, ctx) => {
+    const problem = cronProblem(v);
+    if (problem) ctx.addIssue({ code: "custom", message: `cron expression ${JSON.stringify(v)} ${problem}` });
+  })
+  .transform((v) => v.trim().split(/\s+/).join(" "));

@@ -20,12 +20,14 @@ import { basename, join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { parseInputs, UNKNOWN, type InputModel } from "../../provider/check";
+import { TOO_DEEP, tooDeepAt } from "../../provider/models/plain";
 import { model as deploymentModel } from "../../provider/deployment";
 import { closeMatches } from "../../provider/lookups";
 import { model as sessionModel } from "../../provider/maintenance-session";
 import { model as scheduleModel } from "../../provider/schedule";
+import { FILE_DEPTH, shownPath, yamlTooDeep } from "./depth";
 import { closestKey, formatPath, PolicyError, type PolicyProblem } from "./problems";
-import { DEPLOYMENT_FIELDS, FILE_KEYS, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, type ListKey } from "./schema";
+import { DEPLOYMENT_FIELDS, isList, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, unknownKey, type ListKey } from "./schema";
 import type { PolicyFile, SecretFromConfig } from "./types";
 
 /** A policy file's text and the path messages show for it. */
@@ -109,6 +111,12 @@ export function parse(sources: readonly PolicySource[]): Policy {
 function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile | undefined {
   const before = problems.length;
   const lines = new LineCounter();
+  // Measured before the document is composed, which is recursive (see depth.ts).
+  const deep = yamlTooDeep(source.text);
+  if (deep) {
+    problems.push({ file: source.path, path: formatPath(deep.path), message: TOO_DEEP, line: deep.line, column: deep.col });
+    return undefined;
+  }
   // `merge`: `<<: *defaults` shares settings between entries (YAML 1.1 merge keys, which YAML 1.2 left out).
   const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
@@ -132,7 +140,13 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile 
   try {
     raw = withoutNulls(doc.toJS());
   } catch (e) {
-    add([], `cannot be read as data: ${(e as Error).message}`);
+    add([], e instanceof RangeError ? "nests too deeply through its aliases (*name) to be read: flatten it" : `cannot be read as data: ${(e as Error).message}`);
+    return undefined;
+  }
+  // Aliases repeat what they name, so the data can nest deeper than the text did.
+  const deepData = tooDeepAt(raw, FILE_DEPTH);
+  if (deepData) {
+    add(shownPath(deepData), TOO_DEEP);
     return undefined;
   }
   if (raw === undefined || raw === null) {
@@ -242,8 +256,8 @@ function policyPath(list: ListKey, property: string, parameterNames: readonly st
   }
   const renames = PROPERTY_PATHS[list];
   for (let n = segments.length; n > 0; n--) {
-    const renamed = renames[segments.slice(0, n).join(".")];
-    if (renamed !== undefined) return [renamed, ...segments.slice(n).map(index)];
+    const prefix = segments.slice(0, n).join(".");
+    if (Object.hasOwn(renames, prefix)) return [renames[prefix] as string, ...segments.slice(n).map(index)];
   }
   return segments.map(index);
 }
@@ -381,26 +395,9 @@ function checkResourceNames(files: readonly LoadedPolicyFile[], problems: Policy
 
 // ---- messages --------------------------------------------------------------------------------------------------
 
-/** An unknown key: the close key of the same mapping, or the kind of entry it belongs to. */
-function unknownKey(key: string, path: Path): string {
-  const list = path.length === 2 && isList(path[0]) ? path[0] : undefined;
-  const noun = list ? LISTS[list].noun : path.length === 0 ? "policy file" : "mapping";
-  const keys: readonly string[] = list ? LISTS[list].keys : path.length === 0 ? FILE_KEYS : [];
-  const elsewhere = (Object.keys(LISTS) as ListKey[]).filter((l) => l !== list && (LISTS[l].keys as readonly string[]).includes(key));
-  if (elsewhere.length > 0) return `${JSON.stringify(key)} is not a ${noun} key (it is one of ${elsewhere.join(" and ")}): remove it`;
-  const near = closestKey(key, keys);
-  if (near !== undefined) return `${JSON.stringify(key)} is not a ${noun} key; did you mean ${JSON.stringify(near)}?`;
-  const listed = list ? "see the keys in policy.schema.json" : `the keys are ${keys.join(", ")}`;
-  return `${JSON.stringify(key)} is not a ${noun} key: remove it (${listed})`;
-}
-
 /** YAML reads `24.08` or `2200` as a number (and `yes` as text): the model says to quote it; say why. */
 function quoteHint(message: string): string {
   return /must be a string; got -?[\d.]+(?:e[+-]?\d+)?; write it in quotes, e\.g\. "[^"]*"$/.test(message) ? `${message} (YAML reads it as a number)` : message;
-}
-
-function isList(key: unknown): key is ListKey {
-  return typeof key === "string" && Object.hasOwn(LISTS, key);
 }
 
 function isPlainObject(v: unknown): v is Entry {

@@ -219,3 +219,21 @@ export const RESOURCE_KEYS: Record<ListKey, ReadonlySet<string>> = {
   deployments: new Set<string>(["groupFilter", "propagateToChildTenants", "scope", "desiredState", "version", "mode", "parameters", ...DEPLOYMENT_FIELDS]),
   sessions: new Set<string>(SESSION_FIELDS),
 };
+
+/** True for the name of one of the file's lists (own keys only: not "constructor"). */
+export function isList(key: unknown): key is ListKey {
+  return typeof key === "string" && Object.hasOwn(LISTS, key);
+}
+
+/** An unknown key: the close key of the same mapping, or the kind of entry it belongs to. */
+export function unknownKey(key: string, path: readonly (string | number)[]): string {
+  const list = path.length === 2 && isList(path[0]) ? path[0] : undefined;
+  const noun = list ? LISTS[list].noun : path.length === 0 ? "policy file" : "mapping";
+  const keys: readonly string[] = list ? LISTS[list].keys : path.length === 0 ? FILE_KEYS : [];
+  const elsewhere = (Object.keys(LISTS) as ListKey[]).filter((l) => l !== list && (LISTS[l].keys as readonly string[]).includes(key));
+  if (elsewhere.length > 0) return `${JSON.stringify(key)} is not a ${noun} key (it is one of ${elsewhere.join(" and ")}): remove it`;
+  const near = closestKey(key, keys);
+  if (near !== undefined) return `${JSON.stringify(key)} is not a ${noun} key; did you mean ${JSON.stringify(near)}?`;
+  const listed = list ? "see the keys in policy.schema.json" : `the keys are ${keys.join(", ")}`;
+  return `${JSON.stringify(key)} is not a ${noun} key: remove it (${listed})`;
+}

@@ -162,6 +162,27 @@ export class ProviderHost {
     };
   }
 
+  /**
+   * Check with a CheckRequest's bytes as they are (see `wire-struct.ts`): what the engine can send but this
+   * client's protobuf library cannot build.
+   */
+  async checkBytes(request: Buffer): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
+    if (this.record) this.traffic.push(`request check (${request.length} bytes)`);
+    const resp: any = await new Promise((ok, fail) =>
+      this.stub.makeUnaryRequest(
+        "/pulumirpc.ResourceProvider/Check",
+        (b: Buffer) => b,
+        (b: Buffer) => messages.CheckResponse.deserializeBinary(new Uint8Array(b)),
+        request,
+        (err: any, r: unknown) => (err ? fail(toHostError(err)) : ok(r)),
+      ),
+    );
+    return {
+      inputs: resp.getInputs().toJavaScript(),
+      failures: resp.getFailuresList().map((f: any) => ({ property: f.getProperty(), reason: f.getReason() })),
+    };
+  }
+
   async diff(urn: string, id: string, olds: Props, news: Props): Promise<{ changes: "none" | "some" | "unknown"; replaces: string[]; deleteBeforeReplace: boolean }> {
     const req = new messages.DiffRequest();
     req.setUrn(urn);

@@ -24,6 +24,7 @@ import type * as policyModule from "../../sdk/policy";
 import { POLICY_CASES, RESOURCE_CASES, SETTINGS_CASES, VALID, type Category, type ResourceKind } from "../fixtures/bad-input";
 import { HostError, ProviderHost, REPO, serializedProvider, urnFor } from "../helpers/host";
 import { useTempDir } from "../helpers/temp-dir";
+import { checkRequest, deepValue, encodeStruct } from "../helpers/wire-struct";
 
 const require = createRequire(__filename);
 const policy: typeof policyModule = require(join(REPO, "dist/sdk/policy/index.js"));
@@ -225,6 +226,78 @@ describe("invalid policy files are reported by load, before any resource or requ
     expect(problems.map((p) => `${p.file}: ${p.path}`), (error as Error).message).toEqual([`tenants/contoso.yaml: ${c.path}`]);
     expect(problems[0]!.message).toMatch(c.fix);
     expect((error as Error).message).toContain(policy.formatProblem(problems[0]!));
+    expectNoRequest();
+  });
+});
+
+describe("canonical arguments: check answers IANA's time zone case and single-spaced cron, and a following diff is empty", () => {
+  const diffNone = { changes: "none", replaces: [], deleteBeforeReplace: false };
+
+  it.for([
+    { kind: "Schedule" as const, args: { ...VALID.Schedule, timeZone: "europe/berlin" }, canonical: { timeZone: "Europe/Berlin" } },
+    { kind: "Schedule" as const, args: { targetType: "All", cronExpression: " 0\t22  1,15 *\t6 ", timeZone: "america/new_york" }, canonical: { cronExpression: "0 22 1,15 * 6", timeZone: "America/New_York" } },
+    { kind: "MaintenanceSession" as const, args: { ...VALID.MaintenanceSession, executionTime: "22:00", timeZone: "ASIA/TOKYO" }, canonical: { timeZone: "Asia/Tokyo" } },
+  ])("$kind $canonical", async (c) => {
+    startCase();
+    const urn = urnFor(c.kind, "canonical");
+    const first = await host.check(urn, {}, news(c.kind, c.args));
+    expect(first.failures).toEqual([]);
+    expect(first.inputs).toMatchObject(c.canonical);
+    // The engine's next step: diff the stored state (as typed, e.g. by an older version, or as checked) with it.
+    expect(await host.diff(urn, "1", { ...first.inputs, ...c.args }, first.inputs)).toEqual(diffNone);
+    expect(await host.diff(urn, "1", first.inputs, first.inputs)).toEqual(diffNone);
+    // Checking the canonical inputs again changes nothing.
+    expect((await host.check(urn, first.inputs, first.inputs)).inputs).toEqual(first.inputs);
+    expectNoRequest();
+  });
+
+  it("keeps Deployment parameters named like Object.prototype's members as parameters", async () => {
+    startCase();
+    const args = { software: undefined, task: { id: "7" }, parameters: { constructor: "a", toString: 1, hasOwnProperty: { value: true, allowOverride: true } } };
+    const r = await host.check(urnFor("Deployment", "proto-names"), {}, news("Deployment", patched(VALID.Deployment, args)));
+    expect(r.failures).toEqual([]);
+    expect((r.inputs.parameters as { value: unknown }).value).toEqual({
+      constructor: { value: "a", allowOverride: false, requiresOverride: false },
+      toString: { value: 1, allowOverride: false, requiresOverride: false },
+      hasOwnProperty: { value: true, allowOverride: true, requiresOverride: false },
+    });
+    expectNoRequest();
+  });
+});
+
+describe("what the engine can send that the provider never sees (requests built byte by byte, as the Go engine can)", () => {
+  const request = (kind: ResourceKind, args: Record<string, unknown>) => checkRequest(urnFor(kind, "wire"), encodeStruct({}), encodeStruct({ ...args, __provider: providers[kind] }));
+
+  it("a __proto__ key is dropped by the host's protobuf decoding (google-protobuf's map), before the provider runs", async () => {
+    startCase();
+    const args = JSON.parse('{"deploymentId":"42","computers":[6],"__proto__":{"x":1},"triggers":[{"__proto__":"r1","b":2}]}');
+    const r = await host.checkBytes(request("MaintenanceSession", args));
+    // Nothing to report: the key never reaches check (the policy loader, which reads YAML itself, reports it).
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.triggers).toEqual([{ b: 2 }]);
+    expect(r.inputs).not.toHaveProperty("x");
+    expectNoRequest();
+  });
+
+  it("values nested up to what the host decodes get the provider's failure; deeper ones the host refuses itself, and it keeps serving", async () => {
+    startCase();
+    for (const levels of [33, 500]) {
+      for (const kind of ["list", "object"] as const) {
+        const r = await host.checkBytes(request("MaintenanceSession", { ...VALID.MaintenanceSession, triggers: [deepValue(levels, kind)] }));
+        expect(r.failures, `${levels} ${kind}`).toEqual([{ property: "triggers", reason: expect.stringMatching(/^is nested more than 32 levels deep/) }]);
+      }
+    }
+    // Thousands of levels: the host's protobuf decoder (recursive) gives up with a gRPC error, fast, before any
+    // provider code runs; the engine shows it as the step's error. No crash, no hang: the host answers the next call.
+    for (const kind of ["list", "object"] as const) {
+      const error = await host.checkBytes(request("MaintenanceSession", { ...VALID.MaintenanceSession, triggers: [deepValue(5000, kind)] })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error, kind).toBeInstanceOf(HostError);
+      expect((error as Error).message).toMatch(/Error deserializing request/);
+    }
+    expect((await host.check(urnFor("MaintenanceSession", "after"), {}, news("MaintenanceSession", VALID.MaintenanceSession))).failures).toEqual([]);
     expectNoRequest();
   });
 });

@@ -47,3 +47,14 @@ it("a Schedule declared in a program is created in ImmyBot with its outputs, and
   expect(await value(got.offlineBehavior)).toBe("ApplyOnConnect");
   expect(sandbox.schedules()).toHaveLength(2); // get created nothing
 });
+
+it("an argument nested thousands of levels deep fails in the program with check's message, before Pulumi serializes it", () => {
+  const { MaintenanceSession, Deployment } = require(join(REPO, "dist/sdk/index.js"));
+  const deep = Array.from({ length: 5000 }).reduce<unknown>((v) => [v], "r1");
+  const before = registered.length;
+  expect(() => new MaintenanceSession("deep", { deploymentId: "42", triggers: [deep] })).toThrow(
+    "MaintenanceSession deep: triggers is nested more than 32 levels deep; no ImmyBot argument needs that: flatten the value",
+  );
+  expect(() => new Deployment("deep", { task: { id: "7" }, targetType: "All", parameters: { Deep: { value: deep } } })).toThrow(/^Deployment deep: parameters is nested more than 32 levels deep/);
+  expect(registered.length).toBe(before);
+});

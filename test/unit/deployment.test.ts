@@ -69,12 +69,42 @@ describe("Deployment check", () => {
     ["a computer target without an id", { ...software, targetType: "Computer" }, "target", /is required for targetType "Computer"/],
     ["a tenant-wide target without a tenant", { ...software, tenantId: undefined }, "tenantId", /required for targetType "AllForTenant"/],
     ["notes that are too long", { ...software, notes: "x".repeat(5000) }, "notes", /^is 5000 characters long; at most 4000 are allowed: shorten it$/],
+    ["hasOwnProperty inside software", { ...software, software: { id: "303", desiredState: "LatestVersion", hasOwnProperty: true } }, "software.hasOwnProperty", /^is not a known property of software: remove it/],
+    ["constructor inside a task", { ...task, task: { id: "7", constructor: "x" } }, "task.constructor", /^is not a known property of task: remove it \(the properties of task are id, scope, mode\)$/],
+    ["__proto__ inside software", { ...software, software: JSON.parse('{"id":"303","desiredState":"LatestVersion","__proto__":{"version":"1"}}') }, "software.__proto__", /^is not a known property of software: remove it/],
+    ["a parameter named __proto__", { ...task, parameters: JSON.parse('{"__proto__":"x","Enforce":true}') }, "parameters.__proto__", /^cannot be used as a key: JavaScript drops a key named "__proto__" .*: rename it or remove it$/],
+    ["a parameter value nested 5000 levels deep", { ...task, parameters: { Deep: Array.from({ length: 5000 }).reduce<unknown>((v) => ({ a: v }), 1) } }, "parameters.Deep", /^is nested more than 32 levels deep; no ImmyBot argument needs that: flatten the value$/],
+    ["a software id above int32", { ...software, software: { id: "2147483648", desiredState: "LatestVersion" } }, "software.id", /^"2147483648" is not an item id: ImmyBot ids are at most 2147483647$/],
+    ["a task id above int32", { ...task, task: { id: "99999999999999999999" } }, "task.id", /^"99999999999999999999" is not an item id: ImmyBot ids are at most 2147483647$/],
+    ["a license id above int32", { ...software, licenseId: 4294967296 }, "licenseId", /^4294967296 is not a license id: ImmyBot ids are at most 2147483647$/],
+    ["an adoptId above int32", { ...software, adoptId: "2147483648" }, "adoptId", /^"2147483648" is not a deployment id: ImmyBot ids are at most 2147483647$/],
   ];
   it.each(bad)("rejects %s", async (_n, inputs, property, reason) => {
     const failures = await failuresOf(inputs);
     const hit = failures.find((f) => f.property === property);
     expect(hit, JSON.stringify(failures)).toBeDefined();
     expect(hit!.reason).toMatch(reason);
+  });
+
+  it("reports only the __proto__ key, as a parameter name, and keeps the other parameters", async () => {
+    const r = parseInputs(model, { ...task, parameters: JSON.parse('{"__proto__":{"value":1},"Enforce":true}') });
+    expect(r.failures).toEqual([{ property: "parameters.__proto__", reason: expect.stringMatching(/^cannot be used as a key/) }]);
+  });
+
+  it("keeps parameters named like Object.prototype's members as parameters, through the wire and back", () => {
+    const names = ["constructor", "toString", "hasOwnProperty", "valueOf", "isPrototypeOf"];
+    const r = parseInputs(model, { ...task, parameters: Object.fromEntries(names.map((n, i) => [n, i])) });
+    expect(r.failures).toEqual([]);
+    const expected = Object.fromEntries(names.map((n, i) => [n, { value: i, allowOverride: false, requiresOverride: false }]));
+    expect(r.value?.parameters).toEqual(expected);
+    expect(Object.keys(r.inputs.parameters as object)).toEqual(names);
+    const wire = toWire(r.value!);
+    expect(wire.taskParameterValues).toEqual(expected);
+    expect(fromWire(serverEcho(wire)).inputs.parameters).toEqual(expected);
+  });
+
+  it("accepts ids up to 2147483647", async () => {
+    expect(await failuresOf({ ...software, software: { id: "2147483647", desiredState: "LatestVersion" }, licenseId: 2147483647, adoptId: "2147483647" })).toEqual([]);
   });
 
   it("skips an item whose id is unknown at preview (a lookup not yet resolved)", async () => {

@@ -181,6 +181,12 @@ describe("MaintenanceSession check", () => {
     ["an integer offline behaviour", { offlineBehavior: 2 }, "offlineBehavior", /must be one of "Skip", "ApplyOnConnect"; got 2; give the name: 2 is ImmyBot's number for "ApplyOnConnect"/],
     ["a prompt timeout over a day", { promptTimeoutMinutes: 1441 }, "promptTimeoutMinutes", /^must be at most 1440; got 1441$/],
     ["a missing deployment id", { deploymentId: undefined }, "deploymentId", /is required/],
+    ["triggers nested 5000 levels deep", { triggers: [Array.from({ length: 5000 }).reduce<unknown>((v) => [v], "r1")] }, "triggers", /^is nested more than 32 levels deep; no ImmyBot argument needs that: flatten the value$/],
+    ["a __proto__ key inside triggers", { triggers: [JSON.parse('{"release":"r1","__proto__":{"x":1}}')] }, "triggers.0.__proto__", /^cannot be used as a key: JavaScript drops a key named "__proto__"/],
+    ["a property named valueOf", { valueOf: 1 }, "valueOf", /^is not a known property: remove it$/],
+    ["a deployment id above int32", { deploymentId: "2147483648" }, "deploymentId", /^"2147483648" is not a deployment id: ImmyBot ids are at most 2147483647$/],
+    ["a computer id above int32", { computers: [6, 2147483648] }, "computers.1", /^2147483648 is not a computer id: ImmyBot ids are at most 2147483647$/],
+    ["a person id above int32", { computers: undefined, persons: [1e12] }, "persons.0", /^1000000000000 is not a person id: ImmyBot ids are at most 2147483647$/],
   ];
   it.each(bad)("rejects %s, naming the field and the fix", async (_name, patch, property, reason) => {
     const failures = await failuresOf({ ...minimal, ...patch });
@@ -213,6 +219,21 @@ describe("MaintenanceSession check", () => {
     // The rule that reads an unknown value is skipped; a known bad value next to it is still reported.
     expect(await failuresOf({ ...minimal, executionTime: UNKNOWN, timeZone: "Europe/Berlin" })).toEqual([]);
     expect((await failuresOf({ ...minimal, deploymentId: UNKNOWN, timeout: "forever" })).map((f) => f.property)).toEqual(["timeout"]);
+  });
+
+  it("accepts triggers nested 32 levels deep, with keys named like Object.prototype's members", async () => {
+    const trigger = { constructor: "r1", toString: Array.from({ length: 30 }).reduce<unknown>((v) => [v], 1) };
+    const r = await check({}, { ...minimal, triggers: [trigger] });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.triggers).toEqual([trigger]);
+  });
+
+  it("writes the time zone as IANA spells it, and a state holding it as typed does not diff", async () => {
+    const r = await check({}, { ...minimal, executionTime: "22:00", timeZone: "america/new_york" });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.timeZone).toBe("America/New_York");
+    expect(toWire(parseInputs(model, r.inputs).value!, { maintenanceType: 0, maintenanceIdentifier: "303" }, [], "g").timeZoneInfoId).toBe("America/New_York");
+    expect(await diff(GROUP, { ...r.inputs, timeZone: "america/new_york" }, r.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
   it("leaves out null values and the engine's __provider", async () => {

@@ -228,6 +228,60 @@ describe("the policy's own rules", () => {
   });
 });
 
+describe("hostile files", () => {
+  const sessionWith = (fields: string) => `tenant: Contoso\ndeployments:\n  - { name: d, software: 7-Zip, target: all }\nsessions:\n  - name: s\n    deployment: d\n${fields.replace(/^/gm, "    ")}\n`;
+  const nested = (levels: number) => "[".repeat(levels) + "1" + "]".repeat(levels);
+  const TOO_DEEP = "is nested more than 32 levels deep; no ImmyBot argument needs that: flatten the value";
+
+  it("a value nested thousands of levels deep is refused before YAML composes it, with its line, whatever its form", () => {
+    expect(problems(sessionWith(`triggers: ${nested(5000)}`))).toEqual([`sessions[0].triggers: ${TOO_DEEP}`]);
+    let block = "tenant: Contoso\nsessions:\n  - name: s\n    deployment: d\n    triggers:\n";
+    for (let i = 0; i < 3000; i++) block += `${" ".repeat(6 + 2 * i)}- \n`;
+    expect(problems(block)).toEqual([`sessions[0].triggers: ${TOO_DEEP}`]);
+    expect(problems(`tenant: ${"{a: ".repeat(2000)}1${"}".repeat(2000)}\n`)).toEqual([`tenant.a.a: ${TOO_DEEP}`]);
+    const task = `tenant: Contoso\ndeployments:\n  - name: d\n    target: all\n    task: Set BIOS password\n    parameters:\n      Deep: ${nested(5000)}\n`;
+    expect(problems(task)).toEqual([`deployments[0].parameters.Deep: ${TOO_DEEP}`]);
+    let error: unknown;
+    try {
+      parse([{ path: "tenants/t.yaml", text: sessionWith(`triggers: ${nested(5000)}`) }]);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as PolicyError).problems).toEqual([{ file: "tenants/t.yaml", path: "sessions[0].triggers", message: TOO_DEEP, line: 7, column: expect.any(Number) }]);
+  });
+
+  it("a value just over the resources' limit gets their message; one at the limit loads", () => {
+    expect(problems(sessionWith(`triggers: [${nested(32)}]`))).toEqual([`sessions[0].triggers: ${TOO_DEEP}`]);
+    expect(parse([{ path: "tenants/t.yaml", text: sessionWith(`triggers: [${nested(31)}]`) }]).files).toHaveLength(1);
+  });
+
+  it("aliases that nest deeper than the text are refused too", () => {
+    // No line nests more than 35 levels in the text; the aliases put each inside the next: 90 levels of data.
+    const wrap = (levels: number, inner: string) => "[".repeat(levels) + inner + "]".repeat(levels);
+    const text = sessionWith(`triggers: [&a ${wrap(30, "1")}, &b ${wrap(30, "*a")}, ${wrap(30, "*b")}]`);
+    expect(problems(text)).toEqual([`sessions[0].triggers: ${TOO_DEEP}`]);
+  });
+
+  it("reports __proto__ keys wherever they are, and keeps parameters named like Object.prototype's members", () => {
+    expect(problems("__proto__: {tenant: Contoso}\ntenant: Contoso\n")).toEqual(['__proto__: "__proto__" is not a policy file key: remove it (the keys are tenant, schedules, deployments, sessions)']);
+    expect(problems(schedule('detectionTime: "01:00"\n__proto__: 1'))).toEqual(['schedules[0].__proto__: "__proto__" is not a schedule key: remove it (see the keys in policy.schema.json)']);
+    const task = (parameters: string) => `tenant: Contoso\ndeployments:\n  - name: d\n    target: all\n    task: Set BIOS password\n    parameters:\n${parameters.replace(/^/gm, "      ")}\n`;
+    expect(problems(task("__proto__: x\nEnforce: true"))).toEqual([
+      'deployments[0].parameters.__proto__: cannot be used as a key: JavaScript drops a key named "__proto__" (Pulumi\'s provider host already does), so it would never reach ImmyBot: rename it or remove it',
+    ]);
+    expect(problems(sessionWith("triggers: [{ __proto__: 1 }]"))).toEqual([expect.stringMatching(/^sessions\[0\]\.triggers\[0\]\.__proto__: cannot be used as a key/)]);
+    const kept = parse([{ path: "tenants/t.yaml", text: task("constructor: 1\ntoString: x\nhasOwnProperty: { value: true, allowOverride: true }") }]);
+    expect(kept.files[0]!.content.deployments![0]!.parameters).toEqual({ constructor: 1, toString: "x", hasOwnProperty: { value: true, allowOverride: true } });
+    expect(problems(schedule('detectionTime: "01:00"\nconstructor: 1'))).toEqual(['schedules[0].constructor: "constructor" is not a schedule key: remove it (see the keys in policy.schema.json)']);
+  });
+
+  it("a cron on a date that never comes is refused", () => {
+    expect(problems(schedule('cronExpression: "0 22 30 2 *"'))).toEqual([
+      'schedules[0].cronExpression: cron expression "0 22 30 2 *" never runs: there is no February 30; pick a day of the month that exists in that month (February 29 does, in leap years)',
+    ]);
+  });
+});
+
 describe("load", () => {
   const dirs: string[] = [];
   afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));

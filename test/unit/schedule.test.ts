@@ -93,6 +93,19 @@ describe("Schedule check", () => {
     ["oversized target key", { targetType: "ProviderClientGroup", target: "x".repeat(300), providerLinkId: 1, providerClientGroupType: "0f8fad5b-d9cb-469f-a165-70867728950e" }, "target", /^is 300 characters long; at most 256 are allowed: shorten it$/],
     ["empty target key", { targetType: "Tag", target: "" }, "target", /^is empty: give a value, or leave it out$/],
     ["unknown property with no close name", { colour: "blue" }, "colour", /^is not a known property: remove it$/],
+    ["a property named constructor", { constructor: "x" }, "constructor", /^is not a known property: remove it$/],
+    ["a property named toString", { toString: 1 }, "toString", /^is not a known property: remove it$/],
+    ["cron on February 30", { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 30 2 *" }, "cronExpression", /^cron expression "0 22 30 2 \*" never runs: there is no February 30; pick a day of the month that exists in that month \(February 29 does, in leap years\)$/],
+    ["cron on February 31", { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 31 2 *" }, "cronExpression", /never runs: there is no February 31;/],
+    ["cron on the 31st of April and June", { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 31 4,6 *" }, "cronExpression", /never runs: April and June have no day 31; pick a day of the month that exists in those months$/],
+    ["cron on February 30 or 31 by name", { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 30,31 FEB ?" }, "cronExpression", /never runs: there is no February 30 or 31;/],
+    ["tenant id above int32", { tenantId: 2147483648 }, "tenantId", /^2147483648 is not a tenant id: ImmyBot ids are at most 2147483647$/],
+    ["provider link id above int32", { targetType: "ProviderDeviceGroup", target: "g1", providerLinkId: 9007199254740991, providerDeviceGroupType: "0f8fad5b-d9cb-469f-a165-70867728950e" }, "providerLinkId", /^9007199254740991 is not a provider link id: ImmyBot ids are at most 2147483647$/],
+    ["computer target id above int32", { targetType: "Computer", target: "2147483648" }, "target", /^"2147483648" is not a computer id: ImmyBot ids are at most 2147483647$/],
+    ["item id above int32", { maintenanceType: "LocalSoftware", maintenanceIdentifier: "99999999999" }, "maintenanceIdentifier", /^"99999999999" is not an id for LocalSoftware: ImmyBot ids are at most 2147483647$/],
+    ["adoptId above int32", { adoptId: "2147483648" }, "adoptId", /^"2147483648" is not a schedule id: ImmyBot ids are at most 2147483647$/],
+    ["a target nested 5000 levels deep", { targetType: "Tag", target: Array.from({ length: 5000 }).reduce<unknown>((v) => [v], "5") }, "target", /^is nested more than 32 levels deep; no ImmyBot argument needs that: flatten the value$/],
+    ["NaN as the prompt timeout", { promptTimeoutMinutes: NaN }, "promptTimeoutMinutes", /^must be a number; got NaN$/],
   ];
   it.each(bad)("rejects %s, naming the field and the fix", async (_name, patch, property, reason) => {
     const failures = await failuresOf({ ...minimal, ...patch });
@@ -111,9 +124,32 @@ describe("Schedule check", () => {
       { targetType: "AzureGroup", target: "0f8fad5b-d9cb-469f-a165-70867728950e" },
       { maintenanceType: "GlobalMaintenanceTask", maintenanceIdentifier: "12" },
       { maintenanceType: "ChocolateySoftware", maintenanceIdentifier: "googlechrome" },
+      // Feb 29 exists in leap years; day-of-month and day-of-week both restricted run on either (cron's OR).
+      { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 29 2 *" },
+      { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 31 2 1" },
+      { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 31 1-2 *" },
+      { detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0 22 */10 2 *" },
+      { tenantId: 2147483647, adoptId: "2147483647", maintenanceType: "GlobalSoftware", maintenanceIdentifier: "2147483647" },
+      { targetType: "Computer", target: "2147483647" },
     ]) {
       expect(await failuresOf({ ...minimal, ...patch }), JSON.stringify(patch)).toEqual([]);
     }
+  });
+
+  it("writes the time zone as IANA spells it, in state and on the wire", async () => {
+    for (const [typed, canonical] of [["europe/berlin", "Europe/Berlin"], ["AMERICA/NEW_YORK", "America/New_York"], ["utc", "UTC"], ["etc/gmt+5", "Etc/GMT+5"], ["Asia/Kolkata", "Asia/Kolkata"]]) {
+      const r = parseInputs(model, { ...minimal, timeZone: typed });
+      expect(r.failures, typed).toEqual([]);
+      expect(r.inputs.timeZone, typed).toBe(canonical);
+      expect(toWire(r.value!).timeZoneInfoId, typed).toBe(canonical);
+    }
+  });
+
+  it("writes a cron expression with single spaces, in state and on the wire", async () => {
+    const r = parseInputs(model, { ...minimal, detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: " 0\t22   1,15  *\t* " });
+    expect(r.failures).toEqual([]);
+    expect(r.inputs.cronExpression).toBe("0 22 1,15 * *");
+    expect(toWire(r.value!).customCronExpression).toBe("0 22 1,15 * *");
   });
 
   it("reports every field problem at once", async () => {
@@ -206,6 +242,15 @@ describe("Schedule diff", () => {
 
   it("reports a change when a value is unknown at preview", async () => {
     expect((await diff("7", state, { ...checked, tenantId: UNKNOWN })).changes).toBe(true);
+  });
+
+  it("does not diff state that holds the time zone or the cron expression as typed before they were canonical", async () => {
+    expect((await diff("7", { ...state, timeZone: "europe/berlin" }, checked)).changes).toBe(false);
+    const cron = { ...minimal, detectionTime: undefined, executionTime: undefined, dayOfWeek: undefined, cronExpression: "0  22 * *\t6" };
+    const news = parseInputs(model, cron).inputs;
+    expect(news.cronExpression).toBe("0 22 * * 6");
+    expect((await diff("7", { ...cron, cronExpression: "0  22 * *\t6" }, news)).changes).toBe(false);
+    expect((await diff("7", { ...state, timeZone: "europe/paris" }, checked)).changes).toBe(true);
   });
 
   it("does not diff state written before a default existed", async () => {
