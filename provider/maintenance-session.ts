@@ -13,453 +13,43 @@
  * - delete cancels the sessions still in progress and leaves finished ones alone (`retainOnDelete` keeps them
  *   running).
  *
- * Order: arguments and zod schema, outputs, wire mapping, then the lifecycle.
+ * Arguments and outputs: `maintenance-session-args.ts`; wire mapping: `maintenance-session-wire.ts`; the routes,
+ * waiting and discovery: `session-runs.ts`. This file is the lifecycle.
  */
 import { randomUUID } from "node:crypto";
-import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
-import { checkedValue, diffWith, parseInputs, pick, plainJson, checkWith, type InputModel, type RuleContext } from "./check";
+import { checkedValue, diffWith, parseInputs, pick, checkWith } from "./check";
 import { client, settings } from "./context";
 import { LifecycleError } from "./errors";
 import { keepInState, readOrGone } from "./lifecycle";
 import { secretStrings, withoutSecrets } from "./secrets";
-import {
-  DatabaseType,
-  DesiredSoftwareState,
-  MaintenanceActionResult,
-  MaintenanceActionStatus,
-  MaintenanceActionType,
-  MaintenanceTaskMode,
-  MaintenanceType,
-  SessionStatus,
-  SoftwareProviderType,
-  TargetCategory,
-  TargetGroupFilter,
-  TargetType,
-  type MaintenanceActionResultName,
-  type MaintenanceActionStatusName,
-  type MaintenanceActionTypeName,
-  type MaintenanceTypeName,
-  type SessionStatusName,
-} from "./models/enums";
-import { emailFields, executionFields, maintenanceOptionRules, maintenanceOptionsToWire, rebootFields, type EmailArgs, type ExecutionArgs, type RebootArgs } from "./models/maintenance-options";
-import { idNumber, idString, nonEmpty, numberOrUndefined } from "./models/target";
-import { didYouMean } from "./models/similar";
-import { timeOfDay, timeZone } from "./models/time";
-import type { Tie } from "./models/tie";
+import { MaintenanceType, TargetCategory, type MaintenanceTypeName } from "./models/enums";
 import type { Lifecycle } from "./rest-resource";
+import { durationMs, model, outputKeys, type MaintenanceSessionInputs, type MaintenanceSessionOutputs, type SessionResult } from "./maintenance-session-args";
+import { failureMessage, runOutputs, sessionFromWire, targetPreviewRequest, toWire } from "./maintenance-session-wire";
 import {
   START_PATH,
-  WAIT_FOR,
   cancelRunning,
-  countByStatus,
   discoverSessions,
-  formatDuration,
-  isTerminal,
   lastLogLine,
   parseStartAnswer,
   readSession,
   readSessions,
-  settled,
   statusOf,
   targetKey,
   targetOfSession,
   timing,
   waitForSessions,
-  type StartAnswer,
   type RunTarget,
-  type WaitFor,
   type Wire,
 } from "./session-runs";
 import { describeFailure, sendAtMostOnce } from "./write-once";
 
 const KIND = "MaintenanceSession";
 
-/** Any JSON value. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** The arguments of a MaintenanceSession. Changing any of them starts a new run (the resource is replaced). */
-export interface MaintenanceSessionArgs extends RebootArgs, EmailArgs, ExecutionArgs {
-  /** The deployment to enforce, by id (a Deployment's `id`). The run applies its item, desired state and parameters. */
-  deploymentId: string;
-  /**
-   * Run on these computers, by id. At most one of computers, tenants and persons; omit all three to run on every
-   * computer the deployment targets (as ImmyBot's target preview resolves it at create).
-   */
-  computers?: number[];
-  /** Run for these tenants (cloud sessions, for tenant-targeted tasks), by id. */
-  tenants?: number[];
-  /** Run for these people (person-targeted tasks), by id. */
-  persons?: number[];
-  /** Only detect what would change; make no change (UI: Detection only). Default false. */
-  detectionOnly?: boolean;
-  /**
-   * Run the execution stage at this time of day, 24-hour "HH:mm" (UI: Schedule execution; API: updateTime), after
-   * detection now; a time already past today means tomorrow. Omit to execute right after detection.
-   */
-  executionTime?: string;
-  /** IANA time zone of executionTime (API: timeZoneInfoId), e.g. "Europe/Berlin". Omit for UTC. Needs executionTime. */
-  timeZone?: string;
-  /**
-   * Any values; changing them starts a new run (like pulumi-command's triggers), e.g. `[deployment.updatedAt]` or a
-   * release number.
-   */
-  triggers?: JsonValue[];
-  /**
-   * How long `pulumi up` waits: "completed" (default: until every session has finished), "started" (until ImmyBot
-   * has picked up every session) or "none" (only until the sessions exist).
-   */
-  waitFor?: WaitFor;
-  /**
-   * The longest wait, a duration such as "45m", "1h30m" or "90s" (at most "24h"). Default "1h". Offline computers
-   * with offlineBehavior "ApplyOnConnect" may wait for a long time. A timeout fails the step; the sessions keep
-   * running in ImmyBot.
-   */
-  timeout?: string;
-  /**
-   * Sessions that end "PartialPassed" (some actions failed) fail the step too. Default false. "Failed",
-   * "Cancelled", "Missed" and the licensing statuses always fail it.
-   */
-  failOnPartialPassed?: boolean;
-  /** Sessions the user postponed fail the step. Default false. */
-  failOnPostponed?: boolean;
-}
-
-const positiveIds = (what: string) =>
-  z
-    .array(idNumber(what))
-    .min(1, { error: `lists no ${what}; give at least one id, or leave it out to run on every computer the deployment targets` });
-
-/** Go-style duration, e.g. "1h30m", "45m", "90s". */
-const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-const MAX_TIMEOUT_MS = 24 * 3600_000;
-
-export function durationMs(text: string): number | undefined {
-  const m = DURATION.exec(text);
-  if (!m || text === "") return undefined;
-  return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
-}
-
-const duration = z.string().transform((text, ctx) => {
-  const ms = durationMs(text.trim());
-  if (ms === undefined || ms <= 0 || ms > MAX_TIMEOUT_MS) {
-    ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is not a duration between "1s" and "24h" (e.g. "45m", "1h30m", "90s")` });
-    return z.NEVER;
-  }
-  return formatDuration(ms);
-});
-
-const sessionFields = {
-  deploymentId: idString("a deployment id", "42"),
-  computers: positiveIds("computer").optional(),
-  tenants: positiveIds("tenant").optional(),
-  persons: positiveIds("person").optional(),
-  detectionOnly: z.boolean().default(false),
-  executionTime: timeOfDay.optional(),
-  timeZone: timeZone.optional(),
-  ...rebootFields,
-  ...emailFields,
-  ...executionFields,
-  triggers: z.array(z.json()).optional(),
-  waitFor: z.enum(WAIT_FOR, { error: (i) => `must be "none", "started" or "completed"; got ${JSON.stringify(i.input)}${didYouMean(i.input, WAIT_FOR)}` }).default("completed"),
-  timeout: duration.default("1h"),
-  failOnPartialPassed: z.boolean().default(false),
-  failOnPostponed: z.boolean().default(false),
-};
-const _tie: Tie<z.input<z.ZodObject<typeof sessionFields>>, MaintenanceSessionArgs> = true;
-
-/** Checked, canonical MaintenanceSession arguments. */
-export type MaintenanceSessionInputs = z.output<z.ZodObject<typeof sessionFields>>;
-
-/** Stage statuses of one session (stages that did not run keep the status ImmyBot gives them, usually "Created"). */
-export interface SessionStages {
-  /** Onboarding a new computer (only in onboarding sessions). */
-  onboarding: SessionStatusName;
-  /** Finding out what needs doing. */
-  detection: SessionStatusName;
-  /** Doing it. */
-  execution: SessionStatusName;
-  /** Updating the ImmyBot agent. */
-  agentUpdates: SessionStatusName;
-  /** Resolving which deployments apply. */
-  resolution: SessionStatusName;
-  /** Collecting inventory. */
-  inventory: SessionStatusName;
-}
-
-/** What one maintenance action did for the deployment's item. */
-export interface SessionAction {
-  /** The action's id in ImmyBot. */
-  id: number;
-  /** The item's display name, e.g. "7-Zip". */
-  item: string | null;
-  /** "Install", "Update", "Uninstall", "TaskEnforce", ... */
-  actionType: MaintenanceActionTypeName;
-  /** Progress of the action: "PerformingAction", "Complete", ... */
-  status: MaintenanceActionStatusName;
-  /** "Success", "Failed", "Pending", ... */
-  result: MaintenanceActionResultName;
-  /** Why it failed, when it did. */
-  reason: string | null;
-  /** The software version found on the computer, when there is one. */
-  detectedVersion: string | null;
-  /** The software version the deployment wants, when it names one. */
-  desiredVersion: string | null;
-}
-
-/** One session of the run: one target (computer, tenant or person). */
-export interface SessionResult {
-  /** The session's id in ImmyBot (its page: Sessions -> this id). */
-  id: number;
-  /** Overall status: "Passed", "Failed", "Running", "PendingConnectivity", ... */
-  status: SessionStatusName;
-  /** The status of each stage. */
-  stages: SessionStages;
-  /** The computer the session runs on (null for tenant and person sessions). */
-  computerId: number | null;
-  computerName: string | null;
-  /** The tenant of the computer, or the tenant a cloud session runs for. */
-  tenantId: number | null;
-  tenantName: string | null;
-  /** The person a person session runs for. */
-  personId: number | null;
-  /** When ImmyBot created the session (ISO 8601, UTC). */
-  createdAt: string | null;
-  /** When its status last changed. */
-  updatedAt: string | null;
-  /** When the execution stage is due, for a run with executionTime. */
-  scheduledExecutionAt: string | null;
-  /** When the session reached a terminal status; null while it is in progress. */
-  finishedAt: string | null;
-  /** Seconds from createdAt to finishedAt. */
-  durationSeconds: number | null;
-  /** The maintenance actions with their results (empty before detection has finished). */
-  actions: SessionAction[];
-  /** The session's newest log line, for sessions that did not pass (why it failed, or what it waits for). */
-  lastLog: string | null;
-  /** False for a session ImmyBot reported as already in progress for the target, which this run did not start. */
-  startedByThisRun: boolean;
-}
-
-/** What a run produced. */
-export interface MaintenanceSessionComputed {
-  /** The run's session group id (also the resource id). */
-  sessionGroupId: string;
-  /** The ids of the run's sessions, ascending. */
-  sessionIds: number[];
-  /** Each session of the run, by id. */
-  sessions: SessionResult[];
-  /** Sessions by status, e.g. { Passed: 4, Failed: 1 }. */
-  statusCounts: Record<string, number>;
-  /** "Succeeded" (every session finished without a failure), "Failed" (a session failed) or "InProgress". */
-  result: "Succeeded" | "Failed" | "InProgress";
-  /** When `pulumi up` started the run (ISO 8601, UTC). */
-  startedAt: string;
-  /** When the last session finished; null while any is in progress. */
-  finishedAt: string | null;
-  /** Seconds from startedAt to finishedAt. */
-  durationSeconds: number | null;
-  /** The item the run enforced, as on the wire ("GlobalSoftware", ...). */
-  maintenanceType: MaintenanceTypeName;
-  /** The id of the item the run enforced. */
-  maintenanceIdentifier: string;
-  /**
-   * What the run was started for: the computers, tenants or persons given, or the computers ImmyBot's target
-   * preview resolved at create. A target without a session in `sessions` has none yet.
-   */
-  targets: RunTarget[];
-}
-
-export type MaintenanceSessionOutputs = MaintenanceSessionInputs & MaintenanceSessionComputed;
-
-const computedKeys: readonly (keyof MaintenanceSessionComputed)[] = [
-  "sessionGroupId",
-  "sessionIds",
-  "sessions",
-  "statusCounts",
-  "result",
-  "startedAt",
-  "finishedAt",
-  "durationSeconds",
-  "maintenanceType",
-  "maintenanceIdentifier",
-  "targets",
-];
-export const outputKeys: readonly string[] = [...Object.keys(sessionFields), ...computedKeys];
-
-function targetRules(ctx: RuleContext<MaintenanceSessionInputs>): void {
-  const v = ctx.value;
-  const lists = (["computers", "tenants", "persons"] as const).filter((k) => ctx.known(k) && v[k] !== undefined);
-  if (lists.length > 1) {
-    ctx.issue(lists[1] as string, `a run targets one kind: give ${lists.join(" or ")}, not both (or none, to run on every computer the deployment targets)`);
-  }
-  if (v.timeZone !== undefined && ctx.known("executionTime") && v.executionTime === undefined) {
-    ctx.issue("timeZone", "is the time zone of executionTime: set executionTime (e.g. \"22:00\"), or remove timeZone");
-  }
-}
-
-/** With waitFor "none" the step ends before any session finishes, so failing on how sessions end could never happen. */
-function waitRules(ctx: RuleContext<MaintenanceSessionInputs>): void {
-  const v = ctx.value;
-  if (!ctx.known("waitFor") || v.waitFor !== "none") return;
-  for (const k of ["failOnPartialPassed", "failOnPostponed"] as const) {
-    if (v[k] && ctx.known(k)) {
-      ctx.issue(k, `has no effect with waitFor "none", which ends the step before any session finishes: set waitFor "completed", or remove ${k}`);
-    }
-  }
-}
-
-/** Sorted and without repeats: the order of ids never starts a new run. */
-const idSet = (ids: number[] | undefined) => (ids ? [...new Set(ids)].sort((a, b) => a - b) : undefined);
-
-export const model: InputModel<typeof sessionFields> = {
-  kind: KIND,
-  fields: sessionFields,
-  rules: [targetRules, waitRules, (ctx) => maintenanceOptionRules(ctx)],
-  normalize: (v) => ({ ...v, computers: idSet(v.computers), tenants: idSet(v.tenants), persons: idSet(v.persons) }),
-  // A session is a run: any change is a new run.
-  replaceOnChanges: Object.keys(sessionFields),
-};
-
-// ---- wire mapping ----------------------------------------------------------------------------------------------
-
-/** The run's target list, exactly one kind. */
-function targetsToWire(targets: readonly RunTarget[]): Wire {
-  const of = (kind: RunTarget["kind"], key: string) => {
-    const list = targets.filter((t) => t.kind === kind).map((t) => ({ [key]: t.id }));
-    return list.length > 0 ? list : null;
-  };
-  return { computers: of("computer", "computerId"), tenants: of("tenant", "tenantId"), persons: of("person", "personId") };
-}
-
-/** An enum of the deployment's answer (integer, or a name) as the integer a request sends; left out when absent. */
-const echoInt = (e: { wireInt(value: unknown): number }, value: unknown): number | undefined => (value === undefined || value === null ? undefined : e.wireInt(value));
-
-/**
- * Arguments + the deployment as ImmyBot holds it -> `RunImmyServiceRequestBody`. The item, its desired state and
- * its parameters mirror the deployment (API notes §4.6); every option is sent explicitly, enums as integers.
- */
-export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: readonly RunTarget[], sessionGroupId: string): Wire {
-  const version = typeof deployment.softwareSemanticVersionString === "string" ? deployment.softwareSemanticVersionString : undefined;
-  return {
-    ...targetsToWire(targets),
-    deploymentId: Number(v.deploymentId),
-    deploymentType: DatabaseType.wireInt(deployment.databaseType ?? 1),
-    useWinningDeployment: false,
-    maintenanceParams: {
-      maintenanceType: MaintenanceType.wireInt(deployment.maintenanceType),
-      maintenanceIdentifier: String(deployment.maintenanceIdentifier),
-      desiredSoftwareState: echoInt(DesiredSoftwareState, deployment.desiredSoftwareState),
-      maintenanceTaskMode: echoInt(MaintenanceTaskMode, deployment.maintenanceTaskMode),
-      softwareProviderType: echoInt(SoftwareProviderType, deployment.softwareProviderType),
-      taskParameterValues: deployment.taskParameterValues ?? null,
-      providerLinkIdForMaintenanceItem: deployment.providerLinkIdForMaintenanceItem ?? null,
-      repair: false,
-      ...(version ? { semanticVersion: version } : {}),
-    },
-    fullMaintenance: false,
-    detectionOnly: v.detectionOnly,
-    resolutionOnly: false,
-    inventoryOnly: false,
-    cacheOnly: false,
-    runInventoryInDetection: false,
-    ...maintenanceOptionsToWire(v),
-    updateTime: v.executionTime ?? null,
-    timeZoneInfoId: v.executionTime ? (v.timeZone ?? "UTC") : null,
-    licenseId: typeof deployment.licenseId === "number" ? deployment.licenseId : null,
-    sessionGroupId,
-    skipBackgroundJob: false,
-    providerLinkIdForAgentUpdates: null,
-    propagateToChildTenants: false,
-    allowAccessToParentTenant: false,
-  };
-}
-
-const str = (v: unknown): string | null => nonEmpty(v) ?? null;
-const num = (v: unknown): number | null => numberOrUndefined(v) ?? null;
-const seconds = (from: string | null, to: string | null): number | null =>
-  from && to && Number.isFinite(Date.parse(from)) && Number.isFinite(Date.parse(to)) ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000)) : null;
-
-function actionFromWire(a: Wire): SessionAction {
-  return {
-    id: Number(a.id),
-    item: str(a.maintenanceDisplayName),
-    actionType: MaintenanceActionType.fromWire(a.actionType ?? 0),
-    status: MaintenanceActionStatus.fromWire(a.status ?? 0),
-    result: MaintenanceActionResult.fromWire(a.result ?? 0),
-    reason: str(a.resultReasonMessage),
-    detectedVersion: str(a.detectedVersionString),
-    desiredVersion: str(a.desiredVersionString),
-  };
-}
-
-/** `GetMaintenanceSessionResponse` (+ its last log line) -> one session's outputs. */
-export function sessionFromWire(w: Wire, lastLog: string | null, startedByThisRun: boolean): SessionResult {
-  const status = statusOf(w);
-  const stage = (key: string): SessionStatusName => SessionStatus.fromWire(w[key] ?? 3);
-  const createdAt = str(w.createdDateUTC);
-  const updatedAt = str(w.updatedDateUTC);
-  const finishedAt = isTerminal(status) ? updatedAt : null;
-  return {
-    id: Number(w.id),
-    status,
-    stages: {
-      onboarding: stage("onboardingStageStatus"),
-      detection: stage("detectionStageStatus"),
-      execution: stage("executionStageStatus"),
-      agentUpdates: stage("agentUpdatesStageStatus"),
-      resolution: stage("resolutionStageStatus"),
-      inventory: stage("inventoryStageStatus"),
-    },
-    computerId: num(w.computerId),
-    computerName: str(w.computerName),
-    tenantId: num(w.tenantId),
-    tenantName: str(w.tenantName),
-    personId: num(w.personId),
-    createdAt,
-    updatedAt,
-    scheduledExecutionAt: str(w.scheduledExecutionDate),
-    finishedAt,
-    durationSeconds: seconds(createdAt, finishedAt),
-    actions: Array.isArray(w.maintenanceActions) ? (w.maintenanceActions as Wire[]).map(actionFromWire) : [],
-    lastLog,
-    startedByThisRun,
-  };
-}
-
-/** The statuses that fail the step, for these arguments. */
-export function failureStatuses(v: Pick<MaintenanceSessionInputs, "failOnPartialPassed" | "failOnPostponed">): ReadonlySet<SessionStatusName> {
-  const always: SessionStatusName[] = ["Failed", "Cancelled", "Missed", "MaxTrackedDevicesPerMonthExceeded", "MaintenanceForTrackableDevicesNotAllowed"];
-  return new Set([...always, ...(v.failOnPartialPassed ? (["PartialPassed"] as const) : []), ...(v.failOnPostponed ? (["Postponed"] as const) : [])]);
-}
-
-/** The run's outputs from its sessions. */
-export function runOutputs(
-  v: MaintenanceSessionInputs,
-  run: { sessionGroupId: string; startedAt: string; maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string; targets: readonly RunTarget[] },
-  sessions: readonly SessionResult[],
-): MaintenanceSessionOutputs {
-  const failing = failureStatuses(v);
-  const allDone = sessions.length > 0 && sessions.every((s) => s.finishedAt !== null);
-  const finishedAt = allDone ? sessions.map((s) => s.finishedAt as string).sort().at(-1)! : null;
-  return plainJson({
-    ...v,
-    sessionGroupId: run.sessionGroupId,
-    startedAt: run.startedAt,
-    maintenanceType: run.maintenanceType,
-    maintenanceIdentifier: run.maintenanceIdentifier,
-    targets: [...run.targets],
-    sessionIds: sessions.map((s) => s.id),
-    sessions: [...sessions],
-    statusCounts: countByStatus(sessions.map((s) => s.status)),
-    result: sessions.some((s) => failing.has(s.status)) ? "Failed" : allDone ? "Succeeded" : "InProgress",
-    finishedAt,
-    durationSeconds: seconds(run.startedAt, finishedAt),
-  });
-}
-
-// ---- lifecycle -------------------------------------------------------------------------------------------------
+export * from "./maintenance-session-args";
+export * from "./maintenance-session-wire";
 
 const DEPLOYMENTS = "/api/v1/target-assignments";
 /** Server clocks drift: a session of this run may carry a creation time somewhat before our start. */
@@ -483,19 +73,7 @@ async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, d
   if (category !== "Computer") {
     throw new Error(`computers: deployment ${v.deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`);
   }
-  // CalculateTargetsRequest, copied from the deployment's answer; enums as the spec's integers whatever the answer held.
-  const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, {
-    targetType: TargetType.wireInt(deployment.targetType),
-    target: deployment.target ?? null,
-    tenantId: deployment.tenantId ?? null,
-    targetGroupFilter: TargetGroupFilter.wireInt(deployment.targetGroupFilter ?? 0),
-    propagateToChildTenants: Boolean(deployment.propagateToChildTenants),
-    allowAccessToParentTenant: Boolean(deployment.allowAccessToParentTenant),
-    providerLinkId: deployment.providerLinkId ?? null,
-    providerClientGroupType: deployment.providerClientGroupType ?? null,
-    providerDeviceGroupType: deployment.providerDeviceGroupType ?? null,
-    onboardingOnly: Boolean(deployment.onboardingOnly),
-  });
+  const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, targetPreviewRequest(deployment));
   const ids = [...new Set((preview ?? []).map((c) => c.id).filter((id): id is number => typeof id === "number"))].sort((a, b) => a - b);
   if (ids.length === 0) {
     throw new Error(`computers: deployment ${v.deploymentId} targets no computer at the moment, so there is nothing to run; check its target, or give computers explicitly`);
@@ -527,30 +105,6 @@ async function describe(api: ImmyBotClient, v: MaintenanceSessionInputs, run: Ru
 }
 
 /** Why the step fails, or undefined when it succeeds. Lists each failed or unfinished session with its last log line. */
-export function failureMessage(v: MaintenanceSessionInputs, outs: MaintenanceSessionOutputs, timedOut: boolean): string | undefined {
-  const failing = failureStatuses(v);
-  const failed = outs.sessions.filter((s) => failing.has(s.status));
-  const open = timedOut ? outs.sessions.filter((s) => !failing.has(s.status) && !settled(s.status, v.waitFor)) : [];
-  if (failed.length === 0 && open.length === 0) return undefined;
-  const line = (s: SessionResult) => `  - ${s.computerName ?? (s.tenantName ? `tenant ${s.tenantName}` : s.personId ? `person ${s.personId}` : "?")} (session ${s.id}): ${s.status}${s.lastLog ? ` – ${s.lastLog}` : ""}`;
-  const counts = Object.entries(outs.statusCounts)
-    .map(([k, n]) => `${k} ${n}`)
-    .join(", ");
-  const parts: string[] = [];
-  if (failed.length > 0) parts.push(`${failed.length} of ${outs.sessions.length} maintenance sessions failed (${counts}):`, ...failed.map(line));
-  if (open.length > 0) {
-    parts.push(
-      `Timed out after ${v.timeout} waiting for ${open.length} of ${outs.sessions.length} sessions to ${v.waitFor === "started" ? "start" : "finish"}${failed.length ? "" : ` (${counts})`}; they keep running in ImmyBot:`,
-      ...open.map(line),
-    );
-  }
-  parts.push(
-    `The session ids (${outs.sessionIds.join(", ")}) are kept in the state: the next \`pulumi up\` waits for these sessions again and starts no new run. ` +
-      "To start a new run, change `triggers`; `pulumi refresh` updates the statuses.",
-  );
-  return parts.join("\n");
-}
-
 /** Waits per the arguments, then returns the outputs or throws a partial failure that keeps the run in state. */
 async function follow(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunState, initial: readonly Wire[], deadline: number, inputs: Record<string, unknown>) {
   let latest: readonly Wire[] = initial;
@@ -691,7 +245,7 @@ export const lifecycle: Lifecycle = {
     const run = runStateOf(id, props);
     const ids = recordedIds(props);
     let sessions = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
-    const inputs = pick(props, Object.keys(sessionFields));
+    const inputs = pick(props, Object.keys(model.fields));
     if (ids.length === 0) {
       // The start was never confirmed: one look by group id. The run stays in the state either way: it may still
       // start, and dropping it would let the next `up` start a second run.

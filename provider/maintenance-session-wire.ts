@@ -1,0 +1,203 @@
+/**
+ * MaintenanceSession's wire mapping, each direction written once: the arguments and the deployment as ImmyBot holds
+ * it -> `RunImmyServiceRequestBody` (enums as the spec's integers), and ImmyBot's sessions -> the resource's outputs,
+ * with the rule of which statuses fail the step and the message that says why.
+ */
+import { plainJson } from "./check";
+import {
+  DatabaseType,
+  DesiredSoftwareState,
+  MaintenanceActionResult,
+  MaintenanceActionStatus,
+  MaintenanceActionType,
+  MaintenanceTaskMode,
+  MaintenanceType,
+  SessionStatus,
+  SoftwareProviderType,
+  TargetGroupFilter,
+  TargetType,
+  type MaintenanceTypeName,
+  type SessionStatusName,
+} from "./models/enums";
+import { maintenanceOptionsToWire } from "./models/maintenance-options";
+import { nonEmpty, numberOrUndefined } from "./models/target";
+import type { MaintenanceSessionInputs, MaintenanceSessionOutputs, SessionAction, SessionResult } from "./maintenance-session-args";
+import { countByStatus, isTerminal, settled, statusOf, type RunTarget, type Wire } from "./session-runs";
+
+
+/** The run's target list, exactly one kind. */
+function targetsToWire(targets: readonly RunTarget[]): Wire {
+  const of = (kind: RunTarget["kind"], key: string) => {
+    const list = targets.filter((t) => t.kind === kind).map((t) => ({ [key]: t.id }));
+    return list.length > 0 ? list : null;
+  };
+  return { computers: of("computer", "computerId"), tenants: of("tenant", "tenantId"), persons: of("person", "personId") };
+}
+
+/** An enum of the deployment's answer (integer, or a name) as the integer a request sends; left out when absent. */
+const echoInt = (e: { wireInt(value: unknown): number }, value: unknown): number | undefined => (value === undefined || value === null ? undefined : e.wireInt(value));
+
+/**
+ * Arguments + the deployment as ImmyBot holds it -> `RunImmyServiceRequestBody`. The item, its desired state and
+ * its parameters mirror the deployment (API notes §4.6); every option is sent explicitly, enums as integers.
+ */
+export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: readonly RunTarget[], sessionGroupId: string): Wire {
+  const version = typeof deployment.softwareSemanticVersionString === "string" ? deployment.softwareSemanticVersionString : undefined;
+  return {
+    ...targetsToWire(targets),
+    deploymentId: Number(v.deploymentId),
+    deploymentType: DatabaseType.wireInt(deployment.databaseType ?? 1),
+    useWinningDeployment: false,
+    maintenanceParams: {
+      maintenanceType: MaintenanceType.wireInt(deployment.maintenanceType),
+      maintenanceIdentifier: String(deployment.maintenanceIdentifier),
+      desiredSoftwareState: echoInt(DesiredSoftwareState, deployment.desiredSoftwareState),
+      maintenanceTaskMode: echoInt(MaintenanceTaskMode, deployment.maintenanceTaskMode),
+      softwareProviderType: echoInt(SoftwareProviderType, deployment.softwareProviderType),
+      taskParameterValues: deployment.taskParameterValues ?? null,
+      providerLinkIdForMaintenanceItem: deployment.providerLinkIdForMaintenanceItem ?? null,
+      repair: false,
+      ...(version ? { semanticVersion: version } : {}),
+    },
+    fullMaintenance: false,
+    detectionOnly: v.detectionOnly,
+    resolutionOnly: false,
+    inventoryOnly: false,
+    cacheOnly: false,
+    runInventoryInDetection: false,
+    ...maintenanceOptionsToWire(v),
+    updateTime: v.executionTime ?? null,
+    timeZoneInfoId: v.executionTime ? (v.timeZone ?? "UTC") : null,
+    licenseId: typeof deployment.licenseId === "number" ? deployment.licenseId : null,
+    sessionGroupId,
+    skipBackgroundJob: false,
+    providerLinkIdForAgentUpdates: null,
+    propagateToChildTenants: false,
+    allowAccessToParentTenant: false,
+  };
+}
+
+/** The deployment's target as ImmyBot's target preview wants it (`CalculateTargetsRequest`), enums as integers whatever the answer held. */
+export function targetPreviewRequest(deployment: Wire): Wire {
+  return {
+    targetType: TargetType.wireInt(deployment.targetType),
+    target: deployment.target ?? null,
+    tenantId: deployment.tenantId ?? null,
+    targetGroupFilter: TargetGroupFilter.wireInt(deployment.targetGroupFilter ?? 0),
+    propagateToChildTenants: Boolean(deployment.propagateToChildTenants),
+    allowAccessToParentTenant: Boolean(deployment.allowAccessToParentTenant),
+    providerLinkId: deployment.providerLinkId ?? null,
+    providerClientGroupType: deployment.providerClientGroupType ?? null,
+    providerDeviceGroupType: deployment.providerDeviceGroupType ?? null,
+    onboardingOnly: Boolean(deployment.onboardingOnly),
+  };
+}
+
+const str = (v: unknown): string | null => nonEmpty(v) ?? null;
+const num = (v: unknown): number | null => numberOrUndefined(v) ?? null;
+const seconds = (from: string | null, to: string | null): number | null =>
+  from && to && Number.isFinite(Date.parse(from)) && Number.isFinite(Date.parse(to)) ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000)) : null;
+
+function actionFromWire(a: Wire): SessionAction {
+  return {
+    id: Number(a.id),
+    item: str(a.maintenanceDisplayName),
+    actionType: MaintenanceActionType.fromWire(a.actionType ?? 0),
+    status: MaintenanceActionStatus.fromWire(a.status ?? 0),
+    result: MaintenanceActionResult.fromWire(a.result ?? 0),
+    reason: str(a.resultReasonMessage),
+    detectedVersion: str(a.detectedVersionString),
+    desiredVersion: str(a.desiredVersionString),
+  };
+}
+
+/** `GetMaintenanceSessionResponse` (+ its last log line) -> one session's outputs. */
+export function sessionFromWire(w: Wire, lastLog: string | null, startedByThisRun: boolean): SessionResult {
+  const status = statusOf(w);
+  const stage = (key: string): SessionStatusName => SessionStatus.fromWire(w[key] ?? 3);
+  const createdAt = str(w.createdDateUTC);
+  const updatedAt = str(w.updatedDateUTC);
+  const finishedAt = isTerminal(status) ? updatedAt : null;
+  return {
+    id: Number(w.id),
+    status,
+    stages: {
+      onboarding: stage("onboardingStageStatus"),
+      detection: stage("detectionStageStatus"),
+      execution: stage("executionStageStatus"),
+      agentUpdates: stage("agentUpdatesStageStatus"),
+      resolution: stage("resolutionStageStatus"),
+      inventory: stage("inventoryStageStatus"),
+    },
+    computerId: num(w.computerId),
+    computerName: str(w.computerName),
+    tenantId: num(w.tenantId),
+    tenantName: str(w.tenantName),
+    personId: num(w.personId),
+    createdAt,
+    updatedAt,
+    scheduledExecutionAt: str(w.scheduledExecutionDate),
+    finishedAt,
+    durationSeconds: seconds(createdAt, finishedAt),
+    actions: Array.isArray(w.maintenanceActions) ? (w.maintenanceActions as Wire[]).map(actionFromWire) : [],
+    lastLog,
+    startedByThisRun,
+  };
+}
+
+/** The statuses that fail the step, for these arguments. */
+export function failureStatuses(v: Pick<MaintenanceSessionInputs, "failOnPartialPassed" | "failOnPostponed">): ReadonlySet<SessionStatusName> {
+  const always: SessionStatusName[] = ["Failed", "Cancelled", "Missed", "MaxTrackedDevicesPerMonthExceeded", "MaintenanceForTrackableDevicesNotAllowed"];
+  return new Set([...always, ...(v.failOnPartialPassed ? (["PartialPassed"] as const) : []), ...(v.failOnPostponed ? (["Postponed"] as const) : [])]);
+}
+
+/** The run's outputs from its sessions. */
+export function runOutputs(
+  v: MaintenanceSessionInputs,
+  run: { sessionGroupId: string; startedAt: string; maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string; targets: readonly RunTarget[] },
+  sessions: readonly SessionResult[],
+): MaintenanceSessionOutputs {
+  const failing = failureStatuses(v);
+  const allDone = sessions.length > 0 && sessions.every((s) => s.finishedAt !== null);
+  const finishedAt = allDone ? sessions.map((s) => s.finishedAt as string).sort().at(-1)! : null;
+  return plainJson({
+    ...v,
+    sessionGroupId: run.sessionGroupId,
+    startedAt: run.startedAt,
+    maintenanceType: run.maintenanceType,
+    maintenanceIdentifier: run.maintenanceIdentifier,
+    targets: [...run.targets],
+    sessionIds: sessions.map((s) => s.id),
+    sessions: [...sessions],
+    statusCounts: countByStatus(sessions.map((s) => s.status)),
+    result: sessions.some((s) => failing.has(s.status)) ? "Failed" : allDone ? "Succeeded" : "InProgress",
+    finishedAt,
+    durationSeconds: seconds(run.startedAt, finishedAt),
+  });
+}
+
+
+export function failureMessage(v: MaintenanceSessionInputs, outs: MaintenanceSessionOutputs, timedOut: boolean): string | undefined {
+  const failing = failureStatuses(v);
+  const failed = outs.sessions.filter((s) => failing.has(s.status));
+  const open = timedOut ? outs.sessions.filter((s) => !failing.has(s.status) && !settled(s.status, v.waitFor)) : [];
+  if (failed.length === 0 && open.length === 0) return undefined;
+  const line = (s: SessionResult) => `  - ${s.computerName ?? (s.tenantName ? `tenant ${s.tenantName}` : s.personId ? `person ${s.personId}` : "?")} (session ${s.id}): ${s.status}${s.lastLog ? ` – ${s.lastLog}` : ""}`;
+  const counts = Object.entries(outs.statusCounts)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(", ");
+  const parts: string[] = [];
+  if (failed.length > 0) parts.push(`${failed.length} of ${outs.sessions.length} maintenance sessions failed (${counts}):`, ...failed.map(line));
+  if (open.length > 0) {
+    parts.push(
+      `Timed out after ${v.timeout} waiting for ${open.length} of ${outs.sessions.length} sessions to ${v.waitFor === "started" ? "start" : "finish"}${failed.length ? "" : ` (${counts})`}; they keep running in ImmyBot:`,
+      ...open.map(line),
+    );
+  }
+  parts.push(
+    `The session ids (${outs.sessionIds.join(", ")}) are kept in the state: the next \`pulumi up\` waits for these sessions again and starts no new run. ` +
+      "To start a new run, change `triggers`; `pulumi refresh` updates the statuses.",
+  );
+  return parts.join("\n");
+}
+
