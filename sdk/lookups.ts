@@ -67,13 +67,22 @@ function client(): ImmyBotClient {
  * marked as Pulumi's `RunError`, so `pulumi up` prints its message alone, without a stack trace; the error keeps
  * its class (`instanceof LookupError`), `code` and `candidates`. Messages never hold a secret: settings errors
  * name keys only and the client redacts tokens and secrets.
+ *
+ * Not an async function, and its work runs in `.then` handlers, on purpose: no error of a lookup is thrown or
+ * rejected while an async function runs. Pulumi's language host runs the program with the V8 inspector's debugger
+ * enabled (its closure serializer needs it), and then V8, at each throw or reject while an async function runs,
+ * looks for a handler by walking every promise that depends on the promises of the async functions on the stack,
+ * path by path. When a lookup fails, the program's outputs hang off those promises (lookups fed by it, resource
+ * inputs, stack outputs; none handles the rejection): the `throw` that used to be here cost 10 to 40 s of CPU in a
+ * program of a few resources, more as the program grew. A throw in a `.then` handler is not walked
+ * (test/scenario/failed-lookup.test.ts holds this).
  */
-async function lookup<A, R>(find: (client: ImmyBotClient, args: A) => Promise<R>, args: A): Promise<R> {
-  try {
-    return await find(client(), args);
-  } catch (e) {
-    throw plain(e);
-  }
+function lookup<A, R>(find: (client: ImmyBotClient, args: A) => Promise<R>, args: A): Promise<R> {
+  return Promise.resolve()
+    .then(() => find(client(), args))
+    .then(undefined, (e: unknown) => {
+      throw plain(e);
+    });
 }
 
 /** `e` marked the way `pulumi.RunError.isInstance` recognises (across SDK copies): reported without its stack. */

@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { LookupError, getSoftware, getTag, getTagOutput, getTenant, getTenantOutput } from "../../sdk/lookups";
+import { LookupError, getComputerOutput, getSoftware, getTag, getTagOutput, getTenant, getTenantOutput } from "../../sdk/lookups";
 import { TEST_CLIENT_SECRET, TEST_TOKEN_PATH, caught, clientConfig, reply, useScriptedServer } from "../helpers/scripted-server";
 
 const scripted = useScriptedServer();
@@ -112,6 +112,19 @@ describe("sdk lookups", () => {
     // Marked as Pulumi's RunError: `pulumi up` prints the message alone, no stack trace.
     expect(pulumi.RunError.isInstance(e)).toBe(true);
     expect((e as LookupError).code).toBe("IMMYBOT_LOOKUP_NONE");
+  });
+
+  it("a failed lookup feeding another fails it with the same error, without asking for it (reported once: by identity)", async () => {
+    serveTenantsAndTags();
+    stackConfig();
+    const tenant = getTenantOutput({ name: "Contso" });
+    const computer = getComputerOutput({ name: "CONTOSO-WS001", tenantId: tenant.id });
+    const [fromTenant, fromComputer] = await Promise.all([caught(settled(tenant)), caught(settled(computer.id))]);
+    expect(fromComputer).toBe(fromTenant);
+    expect(fromComputer.message).toBe('No tenant named "Contso". Close matches: "Contoso" (id 2), "Contoso Labs" (id 3).');
+    expect(pulumi.RunError.isInstance(fromComputer)).toBe(true);
+    expect(scripted.server.requestsTo("GET /api/v1/tenants").length).toBeGreaterThan(0);
+    expect(scripted.server.requests.filter((r) => r.path.includes("computers"))).toEqual([]);
   });
 
   it("server errors reach the program redacted", async () => {
