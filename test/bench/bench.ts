@@ -122,6 +122,7 @@ async function measure(n: number, op: string, sandbox: RemoteSandbox, stateFile:
     hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret },
     stateFile,
     parallel: PARALLEL,
+    prestartHosts: false, // the next operation's host would start beside this one
     onHost: (host) => (hostCpu0 = cpuMs(host.pid)),
     beforeHostStop: (host) => {
       ended = performance.now();

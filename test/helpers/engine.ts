@@ -4,9 +4,11 @@
  * registers is forwarded to Pulumi's real dynamic-provider host over gRPC (test/helpers/host.ts), and the stack's
  * state lives in a JSON file between runs.
  *
- * The provider host, as the CLI runs it: every operation starts a host of its own, sends Configure first
- * (`hostConfig`, the keys in `hostSecretConfig` as secrets) and stops the host when the operation ends, failed or
- * not; nothing the provider keeps in memory (ids it has seen, caches, its token) outlives an operation. The host's
+ * The provider host, as the CLI runs it: every operation has a host process of its own, sends it Configure first
+ * (`hostConfig`, the keys in `hostSecretConfig` as secrets) and stops it when the operation ends, failed or not;
+ * nothing the provider keeps in memory (ids it has seen, caches, its token) outlives an operation. To spare the
+ * tests the wait, the process is one started in the background while an earlier operation ran (it has served
+ * nothing before this operation's Configure; `prestartHosts: false` starts it when needed). The host's
  * environment is `hostEnv`, by default the program's `env` (the CLI passes its environment to both). `currentHost`
  * is the host of the operation in flight (a test may kill it), RunResult.host and EngineError.host the one of the
  * finished operation (logs, recorded traffic, pid), `hosts` every host the Engine started.
@@ -52,13 +54,13 @@
  * secret stack outputs are stored encrypted.
  *
  * Simplified (on purpose): Configure gets `hostConfig` only (the real engine sends a dynamic provider the whole
- * stack config; this provider reads only `immybot:*`); the host starts at the operation's first provider call, so
- * an operation that needs none (a program failing before its first registration, a destroy of `.get` resources
- * only) starts none (the CLI may start it earlier, when it loads the providers recorded in the state); with
- * parallelDiff, a replacement's second Check runs in the generator once the Diff is back; component resources (the Stack included) are not
- * stored, and URNs ignore parents; the key derivation uses fewer PBKDF2 rounds than Pulumi's; resource options other
- * than dependsOn, deleteBeforeReplace, retainOnDelete and additionalSecretOutputs (protect, ignoreChanges,
- * replaceOnChanges, import, explicit providers, aliases, deletedWith, customTimeouts, replaceWith,
+ * stack config; this provider reads only `immybot:*`); an operation takes its host at its first provider call, so
+ * one that needs none (a program failing before its first registration, a destroy of `.get` resources only) has
+ * none (the CLI may start it earlier, when it loads the providers recorded in the state); with parallelDiff, a
+ * replacement's second Check runs in the generator once the Diff is back; component resources (the Stack included)
+ * are not stored, and URNs ignore parents; the key derivation uses fewer PBKDF2 rounds than Pulumi's; resource
+ * options other than dependsOn, deleteBeforeReplace, retainOnDelete and additionalSecretOutputs (protect,
+ * ignoreChanges, replaceOnChanges, import, explicit providers, aliases, deletedWith, customTimeouts, replaceWith,
  * replacementTrigger, hideDiffs) are refused (the step fails naming them) rather than half-modelled; dependents of
  * a delete-before-replace resource are not replaced with it; pending operations of an interrupted run are not
  * recorded (Pulumi only warns about them; the provider's take-over of unrecorded creates is what makes a restarted
@@ -143,6 +145,12 @@ export interface EngineOptions {
   onHost?: (host: ProviderHost) => void;
   /** Called when an operation ends, just before its host is stopped (e.g. to read the process's resource usage). */
   beforeHostStop?: (host: ProviderHost) => void;
+  /**
+   * Take each operation's host from the hosts started ahead in the background (ProviderHost.fresh: a process that
+   * has served nothing yet), so the operation does not wait for one to start. Default true; false starts it when
+   * needed (the bench: no start running beside the operation it measures).
+   */
+  prestartHosts?: boolean;
   /** Steps in flight at once (`pulumi up --parallel`). Default 4 x os.availableParallelism(), as recent CLIs. */
   parallel?: number;
   /** Run Diffs on the workers, as PULUMI_PARALLEL_DIFF=true does. Default false: in the step generator, serially. */
@@ -298,7 +306,8 @@ export class Engine {
 
   private async startHost(): Promise<ProviderHost> {
     const o = this.options;
-    const host = await ProviderHost.start(o.hostEnv ?? o.env ?? {}, { record: o.record, beforeCall: o.beforeCall });
+    const start = o.prestartHosts === false ? ProviderHost.start : ProviderHost.fresh;
+    const host = await start(o.hostEnv ?? o.env ?? {}, { record: o.record, beforeCall: o.beforeCall });
     this.started.push(host);
     this.host = host;
     await host.configure(o.hostConfig ?? {}, o.hostSecretConfig ?? []);

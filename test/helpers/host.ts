@@ -2,6 +2,9 @@
  * Drives Pulumi's real dynamic-provider host over gRPC, as the engine does: Configure, then Check, Diff, Create,
  * Read, Update, Delete with the serialized provider in `__provider`. No Pulumi CLI is needed.
  *
+ * `ProviderHost.start` starts a host and waits for it; `ProviderHost.fresh` hands out one started ahead in the
+ * background (a process that has served nothing yet) and starts the next.
+ *
  * The host runs with its working directory in a scratch project whose node_modules/pulumi-immybot links to this
  * repository, exactly where a user's project has the installed package (the shim requires it by name).
  *
@@ -77,10 +80,32 @@ export class ProviderHost {
     private readonly stub: any,
     private readonly dir: string,
     readonly logs: { stdout: string; stderr: string },
-    private readonly options: HostOptions,
+    private options: HostOptions,
     /** How long the start took, from the spawn until the host listened (ms). */
     readonly startMs: number,
   ) {}
+
+  /**
+   * A host that has served nothing yet, as `start` gives, but usually without the wait: one started in the
+   * background by an earlier call with the same environment, if there is one; each call starts the next in the
+   * background. At most two such spares are kept (the oldest is stopped); like every host, they never keep the test
+   * process alive and exit with it.
+   */
+  static async fresh(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
+    const key = JSON.stringify(spawnEnv(env));
+    const spare = spares.get(key);
+    spares.delete(key);
+    spares.set(key, ProviderHost.start(env));
+    void spares.get(key)!.catch(() => spares.delete(key)); // a failed spare: the next call starts its own
+    for (const [k, p] of [...spares].slice(0, -2)) {
+      spares.delete(k);
+      void p.then((h) => h.stop(), () => undefined);
+    }
+    const host = await spare?.catch(() => undefined);
+    if (!host?.running) return ProviderHost.start(env, options);
+    host.options = options;
+    return host;
+  }
 
   static async start(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
     const started = performance.now();
@@ -89,9 +114,11 @@ export class ProviderHost {
     symlinkSync(REPO, join(dir, "node_modules", "pulumi-immybot"), "dir");
     const child = spawn(process.execPath, [join(REPO, "test/helpers/host-entry.cjs"), "127.0.0.1:1"], {
       cwd: dir,
-      env: { ...cleanEnv(), ...env, PULUMI_IMMYBOT_HOST_MODULE: nodeRequire.resolve("@pulumi/pulumi/cmd/dynamic-provider") },
+      env: spawnEnv(env),
       stdio: ["pipe", "pipe", "pipe"],
     });
+    // The host never keeps the test process alive (calls in flight do); it exits when the test process does.
+    for (const handle of [child, child.stdin, child.stdout, child.stderr]) (handle as { unref?: () => void } | null)?.unref?.();
     const exited = new Promise((r) => child.once("exit", r));
     child.stdin!.on("error", () => undefined); // EPIPE after a kill: the exit is what counts
     const logs = { stdout: "", stderr: "" };
@@ -246,10 +273,14 @@ function messageJson(msg: any): Record<string, unknown> {
   return o;
 }
 
-/** The host's environment: nothing IMMYBOT_* from the developer's shell leaks into a test. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("IMMYBOT_")));
+/** The host's environment: `env` over this process's, but nothing IMMYBOT_* from the developer's shell leaks into a test. */
+function spawnEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("IMMYBOT_")));
+  return { ...inherited, ...env, PULUMI_IMMYBOT_HOST_MODULE: nodeRequire.resolve("@pulumi/pulumi/cmd/dynamic-provider") };
 }
+
+/** Hosts started ahead for `ProviderHost.fresh`, by their spawn environment (oldest first). */
+const spares = new Map<string, Promise<ProviderHost>>();
 
 function toHostError(err: any): HostError {
   const raw = err.metadata?.get?.("grpc-status-details-bin")?.[0];
