@@ -20,6 +20,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { wrapSecret } from "../../provider/secrets";
+import { PROVIDER_MODULE } from "../../sdk/shim";
 
 const nodeRequire = createRequire(__filename);
 /** The checkout's root (the folder with PulumiPlugin.yaml), whether this file runs from test/ or compiled from dist/test/. */
@@ -87,15 +88,15 @@ export class ProviderHost {
 
   /**
    * A host that has served nothing yet, as `start` gives, but usually without the wait: one started in the
-   * background by an earlier call with the same environment, if there is one; each call starts the next in the
-   * background. At most two such spares are kept (the oldest is stopped); like every host, they never keep the test
+   * background by an earlier call with the same environment, if there is one (it has also loaded the provider's
+   * code, as its first call would); each call starts the next in the background. At most two such spares are kept (the oldest is stopped); like every host, they never keep the test
    * process alive and exit with it.
    */
   static async fresh(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
     const key = JSON.stringify(spawnEnv(env));
     const spare = spares.get(key);
     spares.delete(key);
-    spares.set(key, ProviderHost.start(env));
+    spares.set(key, ProviderHost.start({ ...env, PULUMI_IMMYBOT_HOST_PRELOAD: PROVIDER_MODULE }));
     void spares.get(key)!.catch(() => spares.delete(key)); // a failed spare: the next call starts its own
     for (const [k, p] of [...spares].slice(0, -2)) {
       spares.delete(k);
