@@ -89,21 +89,25 @@ export class ProviderHost {
   /**
    * A host that has served nothing yet, as `start` gives, but usually without the wait: one started in the
    * background by an earlier call with the same environment, if there is one (it has also loaded the provider's
-   * code, as its first call would); each call starts the next in the background. At most two such spares are kept (the oldest is stopped); like every host, they never keep the test
-   * process alive and exit with it.
+   * code, as its first call would); each call starts the next in the background. At most two such spares are kept
+   * (the oldest is stopped); like every host, they never keep the test process alive and exit with it.
    */
   static async fresh(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
     const key = JSON.stringify(spawnEnv(env));
     const spare = spares.get(key);
     spares.delete(key);
-    spares.set(key, ProviderHost.start({ ...env, PULUMI_IMMYBOT_HOST_PRELOAD: PROVIDER_MODULE }));
-    void spares.get(key)!.catch(() => spares.delete(key)); // a failed spare: the next call starts its own
+    const next = ProviderHost.start({ ...env, PULUMI_IMMYBOT_HOST_PRELOAD: PROVIDER_MODULE });
+    spares.set(key, next);
+    void next.catch(() => spares.get(key) === next && spares.delete(key)); // a failed spare: the next call starts its own
     for (const [k, p] of [...spares].slice(0, -2)) {
       spares.delete(k);
       void p.then((h) => h.stop(), () => undefined);
     }
     const host = await spare?.catch(() => undefined);
-    if (!host?.running) return ProviderHost.start(env, options);
+    if (!host?.running) {
+      void host?.stop(); // a spare that died waiting: its scratch directory goes
+      return ProviderHost.start(env, options);
+    }
     host.options = options;
     return host;
   }
