@@ -3,27 +3,27 @@
  * and deployments, against a sandbox that adds a fixed latency to every API request, compared with the lower bound
  * (API requests needed x latency / the provider's allowed concurrency).
  *
- * Each operation is one Pulumi run: a fresh dynamic-provider host (Pulumi's real one, over gRPC) driven by the
- * engine harness, as `pulumi refresh` / `pulumi up` would start one. The sandbox counts requests, token requests
- * and TCP connections; the host's peak memory is its VmHWM from /proc (Linux).
+ * Each operation is one Pulumi run: the engine harness starts a fresh dynamic-provider host (Pulumi's real one,
+ * over gRPC) for it, as `pulumi refresh` / `pulumi up` would; the wall time leaves out the host's start. The sandbox
+ * counts requests, token requests and TCP connections; the host's peak memory is its VmHWM from /proc (Linux).
  *
  * Prints the table, writes it to docs/bench.md and puts it into README.md between the bench markers. Options (env): BENCH_SIZES (default "100,1000"),
- * BENCH_LATENCY_MS (default 20), BENCH_PARALLEL (engine steps in flight, default unbounded as in pulumi up).
+ * BENCH_LATENCY_MS (default 20), BENCH_PARALLEL (engine steps in flight, default 4 x CPUs as in pulumi up).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SandboxInfo } from "../../sandbox/server";
-import { Engine } from "../helpers/engine";
-import { ProviderHost, REPO } from "../helpers/host";
+import { defaultParallel, Engine, type RunResult } from "../helpers/engine";
+import { REPO } from "../helpers/host";
 import type { SandboxStats } from "./sandbox-process";
 
 const immybot = require(join(REPO, "dist/sdk")) as typeof import("../../sdk");
 
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
-const PARALLEL = process.env.BENCH_PARALLEL ? Number(process.env.BENCH_PARALLEL) : undefined;
+const PARALLEL = process.env.BENCH_PARALLEL ? Number(process.env.BENCH_PARALLEL) : defaultParallel();
 /** The provider's default maxConcurrency: requests in flight to ImmyBot at once. */
 const CONCURRENCY = 4;
 const TENANTS = [1, 2, 3, 4];
@@ -111,21 +111,32 @@ class RemoteSandbox {
   }
 }
 
-async function measure(n: number, op: string, sandbox: RemoteSandbox, stateFile: string, body: (engine: Engine) => Promise<{ steps: { op: string }[] }>): Promise<Row> {
-  const host = await ProviderHost.start();
+async function measure(n: number, op: string, sandbox: RemoteSandbox, stateFile: string, body: (engine: Engine) => Promise<RunResult>): Promise<Row> {
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
-  await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
-  const engine = new Engine({ host, stateFile, ...(PARALLEL ? { parallel: PARALLEL } : {}) });
+  // The host's CPU from when it is ready (its start excluded) to the end of the operation, read before it stops.
+  let hostCpu0: number | undefined;
+  let hostCpu1: number | undefined;
+  let peakRssMiB: number | undefined;
+  let ended = 0;
+  const engine = new Engine({
+    hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret },
+    stateFile,
+    parallel: PARALLEL,
+    prestartHosts: false, // the next operation's host would start beside this one
+    onHost: (host) => (hostCpu0 = cpuMs(host.pid)),
+    beforeHostStop: (host) => {
+      ended = performance.now();
+      hostCpu1 = cpuMs(host.pid);
+      peakRssMiB = peakRss(host.pid);
+    },
+  });
   await sandbox.ask("clear");
-  const hostCpu0 = cpuMs(host.pid);
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const result = await body(engine);
-  const wallMs = performance.now() - started;
+  // The operation waited for its host to start (at its first provider call): that start is not the provider's time.
+  const wallMs = (ended || performance.now()) - started - (result.host?.startMs ?? 0);
   const harnessCpu = process.cpuUsage(cpu0);
-  const peakRssMiB = peakRss(host.pid);
-  const hostCpu1 = cpuMs(host.pid);
-  await host.stop();
   const stats = await sandbox.stats();
   const counts = new Map<string, number>();
   for (const s of result.steps) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
@@ -231,8 +242,8 @@ function render(rows: Row[]): string {
   const seconds = (ms: number | undefined) => (ms === undefined ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
   const head =
     `Sandbox (own process) adds ${LATENCY_MS} ms to every API request; provider concurrency ${CONCURRENCY} (default maxConcurrency); ` +
-    `engine parallelism ${PARALLEL ?? "unbounded (as pulumi up)"}. Lower bound = API requests x ${LATENCY_MS} ms / ${CONCURRENCY}. ` +
-    `Each operation is one run with a fresh provider host. Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}.\n\n` +
+    `engine parallelism ${PARALLEL}${process.env.BENCH_PARALLEL ? "" : " (4 x CPUs, as pulumi up)"}, Check and Diff one at a time. Lower bound = API requests x ${LATENCY_MS} ms / ${CONCURRENCY}. ` +
+    `Each operation is one run with a fresh provider host (its start not counted). Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}.\n\n` +
     "| N | operation | wall time | lower bound | ratio | API requests per object | token requests | API connections opened | provider host peak memory | provider host CPU | program + engine CPU | steps |\n" +
     "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
   const lines = rows.map((r) =>

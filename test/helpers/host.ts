@@ -2,13 +2,17 @@
  * Drives Pulumi's real dynamic-provider host over gRPC, as the engine does: Configure, then Check, Diff, Create,
  * Read, Update, Delete with the serialized provider in `__provider`. No Pulumi CLI is needed.
  *
+ * `ProviderHost.start` starts a host and waits for it; `ProviderHost.fresh` hands out one started ahead in the
+ * background (a process that has served nothing yet) and starts the next.
+ *
  * The host runs with its working directory in a scratch project whose node_modules/pulumi-immybot links to this
  * repository, exactly where a user's project has the installed package (the shim requires it by name).
  *
  * `ProviderHost.start(env, { record: true })` records every message of the conversation in `traffic`, one string
  * each: `request <method> <json>`, `response <method> <json>` or `error <method> <json>` (the message as
  * `toObject()` gives it, each Struct decoded to its JSON; an error's code, details and partial-failure
- * properties). `logs` holds the host's stdout and stderr.
+ * properties). `logs` holds the host's stdout and stderr. `beforeCall` is awaited before each request is sent: a test
+ * holds calls back with it to make them overlap (the recorded request is the one sent, after the wait).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, mkdirSync, symlinkSync, rmSync } from "node:fs";
@@ -16,6 +20,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { wrapSecret } from "../../provider/secrets";
+import { PROVIDER_MODULE } from "../../sdk/shim";
 
 const nodeRequire = createRequire(__filename);
 /** The checkout's root (the folder with PulumiPlugin.yaml), whether this file runs from test/ or compiled from dist/test/. */
@@ -60,33 +65,72 @@ export class HostError extends Error {
 export interface HostOptions {
   /** Record every request, response and error in `traffic`. */
   record?: boolean;
+  /** Awaited before each request is sent (`method`: "check", "diff", "create", ...). */
+  beforeCall?: (method: string) => Promise<void> | void;
 }
 
 export class ProviderHost {
   /** The recorded conversation (with `record: true`), oldest first. */
   readonly traffic: string[] = [];
 
+  private stopped = false;
+
   private constructor(
     private readonly child: ChildProcess,
+    private readonly exited: Promise<unknown>,
     private readonly stub: any,
     private readonly dir: string,
     readonly logs: { stdout: string; stderr: string },
-    private readonly record: boolean,
+    private options: HostOptions,
+    /** How long the start took, from the spawn until the host listened (ms). */
+    readonly startMs: number,
   ) {}
 
+  /**
+   * A host that has served nothing yet, as `start` gives, but usually without the wait: one started in the
+   * background by an earlier call with the same environment, if there is one (it has also loaded the provider's
+   * code, as its first call would); each call starts the next in the background. At most two such spares are kept
+   * (the oldest is stopped); like every host, they never keep the test process alive and exit with it.
+   */
+  static async fresh(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
+    const key = JSON.stringify(spawnEnv(env));
+    const spare = spares.get(key);
+    spares.delete(key);
+    const next = ProviderHost.start({ ...env, PULUMI_IMMYBOT_HOST_PRELOAD: PROVIDER_MODULE });
+    spares.set(key, next);
+    void next.catch(() => spares.get(key) === next && spares.delete(key)); // a failed spare: the next call starts its own
+    for (const [k, p] of [...spares].slice(0, -2)) {
+      spares.delete(k);
+      void p.then((h) => h.stop(), () => undefined);
+    }
+    const host = await spare?.catch(() => undefined);
+    if (!host?.running) {
+      void host?.stop(); // a spare that died waiting: its scratch directory goes
+      return ProviderHost.start(env, options);
+    }
+    host.options = options;
+    return host;
+  }
+
   static async start(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
+    const started = performance.now();
     const dir = mkdtempSync(join(tmpdir(), "immybot-host-"));
     mkdirSync(join(dir, "node_modules"));
     symlinkSync(REPO, join(dir, "node_modules", "pulumi-immybot"), "dir");
     const child = spawn(process.execPath, [join(REPO, "test/helpers/host-entry.cjs"), "127.0.0.1:1"], {
       cwd: dir,
-      env: { ...cleanEnv(), ...env, PULUMI_IMMYBOT_HOST_MODULE: nodeRequire.resolve("@pulumi/pulumi/cmd/dynamic-provider") },
+      env: spawnEnv(env),
       stdio: ["pipe", "pipe", "pipe"],
     });
+    // The host never keeps the test process alive (calls in flight do); it exits when the test process does.
+    for (const handle of [child, child.stdin, child.stdout, child.stderr]) (handle as { unref?: () => void } | null)?.unref?.();
+    const exited = new Promise((r) => child.once("exit", r));
+    child.stdin!.on("error", () => undefined); // EPIPE after a kill: the exit is what counts
     const logs = { stdout: "", stderr: "" };
     child.stderr!.on("data", (d) => (logs.stderr += d));
     const port = await new Promise<string>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`provider host did not start: ${logs.stderr}`)), 20_000);
+      child.on("exit", () => clearTimeout(timer));
       child.stdout!.on("data", (d) => {
         logs.stdout += d;
         const m = /^(\d+)\s*$/m.exec(logs.stdout);
@@ -96,9 +140,19 @@ export class ProviderHost {
         }
       });
       child.on("exit", (code) => fail(new Error(`provider host exited (${code}): ${logs.stderr}`)));
+    }).catch(async (e: unknown) => {
+      child.kill("SIGKILL");
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
     });
     const stub = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new ProviderHost(child, stub, dir, logs, options.record ?? false);
+    return new ProviderHost(child, exited, stub, dir, logs, options, performance.now() - started);
+  }
+
+  /** Whether the host's process is still running (not yet stopped or killed). */
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
   }
 
   /** The host's process id (e.g. to read its peak memory). */
@@ -108,30 +162,32 @@ export class ProviderHost {
 
   /** Kills the host at once (SIGKILL), as a cancelled CI job or a crash would: calls in flight fail. */
   async kill(): Promise<void> {
-    const exited = new Promise((r) => (this.child.exitCode !== null || this.child.signalCode !== null ? r(undefined) : this.child.on("exit", r)));
-    this.child.kill("SIGKILL");
-    await exited;
-    this.stub.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.stopped) this.child.kill("SIGKILL");
+    await this.stop();
   }
 
+  /** Stops the host (it exits when its stdin closes); once stopped, or killed, it stays so. */
   async stop(): Promise<void> {
+    if (this.stopped) return this.exited.then(() => undefined);
+    this.stopped = true;
     this.stub.close();
     this.child.stdin!.end();
-    await new Promise((r) => (this.child.exitCode !== null ? r(undefined) : this.child.on("exit", r)));
+    await this.exited;
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private call<T>(method: string, req: unknown): Promise<T> {
-    if (this.record) this.traffic.push(`request ${method} ${JSON.stringify(messageJson(req))}`);
+  private async call<T>(method: string, req: unknown): Promise<T> {
+    await this.options.beforeCall?.(method);
+    const record = this.options.record ?? false;
+    if (record) this.traffic.push(`request ${method} ${JSON.stringify(messageJson(req))}`);
     return new Promise((ok, fail) =>
       this.stub[method](req, (err: any, resp: T) => {
         if (err) {
           const e = toHostError(err);
-          if (this.record) this.traffic.push(`error ${method} ${JSON.stringify({ code: err.code, details: err.details, message: e.message, initFailure: e.initFailure })}`);
+          if (record) this.traffic.push(`error ${method} ${JSON.stringify({ code: err.code, details: err.details, message: e.message, initFailure: e.initFailure })}`);
           fail(e);
         } else {
-          if (this.record) this.traffic.push(`response ${method} ${JSON.stringify(messageJson(resp))}`);
+          if (record) this.traffic.push(`response ${method} ${JSON.stringify(messageJson(resp))}`);
           ok(resp);
         }
       }),
@@ -243,10 +299,14 @@ function messageJson(msg: any): Record<string, unknown> {
   return o;
 }
 
-/** The host's environment: nothing IMMYBOT_* from the developer's shell leaks into a test. */
-function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("IMMYBOT_")));
+/** The host's environment: `env` over this process's, but nothing IMMYBOT_* from the developer's shell leaks into a test. */
+function spawnEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("IMMYBOT_")));
+  return { ...inherited, ...env, PULUMI_IMMYBOT_HOST_MODULE: nodeRequire.resolve("@pulumi/pulumi/cmd/dynamic-provider") };
 }
+
+/** Hosts started ahead for `ProviderHost.fresh`, by their spawn environment (oldest first). */
+const spares = new Map<string, Promise<ProviderHost>>();
 
 function toHostError(err: any): HostError {
   const raw = err.metadata?.get?.("grpc-status-details-bin")?.[0];

@@ -1,15 +1,15 @@
 /**
- * What the scenario tests share: a sandbox (maintenance sessions 20x faster than real time) and one dynamic-provider
- * host configured with its credentials, started before the file's first test and stopped after its last, and the
- * environment a program's lookups read (IMMYBOT_*), as `npm start` sets it.
+ * What the scenario tests share: a sandbox (maintenance sessions 20x faster than real time), started before the
+ * file's first test and stopped after its last, the provider config each operation's host gets (its credentials),
+ * and the environment a program's lookups read (IMMYBOT_*), as `npm start` sets it.
  */
 import { afterAll, beforeAll } from "vitest";
 import { Sandbox, type RequestLogEntry } from "../../sandbox/server";
-import { ProviderHost } from "./host";
 
 export interface ScenarioContext {
   sandbox: Sandbox;
-  host: ProviderHost;
+  /** `immybot:*` stack config with the sandbox's credentials, for the Engine's `hostConfig`. */
+  hostConfig: Record<string, string>;
   /** IMMYBOT_* for the program's lookups. */
   env: Record<string, string>;
 }
@@ -18,17 +18,15 @@ export interface ScenarioContext {
 export function useScenario(): ScenarioContext {
   const ctx = {} as ScenarioContext;
   beforeAll(async () => {
-    const [sandbox, host] = await Promise.all([Sandbox.start({ port: 0, sessionTimeScale: 20, sessionEnqueueDelayMs: 200 }), ProviderHost.start()]);
+    const sandbox = await Sandbox.start({ port: 0, sessionTimeScale: 20, sessionEnqueueDelayMs: 200 });
     const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
-    await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
     Object.assign(ctx, {
       sandbox,
-      host,
+      hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret },
       env: { IMMYBOT_BASE_URL: baseUrl, IMMYBOT_TOKEN_URL: tokenUrl, IMMYBOT_CLIENT_ID: clientId, IMMYBOT_CLIENT_SECRET: clientSecret },
     });
   });
   afterAll(async () => {
-    await ctx.host?.stop();
     await ctx.sandbox?.stop();
   });
   return ctx;

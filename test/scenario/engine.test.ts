@@ -19,7 +19,7 @@ const tmp = useTempDir("engine-scenario-");
 const sdk = () => require(join(REPO, "dist/sdk/index.js"));
 
 let stacks = 0;
-const newEngine = () => new Engine({ host: ctx.host, stateFile: tmp(`stack-${++stacks}.json`), project: "engine-test", env: ctx.env });
+const newEngine = () => new Engine({ hostConfig: ctx.hostConfig, stateFile: tmp(`stack-${++stacks}.json`), project: "engine-test", env: ctx.env });
 const ops = (r: { steps: { op: string; name: string }[] }) => r.steps.map((s) => `${s.op} ${s.name}`);
 /** The steps without their order (independent resources register in the order the SDK resolves their inputs). */
 const opSet = (r: { steps: { op: string; name: string }[] }) => ops(r).sort();

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type FaultOptions } from "../../sandbox/server";
 import { Engine, EngineError, type RunResult, type StateResource } from "../helpers/engine";
-import { ProviderHost, REPO } from "../helpers/host";
+import { REPO } from "../helpers/host";
 import { writeRequests } from "../helpers/scenario";
 import { useTempDir } from "../helpers/temp-dir";
 
@@ -89,21 +89,16 @@ function writePolicy(dir: string, tenants: string[]): void {
   }
 }
 
-async function startHost(): Promise<ProviderHost> {
-  const host = await ProviderHost.start();
-  const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
-  await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret, ...CLIENT });
-  return host;
-}
-
-function engineFor(host: ProviderHost, stack: string, policyDir: string): Engine {
+/** An engine on this stack; each of its operations starts a provider host configured with these client settings. */
+function engineFor(stack: string, policyDir: string): Engine {
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
   return new Engine({
-    host,
+    hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret, ...CLIENT },
     stateFile: tmp(`${stack}.json`),
     stack,
     config: { "immybot-policy:policyDir": policyDir },
-    // The program's lookups (names -> ids) go through the same faults, with the same client settings.
+    // The program's lookups (names -> ids) go through the same faults, with the same client settings (the host
+    // gets this environment too, but its config wins).
     env: {
       IMMYBOT_BASE_URL: baseUrl,
       IMMYBOT_TOKEN_URL: tokenUrl,
@@ -179,17 +174,14 @@ const ops = (run: RunResult) => {
 
 describe("up of 200 objects while a fifth of the requests fail", () => {
   useSandbox();
-  let host: ProviderHost;
   let engine: Engine;
   const dir = () => tmp("all-tenants");
 
-  beforeAll(async () => {
+  beforeAll(() => {
     writePolicy(dir(), TENANTS);
-    host = await startHost();
-    engine = engineFor(host, "faults", dir());
+    engine = engineFor("faults", dir());
   });
-  afterAll(async () => {
-    await host?.stop();
+  afterAll(() => {
     sandbox.faults.clear();
   });
 
@@ -207,8 +199,8 @@ describe("up of 200 objects while a fifth of the requests fail", () => {
     expect([...kinds].sort()).toEqual(["429", "503", "reset", "reset-after-commit", "slow"]);
     const lostWrites = faulted.filter((r) => r.method === "POST" && r.path.startsWith("/api/") && (r.fault === "reset-after-commit" || r.fault === "slow"));
     expect(lostWrites.length).toBeGreaterThan(0);
-    // A write whose answer was lost was found in ImmyBot, not made again.
-    expect(host.logs.stdout).toMatch(/the answer to creating (schedule|deployment) \d+ was lost; found it in ImmyBot/);
+    // A write whose answer was lost was found in ImmyBot, not made again (the up's own host says so).
+    expect(run.host!.logs.stdout).toMatch(/the answer to creating (schedule|deployment) \d+ was lost; found it in ImmyBot/);
 
     expectExactlyOnce(engine, TENANTS);
     await expectStateMatchesSandbox(engine);
@@ -238,8 +230,7 @@ describe("a run killed halfway, started again", () => {
     // First run: faults on; once half the objects exist, the next four creates are committed but answered late,
     // and the provider host is killed while they are in flight (a cancelled CI job).
     sandbox.faults.set(FAULTS);
-    const first = await startHost();
-    const killed = engineFor(first, "interrupted", dir());
+    const killed = engineFor("interrupted", dir());
     const running = killed.up(PROGRAM).then(
       () => undefined,
       (e: unknown) => e,
@@ -248,6 +239,8 @@ describe("a run killed halfway, started again", () => {
     const creates = /^\/api\/v1\/(schedules|target-assignments)$/;
     sandbox.faults.script({ method: "POST", path: creates, fault: "slow", delayMs: 60_000, times: 4 });
     await until(() => sandbox.faults.pending().length === 0);
+    const first = killed.currentHost!;
+    expect(first).toBeDefined();
     await first.kill();
     const error = await running;
     expect(error).toBeInstanceOf(EngineError);
@@ -256,13 +249,13 @@ describe("a run killed halfway, started again", () => {
     expect(recorded).toBeLessThan(count()); // objects exist that the state does not know
     expect(count()).toBeLessThan(names.length * PER_TENANT * 2);
 
-    // Second run: a new host and engine on the same state file, faults still on.
-    const second = await startHost();
+    // Second run: a new engine (and so a new host) on the same state file, faults still on.
     try {
-      const engine = engineFor(second, "interrupted", dir());
+      const engine = engineFor("interrupted", dir());
       const run = await engine.up(PROGRAM);
+      expect(run.host!.pid).not.toBe(first.pid);
       expect((ops(run).create ?? 0) + (ops(run).same ?? 0)).toBe(names.length * PER_TENANT * 2);
-      const takenOver = second.logs.stdout.match(/took over (schedule|deployment) \d+/g) ?? [];
+      const takenOver = run.host!.logs.stdout.match(/took over (schedule|deployment) \d+/g) ?? [];
       expect(takenOver.length).toBeGreaterThanOrEqual(4);
       expectExactlyOnce(engine, names);
       await expectStateMatchesSandbox(engine);
@@ -272,7 +265,6 @@ describe("a run killed halfway, started again", () => {
       expect(ops(again)).toEqual({ same: names.length * PER_TENANT * 2 });
       expect(writeRequests(sandbox)).toEqual([]);
     } finally {
-      await second.stop();
       sandbox.faults.clear();
     }
   }, 120_000);

@@ -35,7 +35,7 @@ let before: { schedules: ScheduleResponse[]; deployments: DeploymentResponse[] }
 const policyDir = () => tmp("tenants");
 const engineFor = () =>
   new Engine({
-    host: ctx.host,
+    hostConfig: ctx.hostConfig,
     stateFile: tmp("stack.json"),
     stack: "prod",
     env: ctx.env,

@@ -22,7 +22,7 @@ const SESSION = "7zip-now";
 
 let engine: Engine;
 let before: { schedules: ScheduleResponse[]; deployments: DeploymentResponse[] };
-const engineFor = () => new Engine({ host: ctx.host, stateFile: tmp("stack.json"), stack: "dev", env: ctx.env });
+const engineFor = () => new Engine({ hostConfig: ctx.hostConfig, stateFile: tmp("stack.json"), stack: "dev", env: ctx.env });
 const idOf = (name: string) => Number(engine.resource(name)!.id);
 /**
  * The schedule and the deployment do not depend on each other: the engine runs their steps in parallel, so they
@@ -117,9 +117,12 @@ describe("quickstart through the engine harness", () => {
     const sessionsBefore = ctx.sandbox.sessions();
     ctx.sandbox.clearRequests();
     const { steps } = await engine.destroy();
-    expect(steps.map((s) => `${s.op} ${s.name}`)).toEqual([`delete ${SESSION}`, `delete ${DEPLOYMENT}`, `delete ${SCHEDULE}`]);
+    // The run goes before the deployment it depends on; the schedule depends on nothing, so it goes with the run.
+    const deleted = steps.map((s) => `${s.op} ${s.name}`);
+    expect([...deleted].sort()).toEqual([`delete ${DEPLOYMENT}`, `delete ${SESSION}`, `delete ${SCHEDULE}`].sort());
+    expect(deleted.indexOf(`delete ${SESSION}`)).toBeLessThan(deleted.indexOf(`delete ${DEPLOYMENT}`));
     // A finished run is not cancelled; deleting it only forgets it.
-    expect(writeRequests(ctx.sandbox)).toEqual([`DELETE /api/v1/target-assignments/${before.deployments.length + 1}`, `DELETE /api/v1/schedules/${before.schedules.length + 1}`]);
+    expect(writeRequests(ctx.sandbox).sort()).toEqual([`DELETE /api/v1/schedules/${before.schedules.length + 1}`, `DELETE /api/v1/target-assignments/${before.deployments.length + 1}`]);
     expect(ctx.sandbox.schedules()).toEqual(before.schedules);
     expect(ctx.sandbox.deployments()).toEqual(before.deployments);
     expect(ctx.sandbox.sessions()).toEqual(sessionsBefore);

@@ -9,13 +9,13 @@
  *
  * Then every secret (the client secret, a wrong one, both passwords, every access token the sandbox issued, a bogus
  * token) is searched for in everything the run left behind: the state file after each step, every `__provider`,
- * every resource's stored inputs and outputs, the stack outputs, the host's stdout and stderr, every error message
- * (the engine's and the host's), and the recorded gRPC traffic. None is there in plain text, with one exception
+ * every resource's stored inputs and outputs, the stack outputs, the stdout and stderr of every provider host (each
+ * operation starts its own), every error message (the engine's and the host's), and the recorded gRPC traffic. None is there in plain text, with one exception
  * that is asserted exactly rather than ignored: the engine sends the host secret inputs unwrapped, because Pulumi's
  * Node dynamic-provider host answers Configure with acceptSecrets=false (the real engine does the same). So a
  * password may appear in an engine->host request only under a `parameters` property, and in a host->engine answer
- * only wrapped as a secret; a client secret given as stack config appears only in the Configure request, in the
- * RPC secret form; access tokens appear nowhere.
+ * only wrapped as a secret; a client secret given as stack config appears only in each host's Configure request, in
+ * the RPC secret form; access tokens appear nowhere.
  *
  * Every search can fail: the scan finds a planted value, the password does reach ImmyBot and the revealed state,
  * the traffic and the logs are not empty, and the client secret given as config is found exactly where expected.
@@ -26,7 +26,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { Engine, EngineError, type RunResult } from "../helpers/engine";
-import { ProviderHost, REPO } from "../helpers/host";
+import { REPO, type ProviderHost } from "../helpers/host";
 import { SECRET_SIG, SIG_KEY } from "../../provider/secrets";
 import { pulumi } from "../helpers/program";
 import { tokenFor } from "../helpers/sandbox-http";
@@ -44,7 +44,6 @@ const BOGUS_TOKEN = "bogus-access-token-Vt83Lm";
 
 let sandbox: Sandbox;
 let preIssuedToken: string;
-const hosts: ProviderHost[] = [];
 
 beforeAll(async () => {
   sandbox = await Sandbox.start({ port: 0, sessionTimeScale: 100, sessionEnqueueDelayMs: 100 });
@@ -52,7 +51,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(hosts.map((h) => h.stop()));
   await sandbox?.stop();
 });
 
@@ -145,16 +143,13 @@ const MODES: Mode[] = [
   { title: "a pre-issued access token in IMMYBOT_ACCESS_TOKEN", good: () => asEnv(tokenEnv(preIssuedToken)), wrong: () => asEnv(tokenEnv(BOGUS_TOKEN)) },
 ];
 
-async function hostFor(c: Credentials): Promise<ProviderHost> {
-  const host = await ProviderHost.start(c.hostEnv, { record: true });
-  hosts.push(host);
-  await host.configure(c.hostConfig, c.hostSecretConfig);
-  return host;
-}
-
-function engineFor(host: ProviderHost, c: Credentials, stateFile: string): Engine {
+/** An engine whose every operation starts a host with these credentials, recording its gRPC traffic. */
+function engineFor(c: Credentials, stateFile: string): Engine {
   return new Engine({
-    host,
+    hostConfig: c.hostConfig,
+    hostSecretConfig: c.hostSecretConfig,
+    hostEnv: c.hostEnv,
+    record: true,
     stateFile,
     project: PROJECT,
     config: { ...c.config, [`${PROJECT}:biosPassword`]: PASSWORD, [`${PROJECT}:nextPassword`]: NEXT_PASSWORD },
@@ -186,7 +181,7 @@ interface Message {
   body: unknown;
 }
 
-function parseTraffic(host: ProviderHost): Message[] {
+function parseTraffic(host: Pick<ProviderHost, "traffic">): Message[] {
   return host.traffic.map((line) => {
     const m = /^(request|response|error) (\w+) (.*)$/s.exec(line);
     if (!m) throw new Error(`unparsable traffic line: ${line.slice(0, 80)}`);
@@ -233,11 +228,10 @@ describe("the whole-run secret scan", () => {
   for (const mode of MODES) {
     it(`leaves no secret in plain text with ${mode.title}`, async () => {
       const good = mode.good();
-      const host = await hostFor(good);
       const n = MODES.indexOf(mode);
       const stateFile = tmp(`stack-${n}.json`);
       const tokensBefore = sandbox.issuedTokens().length;
-      const engine = engineFor(host, good, stateFile);
+      const engine = engineFor(good, stateFile);
       const artifacts: Artifact[] = [];
       const errors: string[] = [];
 
@@ -313,18 +307,17 @@ describe("the whole-run secret scan", () => {
       // Wrong credentials: in the program's lookups (in this process), at the host's create, and at its refresh
       // (a read error, which the host also prints to stderr).
       const wrong = mode.wrong();
-      const wrongHost = await hostFor(wrong);
       const lookupState = tmp(`wrong-lookups-${n}.json`);
-      const lookupEngine = engineFor(wrongHost, wrong, lookupState);
+      const lookupEngine = engineFor(wrong, lookupState);
       await failing("wrong credentials in the lookups", lookupEngine.up(program()), /401|token|credential/i, lookupEngine, lookupState);
       const createState = tmp(`wrong-create-${n}.json`);
-      const createEngine = engineFor(wrongHost, wrong, createState);
+      const createEngine = engineFor(wrong, createState);
       await failing("wrong credentials at create", createEngine.up(program({ lookups: false })), /bios-password: [\s\S]*(401|token|credential)/i, createEngine, createState);
       const refreshState = tmp(`wrong-refresh-${n}.json`);
       copyFileSync(stateFile, refreshState);
-      const refreshEngine = engineFor(wrongHost, wrong, refreshState);
-      await failing("wrong credentials at refresh", refreshEngine.refresh(), /401|token|credential/i, refreshEngine, refreshState);
-      expect(wrongHost.logs.stderr).toMatch(/401|token|credential/i);
+      const refreshEngine = engineFor(wrong, refreshState);
+      const refreshError = await failing("wrong credentials at refresh", refreshEngine.refresh(), /401|token|credential/i, refreshEngine, refreshState);
+      expect(refreshError.host?.logs.stderr).toMatch(/401|token|credential/i);
 
       const destroyed = await engine.destroy();
       snapshot("destroy", engine, stateFile, destroyed);
@@ -344,17 +337,25 @@ describe("the whole-run secret scan", () => {
       if (mode.title.includes("client secret")) expect(sandbox.issuedTokens().length).toBeGreaterThan(tokensBefore);
       for (const s of Object.values(secrets)) expect(s.length).toBeGreaterThanOrEqual(16);
 
-      const traffic = [host, wrongHost].map((h, i) => ({ label: i === 0 ? "host" : "wrong host", messages: parseTraffic(h) }));
-      for (const [i, h] of [host, wrongHost].entries()) {
-        const label = i === 0 ? "host" : "wrong host";
-        artifacts.push({ where: `${label} stdout`, text: h.logs.stdout }, { where: `${label} stderr`, text: h.logs.stderr });
+      // Every operation had a host of its own: the good credentials' hosts, and the wrong ones' (none for the lookups,
+      // which fail in the program before any resource registers).
+      const hosts = { host: engine.hosts, "wrong host": [createEngine, refreshEngine, lookupEngine].flatMap((e) => e.hosts) };
+      expect(hosts.host).toHaveLength(9); // up, refresh, up, preview, up, three failed ups, destroy
+      expect(hosts["wrong host"]).toHaveLength(2);
+      expect(new Set([...hosts.host, ...hosts["wrong host"]].map((h) => h.pid)).size).toBe(11);
+      const traffic = Object.entries(hosts).flatMap(([label, hs]) => hs.map((h, i) => ({ label, i, messages: parseTraffic(h) })));
+      for (const [label, hs] of Object.entries(hosts)) {
+        for (const [i, h] of hs.entries()) {
+          artifacts.push({ where: `${label} ${i + 1} stdout`, text: h.logs.stdout }, { where: `${label} ${i + 1} stderr`, text: h.logs.stderr });
+          // Positive control: the logs are there to be searched (each host printed its port).
+          expect(h.logs.stdout).toMatch(/^\d+\s*$/m);
+        }
       }
-      for (const { label, messages } of traffic) {
-        for (const m of messages.filter((x) => x.dir === "error")) artifacts.push({ where: `${label} error answer to ${m.method}`, text: JSON.stringify(m.body) });
+      for (const { label, i, messages } of traffic) {
+        for (const m of messages.filter((x) => x.dir === "error")) artifacts.push({ where: `${label} ${i + 1} error answer to ${m.method}`, text: JSON.stringify(m.body) });
       }
       artifacts.push(...errors.map((text, i) => ({ where: `error message ${i + 1}`, text })));
       // Positive controls: the artifacts are there to be searched.
-      expect(host.logs.stdout).toMatch(/^\d+\s*$/m);
       expect(errors.length).toBeGreaterThanOrEqual(5);
       expect(artifacts.filter((a) => a.where.startsWith("__provider")).length).toBeGreaterThan(0);
       expect(artifacts.filter((a) => a.where.includes("error answer")).length).toBeGreaterThanOrEqual(4);
@@ -378,11 +379,13 @@ describe("the whole-run secret scan", () => {
         expect(answers, name).toContain("response check inputs.parameters.value.AdminPassword.value (wrapped)");
         expect(answers.some((f) => f.startsWith("response create properties.parameters.value.AdminPassword.value")) || answers.some((f) => f.startsWith("response update properties.parameters.value.AdminPassword.value")), name).toBe(true);
       }
-      // The client secret (right or wrong) given as stack config: once, wrapped, in the Configure request of the host
-      // it was given to; otherwise nowhere.
+      // The client secret (right or wrong) given as stack config: once per host it was given to, wrapped, in that
+      // host's Configure request; otherwise nowhere.
       for (const [name, secret, owner] of [["client secret", sandbox.info.clientSecret, "host"], ["wrong client secret", WRONG_SECRET, "wrong host"]] as const) {
-        const found = traffic.flatMap((t) => trafficOccurrences(t.messages, secret).map((f) => `${t.label}: ${f}`));
-        expect(found, name).toEqual(mode.configSecret ? [`${owner}: request configure args.immybot:clientSecret.value (wrapped)`] : []);
+        for (const t of traffic) {
+          const expected = mode.configSecret && t.label === owner ? ["request configure args.immybot:clientSecret.value (wrapped)"] : [];
+          expect(trafficOccurrences(t.messages, secret), `${name} in ${t.label} ${t.i + 1}`).toEqual(expected);
+        }
       }
       // Access tokens: nowhere in the traffic.
       for (const [name, token] of Object.entries(secrets).filter(([k]) => k.includes("token"))) {
