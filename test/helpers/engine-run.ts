@@ -179,13 +179,16 @@ export class Run {
     if (!this.errors.some((x) => message.includes(x.slice(x.indexOf(": ") + 2)))) this.errors.push(message);
   }
 
-  /** One registration; its failure fails the run (the engine then starts no other step). */
+  /**
+   * One registration; its failure fails the run (the engine then starts no other step, unless `continueOnError`:
+   * then only the resources that depend on it are not run, as their inputs never resolve).
+   */
   private async step(args: Registration): Promise<Answer> {
     try {
       return await this.schedule(args.name, () => this.generate(args));
     } catch (e) {
       if (!(e instanceof NotRun)) {
-        this.failed = true;
+        if (!this.engine.continueOnError) this.failed = true;
         this.errors.push(`${args.name}: ${messageOf(e)}`);
       }
       throw e;

@@ -19,6 +19,8 @@
  *     registration whose Check or Diff (or hand-off) is waiting holds up the next one's.
  *   - At most `parallel` steps (create, update, replace, same, read of `.get`) run at once on the workers; default
  *     4 x os.availableParallelism(), as recent CLIs (`--parallel`, PULUMI_PARALLEL).
+ *   - `continueOnError` (`--continue-on-error`): a failed step does not stop the others; resources depending on it
+ *     are not run, and the operation fails at the end with every error (and deletes nothing).
  *   - `parallelDiff` (PULUMI_PARALLEL_DIFF=true): a Diff runs on a worker, and its result goes back to the
  *     generator, which then hands the step on.
  *   - Deletes (after the program of an `up`, and `destroy`) run in rounds, as the engine's ScheduleDeletes: each
@@ -155,6 +157,11 @@ export interface EngineOptions {
   parallel?: number;
   /** Run Diffs on the workers, as PULUMI_PARALLEL_DIFF=true does. Default false: in the step generator, serially. */
   parallelDiff?: boolean;
+  /**
+   * Keep starting steps after one failed (`pulumi up --continue-on-error`): the resources depending on a failed one
+   * are not run, the operation still fails with every error, and nothing is deleted. Default false.
+   */
+  continueOnError?: boolean;
   /** The passphrase the secrets key is derived from (PULUMI_CONFIG_PASSPHRASE). Default "immybot-test-passphrase". */
   passphrase?: string;
 }
@@ -491,6 +498,11 @@ export class Engine {
   /** @internal Steps in flight at once. */
   get parallel(): number {
     return this.options.parallel ?? defaultParallel();
+  }
+
+  /** @internal A failed step does not stop the others. */
+  get continueOnError(): boolean {
+    return this.options.continueOnError ?? false;
   }
 
   /** @internal Diffs run on the workers. */

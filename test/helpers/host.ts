@@ -223,7 +223,7 @@ export class ProviderHost {
    * client's protobuf library cannot build.
    */
   async checkBytes(request: Buffer): Promise<{ inputs: Props; failures: { property: string; reason: string }[] }> {
-    if (this.record) this.traffic.push(`request check (${request.length} bytes)`);
+    if (this.options.record) this.traffic.push(`request check (${request.length} bytes)`);
     const resp: any = await new Promise((ok, fail) =>
       this.stub.makeUnaryRequest(
         "/pulumirpc.ResourceProvider/Check",

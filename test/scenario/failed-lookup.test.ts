@@ -44,7 +44,7 @@ let runs = 0;
 function engineFor(config: { tenant: string; tag?: string; sessions: number }): Engine {
   const { tenant, tag = "Canary", sessions } = config;
   return new Engine({
-    host: ctx.host,
+    hostConfig: ctx.hostConfig,
     stateFile: tmp(`stack-${runs++}.json`),
     env: ctx.env,
     config: { "immybot-failed-lookup:tenant": tenant, "immybot-failed-lookup:tag": tag, "immybot-failed-lookup:sessions": String(sessions) },
