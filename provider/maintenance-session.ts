@@ -280,12 +280,19 @@ export const lifecycle: Lifecycle = {
   },
 
   /** Cancels this run's sessions that are still in progress; finished and vanished ones are left alone. */
-  async delete(_id, props) {
+  async delete(id, props) {
+    const api = client();
     const sessions = Array.isArray(props.sessions) ? (props.sessions as Partial<SessionResult>[]) : [];
     const ours = sessions.filter((s) => s.startedByThisRun !== false && typeof s.id === "number").map((s) => s.id as number);
     // State without per-session detail (written by an older version) only has the ids: cancel those.
-    const ids = sessions.length > 0 ? ours : Array.isArray(props.sessionIds) ? (props.sessionIds as number[]) : [];
-    if (ids.length > 0) await cancelRunning(client(), ids);
+    let ids = sessions.length > 0 ? ours : recordedIds(props);
+    if (recordedIds(props).length === 0) {
+      // A run whose start was never confirmed may have started since: its sessions are cancelled too.
+      const run = runStateOf(id, props);
+      const found = await discoverSessions(api, id, run.targets, Date.parse(run.startedAt) - CLOCK_SKEW_MS, timing.now());
+      ids = [...found.values()].map((w) => Number(w.id));
+    }
+    if (ids.length > 0) await cancelRunning(api, ids);
   },
 };
 

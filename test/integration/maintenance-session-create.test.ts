@@ -193,6 +193,15 @@ describe("MaintenanceSession create", () => {
     expect(starts()).toHaveLength(0);
   });
 
+  it("a destroy of a run whose start was never confirmed cancels its sessions if they have appeared since", async () => {
+    const group = "5a1c2e3f-0000-4000-8000-000000000079";
+    scripted.server.on(`GET ${SESSIONS}/dx`, reply.json(200, { data: [{ id: 91, computerId: 6, createdDate: iso(T0) }], totalCount: -1 }));
+    scripted.server.on(`GET ${SESSIONS}/91`, reply.json(200, session(91, 1, 6, group)));
+    scripted.server.on(`GET ${SESSIONS}/91/cancel`, reply.status(200));
+    await lifecycle.delete(group, { sessionGroupId: group, sessionIds: [], sessions: [], targets: [{ kind: "computer", id: 6 }], startedAt: iso(T0) });
+    expect(scripted.server.requests.filter((r) => r.path.endsWith("/cancel")).map((r) => r.path)).toEqual([`${SESSIONS}/91/cancel`]);
+  });
+
   it("passes ImmyBot's refusal through and keeps nothing in state", async () => {
     scripted.server.on(
       `POST ${START_PATH}`,
