@@ -211,7 +211,7 @@ describe("the engine harness", () => {
     expect(engine.resources.filter((x) => x.delete)).toEqual([]);
     expect(starts()).toBe(3);
     await engine.destroy();
-  });
+  }, 90_000); // six runs: over 20 s on a loaded machine
 
   it("follows the provider asking for delete-before-replace when the program leaves the option unset, and the program's deleteBeforeReplace: false over it", async () => {
     // pulumi-immybot's provider never asks for it: a wrapper of it that does, loaded by the host through the SDK's shim.
@@ -233,7 +233,7 @@ describe("the engine harness", () => {
     expect(ops(await engine.up(run("4", { deleteBeforeReplace: true })))).toEqual(["same 7zip", "delete-replaced run", "replace run"]);
     expect(starts()).toBe(4);
     await engine.destroy();
-  });
+  }, 90_000); // four runs
 
   it("keeps a refresh that reads resources as partly failed successful: each kept as read with its reasons as init errors (or dropped without an id), a warning each, and the next up updates it", async () => {
     // Pulumi's dynamic-provider host never answers Read with ErrorResourceInitFailed (its read passes errors on as
