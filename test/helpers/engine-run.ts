@@ -5,21 +5,9 @@
  */
 import { HostError } from "./host";
 import type { Engine } from "./engine";
-import {
-  annotateSecrets,
-  containsSecret,
-  deepEqual,
-  engineUrn,
-  messageOf,
-  plainOf,
-  ROOT_STACK_TYPE,
-  step,
-  wire,
-  type Op,
-  type Props,
-  type StateResource,
-  type Step,
-} from "./engine-state";
+import { deleteAll, deleteResource, dependentReplacements, Slots, type DependentReplace } from "./engine-delete";
+import { watchRequests, type Metas, type RequestMeta } from "./engine-requests";
+import { annotateSecrets, deepEqual, messageOf, plainOf, secretOutputs, secretsWhere, step, wire, type Op, type Props, type StateResource, type Step } from "./engine-state";
 
 /** What the mock monitor's newResource gets. */
 export interface Registration {
@@ -28,16 +16,6 @@ export interface Registration {
   inputs: Props;
   custom: boolean;
   id?: string;
-}
-
-/** What the RegisterResource / ReadResource request said beyond the mock's newResource arguments. */
-interface RequestMeta {
-  read: boolean;
-  dependencies: string[];
-  deleteBeforeReplace: boolean;
-  retainOnDelete: boolean;
-  additionalSecretOutputs: string[];
-  unsupported: string[];
 }
 
 /** What the engine answers the program for one resource. */
@@ -74,18 +52,29 @@ class NotRun extends Error {
 export class Run {
   readonly steps: Step[] = [];
   readonly errors: string[] = [];
-  private readonly metas = new Map<string, RequestMeta>();
+  private readonly metas: Metas = new Map();
   private readonly seen = new Set<string>();
+  /** The state's resources as they were before this run, in state order. */
+  private readonly base: StateResource[];
   /** Old resources (by URN) as they were before this run: what Check and Diff compare with. */
   private readonly olds: Map<string, StateResource>;
+  /** Resources whose step the generator has decided. */
+  private readonly decided = new Set<string>();
+  /**
+   * Dependents deleted (planned, in a preview) with a delete-before-replace resource, by URN, with the inputs that
+   * force their replacement: when the program registers one again, it is created anew (a replace, without a Diff).
+   */
+  private readonly recreating = new Map<string, string[]>();
+  /** In a preview: the resources a replace would leave for deletion after the program. */
+  private readonly condemned = new Set<StateResource>();
   /** Pulumi's step generator: one registration at a time (Check, Diff, hand-off to a worker). */
   private readonly generator = new Slots(1);
   /** Pulumi's step executor: `parallel` workers. */
   private readonly workers: Slots;
   private readonly inFlight = new Set<Promise<unknown>>();
   private failed = false;
-  /** Stack outputs the program registered as secrets (top-level names). */
-  secretStackOutputs: string[] = [];
+  /** The Stack's outputs as the program registered them (secrets marked where they are). */
+  stackOutputs: Props = {};
   private closed = false;
   private failProgram!: () => void;
   /** Settles when the program reported an error (a rejection nobody handled, or its own failure). */
@@ -95,59 +84,14 @@ export class Run {
     private readonly engine: Engine,
     private readonly preview: boolean,
   ) {
-    this.olds = new Map(engine.stackState.resources.filter((r) => !r.delete).map((r) => [r.urn, r]));
+    this.base = [...engine.stackState.resources];
+    this.olds = new Map(this.base.filter((r) => !r.delete).map((r) => [r.urn, r]));
     this.workers = new Slots(engine.parallel);
   }
 
   /** Records each request's options (dependencies, deleteBeforeReplace, ...) before the mock sees it. */
-  watchRequests(monitor: any): void {
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: any, cb: unknown) => {
-      const timeouts = req.getCustomtimeouts();
-      const unsupported = [
-        req.getProtect() && "protect",
-        req.getIgnorechangesList().length && "ignoreChanges",
-        req.getReplaceonchangesList().length && "replaceOnChanges",
-        req.getImportid() && "import",
-        req.getProvider() && "provider",
-        (req.getAliasesList().length || req.getAliasurnsList().length) && "aliases",
-        req.getDeletedwith() && "deletedWith",
-        timeouts && [timeouts.getCreate(), timeouts.getUpdate(), timeouts.getDelete(), timeouts.getRead()].some(Boolean) && "customTimeouts",
-        req.getReplaceWithList().length && "replaceWith",
-        req.hasReplacementTrigger() && "replacementTrigger",
-        req.getHidediffsList().length && "hideDiffs",
-      ].filter((x): x is string => typeof x === "string" && x !== "");
-      this.metas.set(`${req.getType()}::${req.getName()}`, {
-        read: false,
-        dependencies: req.getDependenciesList().map(engineUrn),
-        deleteBeforeReplace: req.getDeletebeforereplace(),
-        retainOnDelete: req.getRetainondelete?.() ?? false,
-        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-        unsupported,
-      });
-      return register(req, cb);
-    };
-    // The Stack's outputs as the program registers them: secrets still marked.
-    const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
-    monitor.registerResourceOutputs = (req: any, cb: unknown) => {
-      if (req.getUrn().includes(`::${ROOT_STACK_TYPE}::`)) {
-        const outputs: Props = req.getOutputs()?.toJavaScript() ?? {};
-        this.secretStackOutputs = Object.keys(outputs).filter((k) => containsSecret(outputs[k]));
-      }
-      return registerOutputs(req, cb);
-    };
-    const read = monitor.readResource.bind(monitor);
-    monitor.readResource = (req: any, cb: unknown) => {
-      this.metas.set(`${req.getType()}::${req.getName()}`, {
-        read: true,
-        dependencies: req.getDependenciesList().map(engineUrn),
-        deleteBeforeReplace: false,
-        retainOnDelete: false,
-        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-        unsupported: req.getProvider() ? ["provider"] : [],
-      });
-      return read(req, cb);
-    };
+  watch(monitor: unknown): void {
+    watchRequests(monitor, this.metas, (outputs) => (this.stackOutputs = outputs));
   }
 
   /** The mock's newResource (called in the order the requests arrive): one registration. Returns the engine's answer. */
@@ -225,8 +169,9 @@ export class Run {
     if (meta.unsupported.length) throw new Error(`the harness does not model ${meta.unsupported.join(", ")}`);
     if (this.seen.has(urn)) throw new Error(`duplicate resource URN ${urn}`);
     this.seen.add(urn);
-    const news = wire(args.inputs);
-    if (meta.read) return { step: () => this.read(urn, args, news, meta) };
+    // The program's inputs as the engine gets them: unknowns marked, each secret where the program put it.
+    const news = wire(secretsWhere(args.inputs, meta.object) as Props);
+    if (meta.read) return this.decide(urn, { step: () => this.read(urn, args, news, meta) });
 
     const engine = this.engine;
     const old = this.olds.get(urn);
@@ -235,18 +180,32 @@ export class Run {
       urn,
       type: args.type,
       dependencies: meta.dependencies,
+      propertyDependencies: Object.keys(meta.propertyDependencies).length ? meta.propertyDependencies : undefined,
       retainOnDelete: meta.retainOnDelete || undefined,
       deleteBeforeReplace: meta.deleteBeforeReplace || undefined,
       additionalSecretOutputs: aso.length ? aso : undefined,
     };
+    const recreate = this.recreating.get(urn);
     // `news` and `inputs` are in the program's form (secrets marked); the host gets them plain.
-    const inputs = await this.check(urn, old && !old.external ? engine.open(old.inputs) : {}, news);
+    const inputs = await this.check(urn, old && !old.external && !recreate ? engine.open(old.inputs) : {}, news);
+    if (recreate) return this.decide(urn, this.recreate(urn, base, inputs, recreate));
     if (!old || old.external) {
-      return { step: async () => (this.preview ? this.planned("create", urn, undefined, inputs) : this.create(urn, base, inputs, old, "create")) };
+      return this.decide(urn, { step: async () => (this.preview ? this.planned("create", urn, undefined, inputs) : this.create(urn, base, inputs, old, "create")) });
     }
     const r: Registered = { urn, news, inputs, old, meta, base };
     if (engine.parallelDiff) return { diff: () => this.diff(r), next: (d) => this.afterDiff(r, d) };
     return this.afterDiff(r, await this.diff(r));
+  }
+
+  /** The generator has decided the step of `urn` (a later delete-before-replace no longer counts it as a dependent). */
+  private decide(urn: string, work: Work): Work {
+    this.decided.add(urn);
+    return work;
+  }
+
+  /** A dependent deleted with a delete-before-replace resource, registered again: created anew, without a Diff. */
+  private recreate(urn: string, base: Registered["base"], inputs: Props, keys: string[]): Work {
+    return { step: async () => (this.preview ? this.planned("replace", urn, undefined, inputs, keys) : this.create(urn, base, inputs, undefined, "replace", keys)) };
   }
 
   /** Diff; "unknown" (the provider cannot tell) becomes the engine's own comparison of stored and checked inputs. */
@@ -258,15 +217,25 @@ export class Run {
     return { ...diff, changes: deepEqual(engine.reveal(old.inputs), plainOf(inputs)) ? "none" : "some" };
   }
 
-  /** The step a Diff calls for (in the generator). */
+  /**
+   * The step a Diff calls for (in the generator). A replace deletes first when the program's deleteBeforeReplace
+   * option says so, or, when the program left it unset, when the provider asks for it; it then takes its dependents
+   * with it (`dependentReplacements`, found here, before the step is handed on).
+   */
   private async afterDiff(r: Registered, diff: Diff): Promise<Work> {
+    const recreate = this.recreating.get(r.urn); // (parallelDiff) deleted with another resource while its Diff ran
+    if (recreate) return this.decide(r.urn, this.recreate(r.urn, r.base, await this.check(r.urn, {}, r.news), recreate));
     if (diff.changes === "some" && diff.replaces.length) {
       // The engine re-checks without olds: defaults carried over from the old resource no longer apply.
       const inputs = await this.check(r.urn, {}, r.news);
-      return { step: () => this.replace({ ...r, inputs }, diff) };
+      if (!(r.meta.deleteBeforeReplace ?? diff.deleteBeforeReplace)) return this.decide(r.urn, { step: () => this.replace({ ...r, inputs }, diff) });
+      const ignore = (urn: string) => this.decided.has(urn) || this.recreating.has(urn);
+      const dependents = await dependentReplacements(this.engine, this.base, r.old, ignore);
+      for (const d of dependents) this.recreating.set(d.resource.urn, d.keys);
+      return this.decide(r.urn, { step: () => this.replaceDeletingFirst({ ...r, inputs }, diff, dependents) });
     }
-    if (diff.changes === "some" || r.old.initErrors?.length) return { step: () => this.update(r) };
-    return { step: () => this.same(r) };
+    if (diff.changes === "some" || r.old.initErrors?.length) return this.decide(r.urn, { step: () => this.update(r) });
+    return this.decide(r.urn, { step: () => this.same(r) });
   }
 
   private async read(urn: string, args: Registration, props: Props, meta: RequestMeta): Promise<Answer> {
@@ -275,7 +244,7 @@ export class Run {
     if (!read.id) throw new Error(`resource '${args.id}' does not exist`);
     const old = engine.stackState.resources.find((r) => r.urn === urn && !r.delete);
     const aso = meta.additionalSecretOutputs;
-    const outputs = annotateSecrets(read.properties, props, aso);
+    const outputs = secretOutputs(annotateSecrets(read.properties, props), props, aso);
     const entry: StateResource = {
       urn,
       type: args.type,
@@ -292,17 +261,26 @@ export class Run {
   }
 
   /** Create the replacement; once it exists, the old one waits in state, condemned, for the deletes after the program. */
-  private async replace({ urn, old, inputs, meta, base }: Registered, diff: Diff): Promise<Answer> {
-    const engine = this.engine;
-    if (this.preview) return this.planned("replace", urn, undefined, inputs, diff.replaces);
-    if (diff.deleteBeforeReplace || meta.deleteBeforeReplace) {
-      await (await engine.provider()).delete(urn, old.id, engine.reveal(old.outputs));
-      engine.stackState.resources = engine.stackState.resources.filter((x) => x !== old);
-      engine.save();
-      this.steps.push(step("delete-replaced", urn));
-      return this.create(urn, base, inputs, undefined, "replace", diff.replaces);
+  private async replace({ urn, old, inputs, base }: Registered, diff: Diff): Promise<Answer> {
+    if (this.preview) {
+      this.condemned.add(old);
+      return this.planned("replace", urn, undefined, inputs, diff.replaces);
     }
     return this.create(urn, base, inputs, undefined, "replace", diff.replaces, old);
+  }
+
+  /**
+   * Delete-before-replace, as one chain of steps: the dependents (in reverse dependency order), the old resource,
+   * then the replacement's create.
+   */
+  private async replaceDeletingFirst({ urn, old, inputs, base }: Registered, diff: Diff, dependents: DependentReplace[]): Promise<Answer> {
+    const doomed = [...dependents.map((d) => d.resource).reverse(), old];
+    if (this.preview) {
+      for (const r of doomed) this.steps.push(step(r.delete ? "delete" : "delete-replaced", r.urn));
+      return this.planned("replace", urn, undefined, inputs, diff.replaces);
+    }
+    for (const r of doomed) await deleteResource(this.engine, r, this.steps, r.delete ? "delete" : "delete-replaced");
+    return this.create(urn, base, inputs, undefined, "replace", diff.replaces);
   }
 
   private async update({ urn, old, inputs, meta, base }: Registered): Promise<Answer> {
@@ -310,14 +288,15 @@ export class Run {
     if (this.preview) return this.planned("update", urn, old.id, inputs);
     try {
       const updated = await (await engine.provider()).update(urn, old.id, engine.reveal(old.outputs), plainOf(inputs));
-      const outputs = annotateSecrets(updated.properties, inputs, meta.additionalSecretOutputs);
+      const outputs = secretOutputs(annotateSecrets(updated.properties, inputs), inputs, meta.additionalSecretOutputs);
       this.commit(old, { ...base, id: old.id, inputs: engine.seal(inputs), outputs: engine.seal(outputs) });
       this.steps.push(step("update", urn));
       return { id: old.id, state: outputs };
     } catch (e) {
       if (e instanceof HostError && e.initFailure) {
-        const outputs = engine.seal(annotateSecrets(e.initFailure.properties, inputs, meta.additionalSecretOutputs));
-        this.commit(old, { ...base, id: old.id, inputs: engine.seal(inputs), outputs, initErrors: e.initFailure.reasons });
+        const outputs = engine.seal(secretOutputs(annotateSecrets(e.initFailure.properties, inputs), inputs, meta.additionalSecretOutputs));
+        // The engine stores the old inputs with the new outputs (pulumi#2011: the object is not as those inputs say).
+        this.commit(old, { ...base, id: old.id, inputs: old.inputs, outputs, initErrors: e.initFailure.reasons });
       }
       throw e;
     }
@@ -354,13 +333,13 @@ export class Run {
     const aso = base.additionalSecretOutputs ?? [];
     try {
       const created = await (await engine.provider()).create(urn, plainOf(inputs));
-      const outputs = annotateSecrets(created.properties, inputs, aso);
+      const outputs = secretOutputs(annotateSecrets(created.properties, inputs), inputs, aso);
       this.commit(old, { ...base, id: created.id, inputs: engine.seal(inputs), outputs: engine.seal(outputs) }, condemned);
       this.steps.push(step(op, urn, detail));
       return { id: created.id, state: outputs };
     } catch (e) {
       if (e instanceof HostError && e.initFailure?.id) {
-        const outputs = engine.seal(annotateSecrets(e.initFailure.properties, inputs, aso));
+        const outputs = engine.seal(secretOutputs(annotateSecrets(e.initFailure.properties, inputs), inputs, aso));
         this.commit(old, { ...base, id: e.initFailure.id, inputs: engine.seal(inputs), outputs, initErrors: e.initFailure.reasons }, condemned);
       }
       throw e;
@@ -393,42 +372,15 @@ export class Run {
    */
   async deletes(): Promise<void> {
     const state = this.engine.stackState;
-    const doomed = state.resources.filter((r) => r.delete || !this.seen.has(r.urn)).reverse();
     if (this.preview) {
-      for (const r of doomed) this.steps.push(step(r.external ? "discard" : r.delete ? "delete-replaced" : "delete", r.urn));
+      // What the up would delete: not declared (unless planned for deletion with a delete-before-replace already), replaced.
+      const gone = (r: StateResource) => r.delete || this.condemned.has(r) || (!this.seen.has(r.urn) && !this.recreating.has(r.urn));
+      for (const r of state.resources.filter(gone).reverse()) {
+        this.steps.push(step(r.external ? "discard" : r.delete || this.condemned.has(r) ? "delete-replaced" : "delete", r.urn));
+      }
       return;
     }
-    this.errors.push(...(await this.engine.deleteAll(doomed, this.steps)));
-  }
-}
-
-/** At most `size` holders at once, served in the order they asked. */
-export class Slots {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  /** Waits for a slot; resolves with the function that frees it. */
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    let freed = false;
-    return () => {
-      if (freed) return;
-      freed = true;
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next holder
-      else this.active--;
-    };
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await task();
-    } finally {
-      release();
-    }
+    const doomed = state.resources.filter((r) => r.delete || !this.seen.has(r.urn)).reverse();
+    this.errors.push(...(await deleteAll(this.engine, doomed, this.steps)));
   }
 }

@@ -3,7 +3,7 @@
  * secrets marked, plain for the host), the engine's secret rules, and Pulumi's passphrase encryption of secrets.
  */
 import { createCipheriv, createDecipheriv, pbkdf2Sync, randomBytes } from "node:crypto";
-import { UNKNOWN } from "./host";
+import { UNKNOWN, type ProviderHost } from "./host";
 import { isSecret, SECRET_SIG, SIG_KEY, unwrapSecrets } from "../../provider/secrets";
 
 export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
@@ -20,6 +20,8 @@ export interface StateResource {
   inputs: Props;
   outputs: Props;
   dependencies: string[];
+  /** Per input, the resources its value came from (what a delete-before-replace of one of them replaces). */
+  propertyDependencies?: Record<string, string[]>;
   /** Reasons of a partial failure: the next `up` updates the resource even without a diff. */
   initErrors?: string[];
   /** Read with `.get`: refreshed, never created, updated or deleted. */
@@ -51,6 +53,29 @@ export interface Step {
   name: string;
   /** For a replace: the properties the provider said force it. */
   detail?: string[];
+}
+
+export interface RunResult {
+  steps: Step[];
+  /** The stack's outputs (after `up`; unknown values of a preview are left out). */
+  outputs: Props;
+  /** The engine's warnings, each `<resource name>: <message>` (e.g. a resource a refresh found unhealthy). */
+  warnings: string[];
+  /** The operation's provider host, stopped (its logs, recorded traffic, pid); absent when it needed none. */
+  host?: ProviderHost;
+}
+
+/** `up`, `preview`, `refresh` or `destroy` failed; `errors` holds every message, `steps` what was done. */
+export class EngineError extends Error {
+  /** The failed operation's provider host, stopped; absent when it started none. */
+  host?: ProviderHost;
+
+  constructor(
+    readonly errors: string[],
+    readonly steps: Step[],
+  ) {
+    super(errors.join("\n"));
+  }
 }
 
 // ---- values ----
@@ -94,18 +119,55 @@ export function containsSecret(v: unknown): boolean {
   return false;
 }
 
+/** A plain object (not a list, a secret or another special value): what the engine recurs into. */
+function isObject(v: unknown): v is Props {
+  return !!v && typeof v === "object" && !Array.isArray(v) && !(SIG_KEY in v);
+}
+
 /**
- * The engine's rule for a provider that does not accept secrets: an output (or checked input) is secret when the
- * input of the same top-level name held a secret anywhere, or when its name is in `secretNames`
- * (additionalSecretOutputs); secrets the provider returned wrapped stay secrets where they are.
+ * The engine's `annotateSecrets` (pkg/resource/plugin/provider_plugin.go), applied to what a provider that does not
+ * accept secrets answers (Check's inputs, the outputs of Create, Update and Read, Read's inputs), against what it was
+ * sent: for each key of both, when both values are objects it recurs into them; otherwise, when the value sent held
+ * a secret anywhere, the whole answer at that key becomes secret. So a secret nested in an object stays secret at its
+ * position alone, while a list holding one becomes secret whole (a provider may reorder a list). Secrets the provider
+ * returned wrapped stay as they are.
  */
-export function annotateSecrets(outs: Props, ins: Props | undefined, secretNames: readonly string[] = []): Props {
+export function annotateSecrets(outs: Props, ins: Props | undefined): Props {
+  if (!ins) return outs;
   return Object.fromEntries(
     Object.entries(outs).map(([k, v]) => {
-      const makeSecret = v !== undefined && !isSecretValue(v) && (secretNames.includes(k) || (ins !== undefined && containsSecret(ins[k])));
+      if (v === undefined || !Object.hasOwn(ins, k)) return [k, v];
+      const sent = ins[k];
+      if (isObject(v) && isObject(sent)) return [k, annotateSecrets(v, sent)];
+      return [k, !isSecretValue(v) && containsSecret(sent) ? secret(unwrapSecrets(v)) : v];
+    }),
+  );
+}
+
+/**
+ * What the step executor (pkg/resource/deploy/step_executor.go) does to a step's new outputs: those named in
+ * additionalSecretOutputs become secret, and so does an output whose input of the same name is a secret as a whole.
+ */
+export function secretOutputs(outs: Props, inputs: Props, additionalSecretOutputs: readonly string[] = []): Props {
+  return Object.fromEntries(
+    Object.entries(outs).map(([k, v]) => {
+      const makeSecret = v !== undefined && !isSecretValue(v) && (additionalSecretOutputs.includes(k) || isSecretValue(inputs[k]));
       return [k, makeSecret ? secret(unwrapSecrets(v)) : v];
     }),
   );
+}
+
+/**
+ * `value` as the SDK's mock monitor decodes a request (a secret nested in an object or a list makes the whole
+ * enclosing value secret), with its secrets put back where the request itself (`raw`: its Struct as JSON) had them,
+ * which is what the engine receives and keeps.
+ */
+export function secretsWhere(value: unknown, raw: unknown): unknown {
+  if (isSecret(raw)) return isSecretValue(value) ? value : secret(value);
+  const v = isSecretValue(value) ? value.value : value;
+  if (Array.isArray(v) && Array.isArray(raw) && v.length === raw.length) return v.map((x, i) => secretsWhere(x, raw[i]));
+  if (isObject(v) && isObject(raw)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, secretsWhere(x, raw[k])]));
+  return value;
 }
 
 /**

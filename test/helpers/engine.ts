@@ -34,142 +34,90 @@
  *     none -> same (no call), unless the stored resource has init errors: then Update ("continue awaiting");
  *     unknown -> the engine's own comparison of stored and checked inputs;
  *     some, no replaces -> Update;
- *     replaces -> Check again with no olds, then Create the replacement and Delete the old one after the program
- *     (or Delete first when the provider or the resource's options ask for delete-before-replace).
+ *     replaces -> Check again with no olds, then Create the replacement and Delete the old one after the program;
+ *     or, delete-before-replace (when the resource's deleteBeforeReplace option says so, or, if the program did
+ *     not set it to true or false, when the provider's Diff asks for it), one step that deletes first the
+ *     dependents that would be replaced with it, last first, then the resource itself, then Creates the
+ *     replacement. The dependents, as the engine's calculateDependentReplacements finds them: among the resources
+ *     registered after it in the state and not yet registered in this run, those depending on it, directly or
+ *     through one another, one of whose inputs came from a resource being replaced (by its property dependencies)
+ *     and whose provider's Diff, with those inputs unknown, names a replacement; one depending by dependsOn only
+ *     stays. A dependent so deleted is created anew when the program registers it again (Check with no olds, a
+ *     replace without Diff). A preview lists these deletes, and the deletes after the program.
  * A partial failure (the host's ErrorResourceInitFailed) keeps id, outputs and initErrors in the state and fails
- * the step. `.get` reads the resource (Read) and keeps it as external (never deleted). After a successful program,
- * resources that were not registered are deleted. After a failed step, no further step starts (registrations
- * waiting for the generator or a worker fail without reaching the provider; steps running finish), and nothing is
- * deleted. The state file is written while steps run (coalesced: at most every 250 ms) and at the end of every
- * operation, failed or not.
+ * the step (an Update's keeps the old inputs, as the engine does). In a refresh it fails nothing: the resource is
+ * stored as read, its reasons as initErrors (so the next `up` updates it), and RunResult.warnings says it is
+ * unhealthy; an id of "" drops it. (Pulumi's dynamic-provider host never answers Read so: a failed read reaches
+ * the engine as a plain error, which fails the refresh.) `.get` reads the resource (Read) and keeps it as external
+ * (never deleted). After a successful program, resources that were not registered are deleted. After a failed
+ * step, no further step starts (registrations waiting for the generator or a worker fail without reaching the
+ * provider; steps running finish), and nothing is deleted. The state file is written while steps run (coalesced:
+ * at most every 250 ms) and at the end of every operation, failed or not.
  *
- * Secrets, as the engine keeps them: a value is secret when it arrived secret from the program (`pulumi.secret`,
- * `Config#requireSecret`), when its output is named in the resource's additionalSecretOutputs (kept in the state,
- * so a refresh applies them too), when an input of the same top-level name held a secret (the engine's
- * `annotateSecrets` for providers that do not accept secrets), or when the provider returned it wrapped as a secret.
- * The state file holds each secret as `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
- * "ciphertext": "v1:<nonce>:<AES-256-GCM ciphertext>"}` (base64), as Pulumi's passphrase secrets provider writes
- * it: the key is derived from `passphrase` and the state's `encryptionsalt` (the salt and a check value; never the
- * key); an unchanged secret keeps its ciphertext. `resources`, `outputs` and RunResult.outputs show secrets in that
- * stored form (`reveal` decrypts). The host gets every value plain (it answers Configure with acceptSecrets=false,
- * and the engine then sends plain values); the program gets secret outputs as secrets (`Output.isSecret`), and
- * secret stack outputs are stored encrypted.
+ * Secrets, as the engine keeps them: a value is secret where it arrived secret from the program (`pulumi.secret`,
+ * `Config#requireSecret`), nested in an object or a list included (the harness takes the positions from the request:
+ * the SDK's mock monitor would make the whole top-level input secret); where the engine's `annotateSecrets` for
+ * providers that do not accept secrets puts it in the provider's answers (checked inputs, outputs), comparing them
+ * with what was sent: into objects on both sides it recurs, key by key; otherwise the answer at a key whose sent
+ * value held a secret anywhere is secret whole (so a list holding one is secret whole); when its output is named in
+ * the resource's additionalSecretOutputs (kept in the state, so a refresh applies them too) or its input of the same
+ * name is a secret as a whole (the step executor); or when the provider returned it wrapped as a secret. The state
+ * file holds each secret as `{"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext":
+ * "v1:<nonce>:<AES-256-GCM ciphertext>"}` (base64), as Pulumi's passphrase secrets provider writes it: the key is
+ * derived from `passphrase` and the state's `encryptionsalt` (the salt and a check value; never the key); an
+ * unchanged secret keeps its ciphertext. `resources`, `outputs` and RunResult.outputs show secrets in that stored
+ * form (`reveal` decrypts). The host gets every value plain (it answers Configure with acceptSecrets=false, and the
+ * engine then sends plain values); the program gets secret outputs as secrets (`Output.isSecret`), and the stack
+ * outputs are stored with each secret encrypted where the program registered it.
  *
  * Simplified (on purpose): Configure gets `hostConfig` only (the real engine sends a dynamic provider the whole
  * stack config; this provider reads only `immybot:*`); an operation takes its host at its first provider call, so
- * one that needs none (a program failing before its first registration, a destroy of `.get` resources only) has
- * none (the CLI may start it earlier, when it loads the providers recorded in the state); with parallelDiff, a
+ * one that needs none (a program failing before its first registration, a destroy of `.get` resources only) has none
+ * (the CLI may start it earlier, when it loads the providers recorded in the state); with parallelDiff, a
  * replacement's second Check runs in the generator once the Diff is back; component resources (the Stack included)
  * are not stored, and URNs ignore parents; the key derivation uses fewer PBKDF2 rounds than Pulumi's; resource
  * options other than dependsOn, deleteBeforeReplace, retainOnDelete and additionalSecretOutputs (protect,
  * ignoreChanges, replaceOnChanges, import, explicit providers, aliases, deletedWith, customTimeouts, replaceWith,
- * replacementTrigger, hideDiffs) are refused (the step fails naming them) rather than half-modelled; dependents of
- * a delete-before-replace resource are not replaced with it; pending operations of an interrupted run are not
- * recorded (Pulumi only warns about them; the provider's take-over of unrecorded creates is what makes a restarted
- * run converge).
+ * replacementTrigger, hideDiffs) are refused (the step fails naming them) rather than half-modelled; a `.get` stores
+ * the inputs Read returns (the engine stores the properties the program gave); pending operations of an interrupted
+ * run are not recorded (Pulumi only warns about them; the provider's take-over of unrecorded creates is what makes a
+ * restarted run converge).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { HostError, ProviderHost } from "./host";
+import { ProviderHost } from "./host";
+import { defaultParallel, type EngineOptions } from "./engine-options";
 import { loadProgram, withProgramEnvironment, type Program } from "./engine-program";
-import { Run, Slots } from "./engine-run";
+import { deleteAll } from "./engine-delete";
+import { refreshAll } from "./engine-refresh";
+import { Run } from "./engine-run";
 import {
-  annotateSecrets,
   Crypter,
   dedupe,
+  EngineError,
   isSealed,
   isSecretValue,
-  messageOf,
   nameOf,
   plain,
-  plainOf,
   secret,
-  step,
+  secretsWhere,
   type Op,
   type Props,
+  type RunResult,
   type StackState,
   type StateResource,
   type Step,
 } from "./engine-state";
 import { SECRET_SIG, SIG_KEY, unwrapSecrets } from "../../provider/secrets";
 
-export type { Op, Program, StackState, StateResource, Step };
+export { defaultParallel, EngineError };
+export type { EngineOptions };
+export type { Op, Program, RunResult, StackState, StateResource, Step };
 
 const nodeRequire = createRequire(__filename);
 const pulumi = nodeRequire("@pulumi/pulumi");
 const settings = nodeRequire("@pulumi/pulumi/runtime/settings");
-
-export interface RunResult {
-  steps: Step[];
-  /** The stack's outputs (after `up`; unknown values of a preview are left out). */
-  outputs: Props;
-  /** The operation's provider host, stopped (its logs, recorded traffic, pid); absent when it needed none. */
-  host?: ProviderHost;
-}
-
-/** `up`, `preview`, `refresh` or `destroy` failed; `errors` holds every message, `steps` what was done. */
-export class EngineError extends Error {
-  /** The failed operation's provider host, stopped; absent when it started none. */
-  host?: ProviderHost;
-
-  constructor(
-    readonly errors: string[],
-    readonly steps: Step[],
-  ) {
-    super(errors.join("\n"));
-  }
-}
-
-export interface EngineOptions {
-  stateFile: string;
-  /** Default: a module program's Pulumi.yaml `name`, else "immybot-test". */
-  project?: string;
-  stack?: string;
-  /** Stack config for the program, keys `<namespace>:<key>`. */
-  config?: Record<string, string>;
-  /** Config keys holding secrets (`pulumi.Config#requireSecret` then returns secrets). */
-  secretConfig?: string[];
-  /** Environment variables set while the program runs (e.g. IMMYBOT_* for lookups). */
-  env?: Record<string, string>;
-  /** The provider config each operation's host gets in Configure, `<namespace>:<key>` (e.g. `immybot:baseUrl`). */
-  hostConfig?: Record<string, string>;
-  /** Keys of hostConfig sent as secrets (as the engine sends secret stack config). */
-  hostSecretConfig?: string[];
-  /** The environment of each provider host. Default: `env`. */
-  hostEnv?: Record<string, string>;
-  /** Record each host's gRPC conversation (ProviderHost.traffic). */
-  record?: boolean;
-  /** Awaited before each call to a host is sent (`method`: "check", "create", ...): a test holds calls back with it. */
-  beforeCall?: (method: string) => Promise<void> | void;
-  /** Called when an operation's host is started and configured, before its first resource call. */
-  onHost?: (host: ProviderHost) => void;
-  /** Called when an operation ends, just before its host is stopped (e.g. to read the process's resource usage). */
-  beforeHostStop?: (host: ProviderHost) => void;
-  /**
-   * Take each operation's host from the hosts started ahead in the background (ProviderHost.fresh: a process that
-   * has served nothing yet), so the operation does not wait for one to start. Default true; false starts it when
-   * needed (the bench: no start running beside the operation it measures).
-   */
-  prestartHosts?: boolean;
-  /** Steps in flight at once (`pulumi up --parallel`). Default 4 x os.availableParallelism(), as recent CLIs. */
-  parallel?: number;
-  /** Run Diffs on the workers, as PULUMI_PARALLEL_DIFF=true does. Default false: in the step generator, serially. */
-  parallelDiff?: boolean;
-  /**
-   * Keep starting steps after one failed (`pulumi up --continue-on-error`): the resources depending on a failed one
-   * are not run, the operation still fails with every error, and nothing is deleted. Default false.
-   */
-  continueOnError?: boolean;
-  /** The passphrase the secrets key is derived from (PULUMI_CONFIG_PASSPHRASE). Default "immybot-test-passphrase". */
-  passphrase?: string;
-}
-
-/** The CLI's default `--parallel`: four steps per CPU. */
-export function defaultParallel(): number {
-  return 4 * availableParallelism();
-}
 
 // The SDK's mock monitor, config and stack are process-wide: one program at a time.
 let running = false;
@@ -263,9 +211,12 @@ export class Engine {
     return this.deploy(program, true);
   }
 
-  /** Reads every resource (`parallel` at once); an empty id (deleted out of band) drops it from the state. */
+  /**
+   * Reads every resource (`parallel` at once); an empty id (deleted out of band) drops it from the state, a partial
+   * failure keeps its reasons as init errors and warns.
+   */
   refresh(): Promise<RunResult> {
-    return this.operation(() => this.refreshAll());
+    return this.operation(() => refreshAll(this));
   }
 
   /** Deletes every resource, dependents first (external and retained ones only leave the state). */
@@ -322,105 +273,13 @@ export class Engine {
     return host;
   }
 
-  private async refreshAll(): Promise<RunResult> {
-    const steps: Step[] = [];
-    const errors: string[] = [];
-    const workers = new Slots(this.parallel);
-    await Promise.all(
-      [...this.state.resources].map((r) =>
-        workers.run(async () => {
-          if (errors.length) return; // the engine starts nothing after a failure
-          try {
-            const [olds, oldInputs] = [this.open(r.outputs), this.open(r.inputs)];
-            const read = await (await this.provider()).read(r.urn, r.id, plainOf(olds), plainOf(oldInputs));
-            if (!read.id) {
-              this.state.resources = this.state.resources.filter((x) => x !== r);
-              steps.push(step("discard", r.urn));
-            } else {
-              const outputs = this.seal(annotateSecrets(read.properties, olds, r.additionalSecretOutputs));
-              const inputs = read.inputs ? this.seal(annotateSecrets(read.inputs, oldInputs)) : r.inputs;
-              this.replaceEntry(r, { ...r, id: read.id, outputs, inputs, initErrors: undefined });
-              steps.push(step("refresh", r.urn));
-            }
-          } catch (e) {
-            if (e instanceof HostError && e.initFailure) {
-              const outputs = this.seal(annotateSecrets(e.initFailure.properties, this.open(r.outputs), r.additionalSecretOutputs));
-              this.replaceEntry(r, { ...r, id: e.initFailure.id || r.id, outputs, initErrors: e.initFailure.reasons });
-            }
-            errors.push(`${nameOf(r.urn)}: ${messageOf(e)}`);
-          }
-          this.save();
-        }),
-      ),
-    );
-    if (errors.length) throw new EngineError(errors, steps);
-    return { steps, outputs: this.outputs };
-  }
-
   private async destroyAll(): Promise<RunResult> {
     const steps: Step[] = [];
-    const errors = await this.deleteAll([...this.state.resources].reverse(), steps);
+    const errors = await deleteAll(this, [...this.state.resources].reverse(), steps);
     if (errors.length) throw new EngineError(errors, steps);
     this.state.outputs = {};
     this.save();
-    return { steps, outputs: {} };
-  }
-
-  /**
-   * @internal Deletes `doomed` (given in reverse state order) as the engine schedules deletes: in rounds, each
-   * deleting (`parallel` at once) what no resource still to be deleted depends on, directly or through resources
-   * that stay. Returns the errors; after one, no delete starts.
-   */
-  async deleteAll(doomed: StateResource[], steps: Step[]): Promise<string[]> {
-    const errors: string[] = [];
-    const workers = new Slots(this.parallel);
-    const dependsOn = this.transitiveDependencies();
-    let left = doomed;
-    while (left.length > 0 && errors.length === 0) {
-      const ready = left.filter((r) => !left.some((o) => o.urn !== r.urn && dependsOn(o.urn).has(r.urn)));
-      const round = ready.length > 0 ? ready : left.slice(0, 1); // a cycle (never in a valid state): one at a time
-      await Promise.all(
-        round.map((r) =>
-          workers.run(async () => {
-            if (errors.length) return;
-            try {
-              await this.deleteResource(r, steps, r.delete ? "delete-replaced" : "delete");
-            } catch (e) {
-              errors.push(`${nameOf(r.urn)}: ${messageOf(e)}`);
-            }
-          }),
-        ),
-      );
-      left = left.filter((r) => !round.includes(r));
-    }
-    return errors;
-  }
-
-  /** URN -> every URN it depends on, directly or through others, by the state's dependencies. */
-  private transitiveDependencies(): (urn: string) => Set<string> {
-    const direct = new Map<string, string[]>();
-    for (const r of this.state.resources) direct.set(r.urn, [...(direct.get(r.urn) ?? []), ...r.dependencies]);
-    const memo = new Map<string, Set<string>>();
-    const of = (urn: string): Set<string> => {
-      let all = memo.get(urn);
-      if (all) return all;
-      all = new Set();
-      memo.set(urn, all); // a cycle stops here
-      for (const d of direct.get(urn) ?? []) {
-        all.add(d);
-        for (const x of of(d)) all.add(x);
-      }
-      return all;
-    };
-    return of;
-  }
-
-  /** Deletes one resource through the provider (unless external or retained) and drops it from state. */
-  private async deleteResource(r: StateResource, steps: Step[], op: Op): Promise<void> {
-    if (!r.external && !r.retainOnDelete) await (await this.provider()).delete(r.urn, r.id, this.reveal(r.outputs));
-    this.state.resources = this.state.resources.filter((x) => x !== r);
-    this.save();
-    steps.push(step(r.external ? "discard" : op, r.urn));
+    return { steps, outputs: {}, warnings: [] };
   }
 
   // ---- up and preview ----
@@ -457,7 +316,7 @@ export class Engine {
         preview,
       );
       pulumi.runtime.setAllConfig(this.options.config ?? {}, this.options.secretConfig ?? []);
-      run.watchRequests(pulumi.runtime.getMonitor());
+      run.watch(pulumi.runtime.getMonitor());
       // After an unhandled error (e.g. a failed lookup feeding a resource's input), the stack outputs and the RPCs
       // that depend on it may never settle. The language host's process then ends when its event loop is empty;
       // the test runner's never is, so the engine stops waiting for them once the steps in flight are done.
@@ -480,13 +339,13 @@ export class Engine {
 
     if (run.errors.length === 0) await run.deletes();
     if (run.errors.length) throw new EngineError(dedupe(run.errors), run.steps);
-    // Stack outputs: plain JSON, the secret ones (as the program registered them) encrypted.
-    const stackOutputs = this.seal(annotateSecrets(plain(outputs) as Props, undefined, run.secretStackOutputs));
+    // Stack outputs: plain JSON, with each secret where the program registered it, encrypted.
+    const stackOutputs = this.seal(secretsWhere(plain(outputs), run.stackOutputs) as Props);
     if (!preview) {
       this.state.outputs = stackOutputs;
       this.save();
     }
-    return { steps: run.steps, outputs: stackOutputs };
+    return { steps: run.steps, outputs: stackOutputs, warnings: [] };
   }
 
   // ---- state, shared with Run ----
@@ -514,8 +373,8 @@ export class Engine {
     return `urn:pulumi:${this.state.stack}::${this.state.project}::${type}::${name}`;
   }
 
-  /** Puts `next` where `old` was (or at the end). */
-  private replaceEntry(old: StateResource | undefined, next: StateResource): void {
+  /** @internal Puts `next` where `old` was (or at the end). */
+  replaceEntry(old: StateResource | undefined, next: StateResource): void {
     const i = old ? this.state.resources.indexOf(old) : -1;
     if (i >= 0) this.state.resources[i] = next;
     else this.state.resources.push(next);

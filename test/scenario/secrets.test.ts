@@ -289,7 +289,7 @@ describe("the whole-run secret scan", () => {
       // preview, then the change: a new password is written, and the run follows the deployment.
       const preview = await engine.preview(program({ passwordKey: "nextPassword" }));
       snapshot("preview", engine, stateFile, preview);
-      expect(ops(preview)).toEqual(["replace bios-now", "update bios-password"]);
+      expect(ops(preview)).toEqual(["delete-replaced bios-now", "replace bios-now", "update bios-password"]);
       const changed = await engine.up(program({ passwordKey: "nextPassword" }));
       snapshot("change", engine, stateFile, changed);
       expect(ops(changed)).toEqual(["delete-replaced bios-now", "replace bios-now", "update bios-password"]);
