@@ -24,10 +24,10 @@ interface Def {
 
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
 
-/** Each field of `fields` by name, with its base type, default and enum members. */
-export function fieldShapes(fields: Record<string, z.ZodType>): Record<string, FieldShape> {
+/** Each field of `fields` (a model's zod shape) by name, with its base type, default and enum members. */
+export function fieldShapes(fields: object): Record<string, FieldShape> {
   return Object.fromEntries(
-    Object.entries(fields).map(([name, schema]) => {
+    Object.entries(fields as Record<string, z.ZodType>).map(([name, schema]) => {
       let s = schema;
       let required = true;
       let dflt: { value: unknown } | undefined;
@@ -49,7 +49,7 @@ export function fieldShapes(fields: Record<string, z.ZodType>): Record<string, F
 }
 
 /** The names of the boolean arguments (every one defaults to false). */
-export function booleanFields(fields: Record<string, z.ZodType>): string[] {
+export function booleanFields(fields: object): string[] {
   return Object.entries(fieldShapes(fields))
     .filter(([, f]) => f.base === "boolean")
     .map(([name]) => name);
