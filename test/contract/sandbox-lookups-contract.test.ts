@@ -10,7 +10,12 @@ import { describe, expect, it } from "vitest";
 import { expectJsonOk } from "../helpers/sandbox-http";
 import { useSpecSandbox } from "../helpers/spec-sandbox";
 
-const { spec, call, expectSpecBody } = useSpecSandbox();
+const { spec, call, expectSpecBody, sandbox } = useSpecSandbox();
+/** The ids of rows, ascending; the seed's must not be empty (the loops over the answers would check nothing). */
+const ids = (rows: readonly { id: number }[] | undefined) => {
+  expect(rows?.length, "the seed has none").toBeGreaterThan(0);
+  return rows!.map((r) => r.id).sort((a, b) => a - b);
+};
 const API = "/api/v1";
 const get = (path: string) => call("GET", path);
 
@@ -26,6 +31,7 @@ async function schemaBody(path: string, template: string, schema: string, list: 
   expectJsonOk(answer);
   const items: unknown[] = list ? answer.json : [answer.json];
   expect(Array.isArray(items)).toBe(true);
+  expect(items.length, `${path} answered no item to check`).toBeGreaterThan(0);
   for (const item of items) expect(spec.validateSchema(schema, item).errors, path).toEqual([]);
   return answer.json;
 }
@@ -34,6 +40,7 @@ describe("typed lookup responses validate against the spec", () => {
   it("GET /tenants (plain, filtered, paged) and /tenants/{id} for every tenant", async () => {
     const tenants = await specBody(`${API}/tenants`, `${API}/tenants`);
     await specBody(`${API}/tenants?Filters=isMsp==false&Sorts=-name&Page=1&PageSize=2`, `${API}/tenants`);
+    expect(ids(tenants)).toEqual(ids(sandbox().seed().tenants));
     for (const t of tenants) await specBody(`${API}/tenants/${t.id}`, `${API}/tenants/{id}`);
   });
 
@@ -67,19 +74,27 @@ describe("untyped lookup responses validate against the spec's entities", () => 
   it.each(["global", "local"])("GET /maintenance-tasks/%s (Sieve) and each task, as the MaintenanceTask entity", async (scope) => {
     const list = await schemaBody(`${API}/maintenance-tasks/${scope}`, `${API}/maintenance-tasks/${scope}`, "MaintenanceTask", true);
     await schemaBody(`${API}/maintenance-tasks/${scope}?Sorts=-name&PageSize=2`, `${API}/maintenance-tasks/${scope}`, "MaintenanceTask", true);
+    const seeded = sandbox().seed().maintenanceTasks?.[scope as "global" | "local"] ?? [];
+    expect(ids(list)).toEqual(ids(seeded));
+    let parameters = 0;
     for (const t of list) {
       const task = await schemaBody(`${API}/maintenance-tasks/${scope}/${t.id}`, `${API}/maintenance-tasks/${scope}/{id}`, "MaintenanceTask", false);
       // What the API notes list for a task, which the entity schema does not require.
       expect(Object.keys(task)).toEqual(expect.arrayContaining(["id", "name", "databaseType", "maintenanceTaskCategory", "isConfigurationTask", "onboardingOnly", "parameters"]));
       for (const p of task.parameters) {
         expect(Object.keys(p)).toEqual(expect.arrayContaining(["id", "name", "dataType", "required", "defaultValue", "selectableValues", "hidden", "order"]));
+        parameters++;
       }
     }
+    // Some tasks have none, but every seeded parameter was checked.
+    expect(parameters).toBe(seeded.reduce((n, t) => n + (t.parameters?.length ?? 0), 0));
+    expect(parameters).toBeGreaterThan(0);
   });
 
   it("GET /tags and each tag, as the Tag entity", async () => {
     const tags = await schemaBody(`${API}/tags`, `${API}/tags`, "Tag", true);
     await schemaBody(`${API}/tags?name=serv&pageSize=1`, `${API}/tags`, "Tag", true);
+    expect(ids(tags)).toEqual(ids(sandbox().seed().tags));
     for (const t of tags) {
       expect(Object.keys(await schemaBody(`${API}/tags/${t.id}`, `${API}/tags/{tagId}`, "Tag", false)).sort()).toEqual(["color", "description", "id", "name"]);
     }

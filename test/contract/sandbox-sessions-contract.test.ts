@@ -84,7 +84,9 @@ describe("session routes answer what the spec documents", () => {
   /** Every by-id JSON route of every visible session, checked against the spec; returns the sessions. */
   async function checkAll(): Promise<any[]> {
     const sessions = [];
-    for (const id of Object.values(ids).flat()) {
+    const all = Object.values(ids).flat();
+    expect(all.length, "no session to check: the runs above started none").toBeGreaterThan(0);
+    for (const id of all) {
       for (const query of ["", "?includeStages=true&includeActions=true", "?includeActions=true&includeActionActivities=true&includeStages=false"]) {
         sessions.push(expectSpecBody(await call("GET", at(ONE, id) + query), "GET", ONE));
       }
@@ -104,6 +106,7 @@ describe("session routes answer what the spec documents", () => {
       expect(answer.status, answer.text).toBe(200);
       expect(isRunResponse(answer.json), JSON.stringify(isRunResponse.errors)).toBe(true);
       ids[name] = answer.json.sessionsStarted.map((s: { sessionId: number }) => s.sessionId);
+      expect(ids[name]!.length, name).toBeGreaterThan(0);
     }
   });
 

@@ -174,6 +174,7 @@ describe("bad provider settings fail the check, before any request, naming the s
     const bad = hosts[c.i]!;
     await bad.configure(Object.fromEntries(Object.entries(patched(config, c.config ?? {})).map(([k, v]) => [k, fill(String(v))])));
     startCase();
+    expect(c.fields.length, "a settings case names the settings its message must hold").toBeGreaterThan(0);
     for (const kind of KINDS) {
       const err = await bad.check(urnFor(kind, "unconfigured"), {}, news(kind, VALID[kind])).then(
         () => undefined,

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
-import { ProviderHost, REPO, serializedProvider, urnFor } from "../helpers/host";
+import { HostError, ProviderHost, REPO, serializedProvider, urnFor } from "../helpers/host";
 import { forwardToHost, SECRET_SIG, value, type Registration } from "../helpers/program";
 
 const require = createRequire(__filename);
@@ -80,6 +80,26 @@ describe("Deployment through the dynamic-provider host", () => {
     await host.update(urn, id, refreshed.properties, news);
     expect(sandbox.deployment(Number(id))).toMatchObject({ excluded: false, desiredSoftwareState: 5 });
     await host.delete(urn, id, properties);
+  });
+
+  it("an update of a deployment deleted by hand fails, says to refresh, and creates nothing", async () => {
+    const urn = urnFor("Deployment", "deleted-by-hand");
+    const news = (await host.check(urn, {}, { ...chrome, __provider: provider })).inputs;
+    const { id, properties } = await host.create(urn, news);
+    expect(sandbox.deleteDeployment(Number(id))).toBe(true);
+    const changed = await host.check(urn, news, { ...chrome, enforcement: "Optional", notes: "changed", __provider: provider });
+    expect(changed.failures).toEqual([]);
+    sandbox.clearRequests();
+    const err = await host.update(urn, id, properties, changed.inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).message).toContain(
+      `Deployment ${id} no longer exists in ImmyBot (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` to create it again.`,
+    );
+    expect((err as HostError).initFailure).toBeUndefined();
+    // One PUT, answered 404; no notes written, nothing created in its place.
+    const api = sandbox.requests.filter((r) => r.path.startsWith("/api/")).map((r) => `${r.method} ${r.path} ${r.status}`);
+    expect(api).toEqual([`PUT /api/v1/target-assignments/${id} 404`]);
+    expect(sandbox.deployment(Number(id))).toBeUndefined();
   });
 
   it("adopts an existing deployment without creating one", async () => {

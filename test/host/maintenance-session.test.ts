@@ -102,6 +102,7 @@ describe("MaintenanceSession through the dynamic-provider host", () => {
     sandbox.clearRequests();
     await host.delete(urn, created.id, read.properties);
     expect(sandbox.requests.filter((r) => /cancel/.test(r.path))).toEqual([]);
+    expect(sessionsOf(created.id)).toHaveLength(2);
     expect(sessionsOf(created.id).every((s) => s.sessionStatus === 0)).toBe(true);
   });
 

@@ -102,6 +102,25 @@ describe("Schedule through the dynamic-provider host", () => {
     await host.delete(urn, id, properties);
   });
 
+  it("an update of a schedule deleted by hand fails, says to refresh, and creates nothing", async () => {
+    const urn = urnFor("Schedule", "deleted-by-hand");
+    const news = (await host.check(urn, {}, { ...args, __provider: provider })).inputs;
+    const { id, properties } = await host.create(urn, news);
+    expect(sandbox.deleteSchedule(Number(id))).toBe(true);
+    const changed = await host.check(urn, news, { ...args, executionTime: "23:30", __provider: provider });
+    expect(changed.failures).toEqual([]);
+    sandbox.clearRequests();
+    const err = await host.update(urn, id, properties, changed.inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HostError);
+    expect((err as HostError).message).toContain(
+      `Schedule ${id} no longer exists in ImmyBot (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` to create it again.`,
+    );
+    expect((err as HostError).initFailure).toBeUndefined();
+    const api = sandbox.requests.filter((r) => r.path.startsWith("/api/")).map((r) => `${r.method} ${r.path} ${r.status}`);
+    expect(api).toEqual([`PUT /api/v1/schedules/${id} 404`]);
+    expect(sandbox.schedules().filter((s) => String(s.id) === id)).toEqual([]);
+  });
+
   it("adopts an existing schedule by id without creating one", async () => {
     const urn = urnFor("Schedule", "adopted");
     const existing = (await host.create(urnFor("Schedule", "made-by-hand"), (await host.check(urn, {}, { ...args, rebootPreference: "Suppress", __provider: provider })).inputs)).id;

@@ -35,7 +35,9 @@ describe("requests", () => {
     const c = client();
     await c.get("/api/v1/schedules");
     await c.delete("/api/v1/schedules/5");
-    for (const r of scripted.server.requests.filter((r) => r.path.startsWith("/api/"))) {
+    const api = scripted.server.requests.filter((r) => r.path.startsWith("/api/"));
+    expect(api.map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/v1/schedules", "DELETE /api/v1/schedules/5"]);
+    for (const r of api) {
       expect(r.body).toBe("");
       expect(r.headers["content-type"]).toBeUndefined();
     }

@@ -135,6 +135,7 @@ describe("client against the sandbox", () => {
     const err = (await client.get("/api/v1/schedules/999999").catch((e: unknown) => e)) as Error;
     expect(err).toBeInstanceOf(ImmyBotHttpError);
     const text = `${err.message}\n${JSON.stringify(err)}\n${err.stack}`;
+    expect(sandbox.issuedTokens().length).toBeGreaterThan(0);
     for (const secret of [...sandbox.issuedTokens(), sandbox.info.clientSecret]) expect(text).not.toContain(secret);
   });
 });

@@ -95,15 +95,7 @@ describe("computers", () => {
     expect((await lookupError(findComputer(client, { id: 999999 }))).message).toBe("No computer with id 999999.");
   });
 
-  it("several of one name (if the seed has any): every candidate with its tenant", async () => {
-    const byName = new Map<string, Computer[]>();
-    for (const c of computers) byName.set(c.name.toLowerCase(), [...(byName.get(c.name.toLowerCase()) ?? []), c]);
-    const twins = [...byName.values()].find((list) => list.length > 1);
-    if (!twins) return; // the seed has no two computers of one name: the unit tests cover this case
-    const e = await lookupError(findComputer(client, { name: twins[0]!.name }));
-    expect(e.code).toBe("IMMYBOT_LOOKUP_AMBIGUOUS");
-    for (const t of twins) expect(e.message).toContain(`(id ${t.id}, tenant ${t.tenantId}`);
-  });
+  // Several computers of one name: the default seed has none; "a larger instance" below adds one.
 });
 
 describe("software", () => {

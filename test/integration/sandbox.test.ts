@@ -653,6 +653,7 @@ describe("observability and out-of-band edits", () => {
   it("keeps request bodies in the log only with recordBodies, and only for /api/ routes (never the token form)", async () => {
     const plain = await ready();
     await plain.call("POST", LIST, weekly);
+    expect(plain.sandbox.requests.filter((r) => r.path.startsWith("/api/")).map((r) => `${r.method} ${r.path}`)).toEqual([`POST ${LIST}`]);
     expect(plain.sandbox.requests.every((r) => r.body === undefined)).toBe(true);
 
     const recording = await ready({ recordBodies: true });

@@ -459,6 +459,9 @@ describe("cancelRunning", () => {
       statusSequence(id, [status]);
     }
     expect(await cancelRunning(client(), [101, 102, 103, 104, 105])).toEqual([]);
+    // Each session was read (and none cancelled).
+    const read = scripted.server.requests.filter((r) => r.path.startsWith(`${SESSIONS}/`)).map((r) => Number(r.path.split("/")[4]));
+    expect([...new Set(read)].sort()).toEqual([101, 102, 103, 104, 105]);
     expect(scripted.server.requests.every((r) => r.method === "GET" && !r.path.endsWith("/cancel"))).toBe(true);
   });
 

@@ -38,6 +38,7 @@ async function failedUp(engine: Engine, program: () => void): Promise<EngineErro
 async function expectNothingToWrite(engine: Engine, program: () => void): Promise<void> {
   ctx.sandbox.clearRequests();
   const again = await engine.up(program);
+  expect(again.steps.length).toBeGreaterThan(0);
   expect(again.steps.every((s) => s.op === "same")).toBe(true);
   expect(writeRequests(ctx.sandbox)).toEqual([]);
 }

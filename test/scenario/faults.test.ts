@@ -166,11 +166,13 @@ async function expectStateMatchesSandbox(engine: Engine): Promise<void> {
   sandbox.faults.clear();
   try {
     const refreshed = await engine.refresh();
+    expect(refreshed.steps.length).toBe(before.length);
     expect(refreshed.steps.every((s) => s.op === "refresh")).toBe(true);
   } finally {
     sandbox.faults.set(faults);
   }
   const after = new Map(engine.resources.map((r) => [r.urn, r]));
+  expect(before.length).toBeGreaterThan(0);
   for (const r of before) {
     const now = after.get(r.urn)!;
     expect({ urn: r.urn, id: now.id, outputs: now.outputs }).toEqual({ urn: r.urn, id: r.id, outputs: r.outputs });

@@ -131,9 +131,11 @@ describe("check never throws", () => {
 
   it("answers every hostile input with well-formed failures and inputs the host can encode", async () => {
     const thrown: string[] = [];
+    let failures = 0;
     for (const c of cases) {
       try {
         const r = await lifecycle(c.kind).check({}, c.news as Record<string, unknown>);
+        failures += r.failures?.length ?? 0;
         for (const f of r.failures ?? []) {
           expect(typeof f.property, c.name).toBe("string");
           expect(f.reason, c.name).toMatch(/\S/);
@@ -146,6 +148,8 @@ describe("check never throws", () => {
       }
     }
     expect(thrown).toEqual([]);
+    // The shape checks above ran: nearly every hostile input is refused.
+    expect(failures).toBeGreaterThan(cases.length / 2);
   }, 120_000);
 
   it("answers diff with hostile old state without throwing", async () => {

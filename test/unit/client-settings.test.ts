@@ -1,7 +1,7 @@
 import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ImmyBotConfigError } from "../../provider/client/errors";
-import { resolveSettings, secretsOf, settingKeys, type Settings } from "../../provider/client/settings";
+import { isLoopbackHost, resolveSettings, secretsOf, settingKeys, type Settings } from "../../provider/client/settings";
 
 const SECRET = "s3cr3t-Value~with/odd\"chars";
 const TOKEN = "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ0ZXN0In0.pre-issued-token";
@@ -117,6 +117,9 @@ describe("resolveSettings: environment fallback", () => {
   });
 
   it("every key has a distinct IMMYBOT_ variable", () => {
+    expect(Object.keys(settingKeys).sort()).toEqual(
+      ["accessToken", "adoptLeftovers", "azureTenantId", "baseUrl", "clientId", "clientSecret", "instance", "leftoverMinutes", "maxConcurrency", "maxRetries", "requestTimeoutMs", "retryMaxDelayMs", "retryMinDelayMs", "tokenUrl"],
+    );
     const vars = Object.values(settingKeys).map((k) => k.env);
     expect(new Set(vars).size).toBe(vars.length);
     for (const v of vars) expect(v).toMatch(/^IMMYBOT_[A-Z_]+$/);
@@ -140,14 +143,17 @@ describe("resolveSettings: one error listing every problem", () => {
   });
 
   it("puts all problems into the one message", () => {
+    let err: unknown;
     try {
       fromConfig({});
-      expect.unreachable();
     } catch (e) {
-      const err = e as ImmyBotConfigError;
-      expect(err.message).toMatch(/^ImmyBot provider configuration has 4 problems:\n/);
-      for (const p of err.problems) expect(err.message).toContain(p);
+      err = e;
     }
+    expect(err).toBeInstanceOf(ImmyBotConfigError);
+    const { message, problems } = err as ImmyBotConfigError;
+    expect(problems).toHaveLength(4);
+    expect(message).toMatch(/^ImmyBot provider configuration has 4 problems:\n/);
+    for (const p of problems) expect(message).toContain(p);
   });
 
   it("lists only what is missing from partial client credentials", () => {
@@ -196,6 +202,68 @@ describe("resolveSettings: one error listing every problem", () => {
 
   it("refuses a malformed tenant id", () => {
     expect(problemsOf({ ...creds, "immybot:azureTenantId": "a/b" })[0]).toContain("immybot:azureTenantId (IMMYBOT_AZURE_TENANT_ID) must be an Entra tenant id");
+  });
+});
+
+/**
+ * Host names as `new URL(...)` gives them for `http://<host>:8080/`. A name that only starts or ends like a loopback
+ * address is someone else's host (DNS can point `127.0.0.1.example.com` anywhere): plain http to it would send the
+ * credentials unencrypted over the network.
+ */
+const LOOPBACK_TABLE: [host: string, loopback: boolean][] = [
+  ["127.0.0.1", true],
+  ["127.5.6.7", true],
+  ["127.255.255.255", true],
+  ["localhost", true],
+  ["LocalHost", true],
+  ["[::1]", true],
+  ["[0:0:0:0:0:0:0:1]", true],
+  ["127.0.0.1.example.com", false],
+  ["127.0.0.1evil.com", false],
+  ["localhost.evil.com", false],
+  ["evil-localhost", false],
+  ["localhost.", false],
+  ["[::2]", false],
+  ["[::1:0]", false],
+  ["128.0.0.1", false],
+  ["10.0.0.5", false],
+  ["0.0.0.0", false],
+  ["contoso.immy.bot", false],
+];
+
+describe("isLoopbackHost", () => {
+  it("covers loopback and look-alike hosts", () => {
+    expect(LOOPBACK_TABLE.filter(([, loopback]) => loopback).length).toBeGreaterThanOrEqual(5);
+    expect(LOOPBACK_TABLE.filter(([, loopback]) => !loopback).length).toBeGreaterThanOrEqual(5);
+  });
+
+  it.each(LOOPBACK_TABLE)("%s: loopback %s", (host, loopback) => {
+    expect(isLoopbackHost(new URL(`http://${host}:8080/`).hostname)).toBe(loopback);
+  });
+
+  // Names no URL yields (a host ending in a number is parsed as IPv4; hosts are lower-cased), for callers that pass others.
+  it.each([
+    ["x127.0.0.1", false],
+    ["LOCALHOST", true],
+    ["::1", true],
+  ] as const)("%s as given: loopback %s", (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+
+  it.each(LOOPBACK_TABLE)("baseUrl and tokenUrl http://%s: accepted %s", (host, loopback) => {
+    const baseUrl = `http://${host}:8080`;
+    const tokenUrl = `http://${host}:8080/t/oauth2/v2.0/token`;
+    const canonical = (url: string) => new URL(url).href.replace(/\/$/, "");
+    if (loopback) {
+      const s = fromConfig({ ...creds, "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl });
+      expect(s.baseUrl).toBe(canonical(baseUrl));
+      expect(s.tokenUrl).toBe(canonical(tokenUrl));
+    } else {
+      const problems = problemsOf({ ...creds, "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl });
+      expect(problems).toHaveLength(2);
+      expect(problems[0]).toMatch(/^immybot:baseUrl \(IMMYBOT_BASE_URL\) uses plain http:\/\/ to .*use https:\/\//);
+      expect(problems[1]).toMatch(/^immybot:tokenUrl \(IMMYBOT_TOKEN_URL\) uses plain http:\/\/ to .*use https:\/\//);
+    }
   });
 });
 

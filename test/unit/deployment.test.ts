@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { check, diff, fromWire, model, toWire } from "../../provider/deployment";
 import { parseInputs, UNKNOWN } from "../../provider/check";
 import { SECRET_SIG, SIG_KEY } from "../../provider/secrets";
+import { booleanFields } from "../helpers/model-fields";
 import { SpecValidator } from "../helpers/openapi";
 
 const software = { software: { id: "303", desiredState: "LatestVersion" }, targetType: "AllForTenant", tenantId: 2 };
@@ -164,6 +165,27 @@ describe("Deployment wire mapping", () => {
   it("refuses to manage an item kind it cannot express", () => {
     const echo = serverEcho(toWire(parseInputs(model, software).value!));
     expect(() => fromWire({ ...echo, maintenanceType: 3 })).toThrow(/ChocolateySoftware item, which this provider does not manage/);
+  });
+});
+
+describe("Deployment booleans set to true", () => {
+  const BOOLEANS = booleanFields(model.fields);
+  const defaults = parseInputs(model, software);
+  const defaultState = { ...fromWire(serverEcho(toWire(defaults.value!))).outputs, __provider: "x" };
+
+  it("are every boolean argument, each false by default", () => {
+    expect([...BOOLEANS].sort()).toEqual(["allowAccessToParentTenant", "disabled", "propagateToChildTenants", "selfService", "technicianTools"]);
+    for (const name of BOOLEANS) expect(defaults.inputs[name], name).toBe(false);
+  });
+
+  it.each(BOOLEANS)("%s: true is sent, read back as true, and then diffs as no change", async (name) => {
+    const checked = parseInputs(model, { ...software, [name]: true });
+    expect(checked.failures).toEqual([]);
+    const back = fromWire(serverEcho(toWire(checked.value!)));
+    expect(back.inputs[name as keyof typeof back.inputs]).toBe(true);
+    expect(back.inputs).toEqual(checked.inputs);
+    expect(await diff("11", { ...back.outputs, __provider: "x" }, checked.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect((await diff("11", defaultState, checked.inputs)).changes).toBe(true);
   });
 });
 

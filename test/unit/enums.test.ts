@@ -14,6 +14,7 @@ it.each([enums.MaintenanceType, enums.TargetType, enums.TargetCategory, enums.Ta
     const specValues: number[] = spec.components.schemas[e.enumName].enum;
     const ours = e.names.map((n) => e.values[n as never] as number);
     expect([...ours, ...(unnamed[e.enumName] ?? [])].sort((a, b) => a - b)).toEqual([...specValues].sort((a, b) => a - b));
+    expect(e.names.length).toBeGreaterThan(0);
     for (const n of e.names) {
       expect(e.fromWire(e.toInt(n as never))).toBe(n);
       expect(e.fromWire(n.toLowerCase())).toBe(n);

@@ -15,6 +15,7 @@ it("examples/github-actions: preview with a PR comment, up on main, nightly drif
   expect(step("up")).toMatchObject({ command: "up" });
   expect(wf.jobs.drift.if).toContain("schedule");
   expect(step("drift")).toMatchObject({ command: "preview", refresh: true, "expect-no-changes": true });
+  expect(Object.keys(wf.jobs).sort()).toEqual(["drift", "preview", "up"]);
   for (const job of Object.values(wf.jobs) as { steps: { run?: string }[] }[]) expect(job.steps.some((s) => s.run === "npm ci")).toBe(true);
   expect(wf.env.IMMYBOT_CLIENT_SECRET).toBe("${{ secrets.IMMYBOT_CLIENT_SECRET }}");
 });

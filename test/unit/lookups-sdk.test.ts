@@ -58,6 +58,7 @@ describe("sdk lookups", () => {
     expect(tag).toEqual({ id: 1, name: "Canary" });
     await getTenant({ name: "Contoso Labs" });
     expect(scripted.server.requestsTo(`POST ${TEST_TOKEN_PATH}`)).toHaveLength(1);
+    expect(scripted.server.requestsTo("GET /api/v1/tenants").length).toBeGreaterThan(0);
     expect(scripted.server.requestsTo("GET /api/v1/tenants").every((r) => r.headers.authorization === "Bearer sdk-token-1")).toBe(true);
   });
 

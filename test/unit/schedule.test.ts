@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { check, diff, fromWire, model, toWire } from "../../provider/schedule";
 import { parseInputs, UNKNOWN } from "../../provider/check";
 import { DayOfWeek } from "../../provider/models/enums";
+import { booleanFields } from "../helpers/model-fields";
 import { SpecValidator } from "../helpers/openapi";
 
 const minimal = { targetType: "AllForTenant", tenantId: 3, detectionTime: "20:00", executionTime: "22:00", dayOfWeek: "Saturday", timeZone: "Europe/Berlin" };
@@ -222,6 +223,44 @@ describe("Schedule wire mapping", () => {
       const v = parseInputs(model, { ...minimal, dayOfWeek: day }).value!;
       expect(fromWire(serverEcho(toWire(v))).inputs.dayOfWeek).toBe(day);
     }
+  });
+});
+
+describe("Schedule booleans set to true", () => {
+  const BOOLEANS = booleanFields(model.fields);
+  /** What a boolean needs beside it to be valid when true. */
+  const NEEDS: Record<string, Record<string, unknown>> = {
+    sendDetectionEmailWhenAllActionsAreCompliant: { sendDetectionEmail: true },
+    sendFollowUpOnlyIfActionNeeded: { sendFollowUpEmail: true },
+  };
+  const defaults = parseInputs(model, minimal);
+  const defaultState = { ...fromWire(serverEcho(toWire(defaults.value!))).outputs, __provider: "x" };
+
+  it("are every boolean argument, each false by default", () => {
+    expect(BOOLEANS).toEqual(expect.arrayContaining(["allowAccessToMSPResources", "applyWindowsUpdates", "disabled", "propagateToChildTenants", "sendDetectionEmail", "sendFollowUpEmail", "showRunNowButton"]));
+    expect(BOOLEANS.length).toBeGreaterThanOrEqual(16);
+    for (const name of BOOLEANS) expect(defaults.inputs[name], name).toBe(false);
+  });
+
+  it.each(BOOLEANS)("%s: true is sent as true, read back as true, and then diffs as no change", async (name) => {
+    const given = { ...minimal, ...NEEDS[name], [name]: true };
+    const checked = parseInputs(model, given);
+    expect(checked.failures).toEqual([]);
+    const body = toWire(checked.value!);
+    const back = fromWire(serverEcho(body));
+    expect(back.inputs[name as keyof typeof back.inputs]).toBe(true);
+    expect(back.inputs).toEqual(checked.inputs);
+    expect(await diff("7", { ...back.outputs, __provider: "x" }, checked.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
+    expect((await diff("7", defaultState, checked.inputs)).changes).toBe(true);
+  });
+
+  it("all of them true at once", async () => {
+    const checked = parseInputs(model, { ...minimal, ...Object.fromEntries(BOOLEANS.map((b) => [b, true])) });
+    expect(checked.failures).toEqual([]);
+    const back = fromWire(serverEcho(toWire(checked.value!)));
+    expect(BOOLEANS.filter((b) => back.inputs[b as keyof typeof back.inputs] !== true)).toEqual([]);
+    expect(back.inputs).toEqual(checked.inputs);
+    expect((await diff("7", { ...back.outputs, __provider: "x" }, checked.inputs)).changes).toBe(false);
   });
 });
 

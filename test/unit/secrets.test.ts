@@ -49,6 +49,7 @@ describe("withSecrets", () => {
     expect((await l.update("1", wrapped, plain)).outs).toEqual(wrapped);
     await l.diff("1", wrapped, wrapped);
     await l.delete("1", wrapped);
+    expect(seen).toHaveLength(9); // check, update, diff: olds and news; create, read, delete: the one object
     expect(seen.every((v) => JSON.stringify(v) === JSON.stringify(plain))).toBe(true);
   });
 
