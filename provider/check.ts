@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { LifecycleError } from "./errors";
 import { MAX_DEPTH, plainCopy, PROTO_KEY, TOO_DEEP, tooDeepAt, type Path } from "./models/plain";
 import { closestName } from "./models/similar";
 
@@ -134,7 +135,7 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
 export function checkedValue<S extends z.ZodRawShape>(model: InputModel<S>, inputs: Record<string, unknown>): z.output<z.ZodObject<S>> {
   const parsed = parseInputs(model, inputs);
   if (parsed.failures.length > 0 || !parsed.value) {
-    throw new Error(`Invalid ${model.kind} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+    throw new LifecycleError("IMMYBOT_INVALID_ARGUMENTS", `Invalid ${model.kind} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
   }
   return parsed.value;
 }

@@ -29,6 +29,7 @@ import {
 import { dropUndefined, idNumber, idString, nonEmpty, normalizeTarget, numberOrUndefined, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
 import { didYouMean } from "./models/similar";
 import type { Tie } from "./models/tie";
+import { LifecycleError } from "./errors";
 import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 
 const KIND = "Deployment";
@@ -261,7 +262,7 @@ export const model: InputModel<typeof deploymentFields> = {
 function itemToWire(v: DeploymentInputs): { maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string } {
   if (v.software) return { maintenanceType: v.software.scope === "Local" ? "LocalSoftware" : "GlobalSoftware", maintenanceIdentifier: v.software.id };
   if (v.task) return { maintenanceType: v.task.scope === "Global" ? "GlobalMaintenanceTask" : "LocalMaintenanceTask", maintenanceIdentifier: v.task.id };
-  throw new Error("a Deployment needs software or task");
+  throw new LifecycleError("IMMYBOT_INVALID_ARGUMENTS", "a Deployment needs software or task");
 }
 
 /** Canonical arguments -> `CreateLocalTargetAssignmentPayload` (with `id`: the PUT body). Every field explicit, enums as integers. */
@@ -299,7 +300,10 @@ function itemFromWire(w: Wire): Pick<DeploymentInputs, "software" | "task"> {
   if (type === "GlobalMaintenanceTask" || type === "LocalMaintenanceTask") {
     return { task: { id, scope: type === "GlobalMaintenanceTask" ? "Global" : "Local", mode: MaintenanceTaskMode.fromWire(w.maintenanceTaskMode ?? 0) } };
   }
-  throw new Error(`Deployment ${String(w.id)} deploys a ${type} item, which this provider does not manage (it manages global and local software and tasks).`);
+  throw new LifecycleError(
+    "IMMYBOT_UNSUPPORTED_ITEM",
+    `Deployment ${String(w.id)} deploys a ${type} item, which this provider does not manage (it manages global and local software and tasks).`,
+  );
 }
 
 function parametersFromWire(p: unknown): DeploymentInputs["parameters"] {

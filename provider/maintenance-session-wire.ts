@@ -4,6 +4,7 @@
  * with the rule of which statuses fail the step and the message that says why.
  */
 import { plainJson } from "./check";
+import { LifecycleError } from "./errors";
 import {
   DatabaseType,
   DesiredSoftwareState,
@@ -176,7 +177,7 @@ export function runOutputs(
   });
 }
 
-
+/** Why the step fails, or undefined when it succeeds. Lists each failed or unfinished session with its last log line. */
 export function failureMessage(v: MaintenanceSessionInputs, outs: MaintenanceSessionOutputs, timedOut: boolean): string | undefined {
   const failing = failureStatuses(v);
   const failed = outs.sessions.filter((s) => failing.has(s.status));
@@ -201,3 +202,10 @@ export function failureMessage(v: MaintenanceSessionInputs, outs: MaintenanceSes
   return parts.join("\n");
 }
 
+/** The error that fails the step (`IMMYBOT_RUN_FAILED` when a session failed, else `IMMYBOT_RUN_TIMEOUT`), or undefined. */
+export function runFailure(v: MaintenanceSessionInputs, outs: MaintenanceSessionOutputs, timedOut: boolean): LifecycleError | undefined {
+  const message = failureMessage(v, outs, timedOut);
+  if (message === undefined) return undefined;
+  const failing = failureStatuses(v);
+  return new LifecycleError(outs.sessions.some((s) => failing.has(s.status)) ? "IMMYBOT_RUN_FAILED" : "IMMYBOT_RUN_TIMEOUT", message);
+}

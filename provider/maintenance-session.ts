@@ -27,7 +27,7 @@ import { secretStrings, withoutSecrets } from "./secrets";
 import { MaintenanceType, TargetCategory, type MaintenanceTypeName } from "./models/enums";
 import type { Lifecycle } from "./rest-resource";
 import { durationMs, model, outputKeys, type MaintenanceSessionInputs, type MaintenanceSessionOutputs, type SessionResult } from "./maintenance-session-args";
-import { failureMessage, runOutputs, sessionFromWire, targetPreviewRequest, toWire } from "./maintenance-session-wire";
+import { runFailure, runOutputs, sessionFromWire, targetPreviewRequest, toWire } from "./maintenance-session-wire";
 import {
   START_PATH,
   cancelRunning,
@@ -60,7 +60,9 @@ const checked = (inputs: Record<string, unknown>): MaintenanceSessionInputs => c
 /** The deployment the run enforces; a clear error when it does not exist. */
 async function readDeployment(api: ImmyBotClient, id: string): Promise<Wire> {
   const found = await readOrGone(() => api.get<Wire>(`${DEPLOYMENTS}/${id}`));
-  if (!found) throw new Error(`deploymentId: ImmyBot has no deployment ${id}. Check the id, or pass the Deployment resource so the run follows it.`);
+  if (!found) {
+    throw new LifecycleError("IMMYBOT_DEPLOYMENT_MISSING", `deploymentId: ImmyBot has no deployment ${id}. Check the id, or pass the Deployment resource so the run follows it.`);
+  }
   return found;
 }
 
@@ -71,12 +73,18 @@ async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, d
   if (v.persons) return v.persons.map((id) => ({ kind: "person", id }));
   const category = TargetCategory.fromWire(deployment.targetCategory ?? 0);
   if (category !== "Computer") {
-    throw new Error(`computers: deployment ${v.deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`);
+    throw new LifecycleError(
+      "IMMYBOT_RUN_NO_TARGETS",
+      `computers: deployment ${v.deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`,
+    );
   }
   const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, targetPreviewRequest(deployment));
   const ids = [...new Set((preview ?? []).map((c) => c.id).filter((id): id is number => typeof id === "number"))].sort((a, b) => a - b);
   if (ids.length === 0) {
-    throw new Error(`computers: deployment ${v.deploymentId} targets no computer at the moment, so there is nothing to run; check its target, or give computers explicitly`);
+    throw new LifecycleError(
+      "IMMYBOT_RUN_NO_TARGETS",
+      `computers: deployment ${v.deploymentId} targets no computer at the moment, so there is nothing to run; check its target, or give computers explicitly`,
+    );
   }
   return ids.map((id) => ({ kind: "computer", id }));
 }
@@ -104,17 +112,16 @@ async function describe(api: ImmyBotClient, v: MaintenanceSessionInputs, run: Ru
   return runOutputs(v, run, results);
 }
 
-/** Why the step fails, or undefined when it succeeds. Lists each failed or unfinished session with its last log line. */
 /** Waits per the arguments, then returns the outputs or throws a partial failure that keeps the run in state. */
 async function follow(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunState, initial: readonly Wire[], deadline: number, inputs: Record<string, unknown>) {
   let latest: readonly Wire[] = initial;
   try {
     const waited = await waitForSessions(api, initial, v.waitFor, deadline, report);
     latest = waited.sessions;
-    if (latest.length === 0) throw new Error(`ImmyBot no longer has any session of run ${run.sessionGroupId} (they vanished while waiting).`);
+    if (latest.length === 0) throw new LifecycleError("IMMYBOT_RUN_VANISHED", `ImmyBot no longer has any session of run ${run.sessionGroupId} (they vanished while waiting).`);
     const outs = await describe(api, v, run, latest);
-    const problem = failureMessage(v, outs, waited.timedOut);
-    if (problem) throw keepInState(new Error(problem), run.sessionGroupId, outs, inputs);
+    const problem = runFailure(v, outs, waited.timedOut);
+    if (problem) throw keepInState(problem, run.sessionGroupId, outs, inputs);
     return outs;
   } catch (e) {
     if (e instanceof Error && "properties" in e) throw e;
@@ -199,7 +206,8 @@ async function collectSessions(api: ImmyBotClient, v: MaintenanceSessionInputs, 
     const missing = run.targets.filter((t) => !covered().has(targetKey(t)));
     if (sessions.length === 0) throw new LifecycleError("IMMYBOT_RUN_UNCONFIRMED", unconfirmedMessage(v, run, c.unclear));
     if (missing.length > 0 && !c.complete) {
-      throw new Error(
+      throw new LifecycleError(
+        "IMMYBOT_RUN_INCOMPLETE",
         `ImmyBot started no session of maintenance run ${run.sessionGroupId} for ${missing.map(describeTarget).join(", ")} within ${v.timeout}. ` +
           `The ${sessions.length} session(s) found are kept in the state, with the run's group id: the next \`pulumi up\` looks for the others again and starts no second run.`,
       );
@@ -272,7 +280,10 @@ export const lifecycle: Lifecycle = {
     const deadline = timing.now() + (durationMs(v.timeout) as number);
     const have = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
     if (ids.length > 0 && have.length === 0) {
-      throw new Error(`${KIND} ${id}: ImmyBot no longer has any of its sessions (${ids.join(", ")}). Run \`pulumi refresh\` to drop it, or change \`triggers\` to start a new run.`);
+      throw new LifecycleError(
+        "IMMYBOT_RUN_VANISHED",
+        `${KIND} ${id}: ImmyBot no longer has any of its sessions (${ids.join(", ")}). Run \`pulumi refresh\` to drop it, or change \`triggers\` to start a new run.`,
+      );
     }
     const sessions = await collectSessions(api, v, run, { have, named: [], readUntil: deadline, deadline }, news);
     const outs = await follow(api, v, run, sessions, deadline, news);

@@ -11,6 +11,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
 import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputModel } from "./check";
 import { client, settings } from "./context";
+import { LifecycleError } from "./errors";
 import { claim, createOnce, deleteIfExists, keepInState, readOrGone, takenOverInThisRun, updateExisting } from "./lifecycle";
 import { isIdText, notAnId } from "./models/target";
 import { withSecrets } from "./secrets";
@@ -81,7 +82,10 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     const api = client();
     const existing = await readOrGone(() => api.get<Wire>(item(id)));
     if (!existing) {
-      throw new Error(`adoptId: ImmyBot has no ${r.noun} with id ${id}. Check the id in ImmyBot, or remove adoptId to create a new ${r.noun}.`);
+      throw new LifecycleError(
+        "IMMYBOT_ADOPT_MISSING",
+        `adoptId: ImmyBot has no ${r.noun} with id ${id}. Check the id in ImmyBot, or remove adoptId to create a new ${r.noun}.`,
+      );
     }
     const { adoptId: _drop, ...wanted } = v as V & { adoptId?: string };
     if (jsonEqual(r.fromWire(existing).inputs, wanted)) return { id, outs: outs(existing, id) };
@@ -192,6 +196,6 @@ export const adoptIdField = (noun: string) =>
 
 /** ImmyBot's int32 id from a Pulumi id. */
 export function numericId(kind: string, id: string): number {
-  if (!isIdText(id)) throw new Error(`${JSON.stringify(id)} is not a ${kind} id (a positive whole number)`);
+  if (!isIdText(id)) throw new LifecycleError("IMMYBOT_INVALID_ID", `${JSON.stringify(id)} is not a ${kind} id (a positive whole number)`);
   return Number(id);
 }

@@ -164,6 +164,7 @@ describe("Deployment wire mapping", () => {
   it("refuses to manage an item kind it cannot express", () => {
     const echo = serverEcho(toWire(parseInputs(model, software).value!));
     expect(() => fromWire({ ...echo, maintenanceType: 3 })).toThrow(/ChocolateySoftware item, which this provider does not manage/);
+    expect(() => fromWire({ ...echo, maintenanceType: 3 })).toThrow(expect.objectContaining({ code: "IMMYBOT_UNSUPPORTED_ITEM" }));
   });
 });
 
