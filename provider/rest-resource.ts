@@ -47,12 +47,49 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
   secretKeys?: readonly string[];
 }
 
+/**
+ * What every resource of this provider guarantees, verb by verb (Pulumi's `dynamic.ResourceProvider`, with the
+ * meaning of 404 and of a failure decided once: `lifecycle.ts`, `write-once.ts`; MaintenanceSession in
+ * `maintenance-session.ts`). Errors of the lifecycle carry a stable `code` (`errors.ts`, the client's `client/errors.ts`).
+ */
 export interface Lifecycle {
+  /**
+   * Validates and canonicalises `news` (defaults filled, names as the state holds them) without any request, and
+   * never throws for bad arguments: each problem is a failure naming its property and the fix; values unknown at
+   * preview are not judged. Only missing provider settings are thrown (one error listing them, from `index.ts`).
+   */
   check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult>;
+  /**
+   * Compares the state's canonical arguments with the checked `news`, without any request: outputs and
+   * `__provider` never differ, `changes` is always explicit, and `replaces` lists what cannot change in place
+   * (Schedule, Deployment: only `adoptId` naming another object; MaintenanceSession: every argument, a new run).
+   */
   diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult>;
+  /**
+   * Makes the object (or starts the run) and returns its id and outputs. Its POST is never sent twice in effect:
+   * again only after a failure proving ImmyBot did not take it; after an ambiguous one the object (or the run's
+   * sessions) is looked for, and when none appears the create fails without sending again (`IMMYBOT_CREATE_UNCONFIRMED`,
+   * `IMMYBOT_RUN_UNCONFIRMED`). A failure once the object exists keeps its id and outputs in state (partial failure),
+   * so nothing is orphaned. With `adoptId` the existing object is read and updated instead; 404 is `IMMYBOT_ADOPT_MISSING`.
+   */
   create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult>;
+  /**
+   * The object as ImmyBot holds it now, outputs and arguments (so refresh shows a change made by hand as a diff).
+   * 404 (for a run: none of its recorded sessions left) means deleted outside Pulumi: an empty id drops it from
+   * state. A run whose start was never confirmed stays in state, since it may still start.
+   */
   read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult>;
+  /**
+   * Brings the object to `news` in place (a full PUT). 404 is an error that says to refresh (`IMMYBOT_UPDATE_GONE`);
+   * a failure keeps the old state. MaintenanceSession is reached only with unchanged arguments after a failed step:
+   * it waits for the recorded run again and never starts another.
+   */
   update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult>;
+  /**
+   * Deletes the object (a run: cancels its sessions still in progress, leaves finished ones). 404 means already
+   * gone, which is success; any other failure keeps it in state. An object another resource of the same run took
+   * over (a rename without an alias) is left to its new holder.
+   */
   delete(id: string, props: Record<string, unknown>): Promise<void>;
 }
 
