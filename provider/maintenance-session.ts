@@ -17,6 +17,7 @@
  * waiting and discovery: `session-runs.ts`. This file is the lifecycle.
  */
 import { randomUUID } from "node:crypto";
+import { decodeRunDeployment, type RunDeployment } from "./deployment-wire";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
 import { checkedValue, diffWith, parseInputs, pick, checkWith } from "./check";
@@ -57,21 +58,22 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 const checked = (inputs: Record<string, unknown>): MaintenanceSessionInputs => checkedValue(model, inputs);
 
-/** The deployment the run enforces; a clear error when it does not exist. */
-async function readDeployment(api: ImmyBotClient, id: string): Promise<Wire> {
-  const found = await readOrGone(() => api.get<Wire>(`${DEPLOYMENTS}/${id}`));
+/** The deployment the run enforces; a clear error when it does not exist, or its answer is not one. */
+async function readDeployment(api: ImmyBotClient, id: string): Promise<RunDeployment> {
+  const path = `${DEPLOYMENTS}/${id}`;
+  const found = await readOrGone(() => api.get<unknown>(path));
   if (!found) {
     throw new LifecycleError("IMMYBOT_DEPLOYMENT_MISSING", `deploymentId: ImmyBot has no deployment ${id}. Check the id, or pass the Deployment resource so the run follows it.`);
   }
-  return found;
+  return decodeRunDeployment(found, { method: "GET", path });
 }
 
 /** Explicit targets, or every computer the deployment's target reaches (ImmyBot's target preview). */
-async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: Wire): Promise<RunTarget[]> {
+async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: RunDeployment): Promise<RunTarget[]> {
   if (v.computers) return v.computers.map((id) => ({ kind: "computer", id }));
   if (v.tenants) return v.tenants.map((id) => ({ kind: "tenant", id }));
   if (v.persons) return v.persons.map((id) => ({ kind: "person", id }));
-  const category = TargetCategory.fromWire(deployment.targetCategory ?? 0);
+  const category = TargetCategory.fromWire(deployment.targetCategory);
   if (category !== "Computer") {
     throw new LifecycleError(
       "IMMYBOT_RUN_NO_TARGETS",
@@ -142,7 +144,7 @@ async function createRun(inputs: Record<string, unknown>, secrets: string[]): Pr
   const deadline = started + (durationMs(v.timeout) as number);
   const deployment = await readDeployment(api, v.deploymentId);
   // The deployment's parameter values (passwords) go to ImmyBot with the start: no message may quote them.
-  secrets.push(...secretStrings({ parameters: deployment.taskParameterValues as Record<string, unknown> | undefined }, ["parameters"]));
+  secrets.push(...secretStrings({ parameters: deployment.taskParameterValues }, ["parameters"]));
   const targets = await resolveTargets(api, v, deployment);
   const sessionGroupId = randomUUID();
   const body = toWire(v, deployment, targets, sessionGroupId);
@@ -252,7 +254,7 @@ export const lifecycle: Lifecycle = {
     const api = client();
     const run = runStateOf(id, props);
     const ids = recordedIds(props);
-    let sessions = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
+    let sessions: Wire[] = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w) => w !== undefined);
     const inputs = pick(props, Object.keys(model.fields));
     if (ids.length === 0) {
       // The start was never confirmed: one look by group id. The run stays in the state either way: it may still
@@ -278,7 +280,7 @@ export const lifecycle: Lifecycle = {
     const ids = recordedIds(olds);
     const run = runStateOf(id, olds);
     const deadline = timing.now() + (durationMs(v.timeout) as number);
-    const have = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
+    const have = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w) => w !== undefined);
     if (ids.length > 0 && have.length === 0) {
       throw new LifecycleError(
         "IMMYBOT_RUN_VANISHED",

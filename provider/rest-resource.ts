@@ -14,6 +14,7 @@ import { client, settings } from "./context";
 import { LifecycleError } from "./errors";
 import { claim, createOnce, deleteIfExists, keepInState, readOrGone, takenOverInThisRun, updateExisting } from "./lifecycle";
 import { isIdText, notAnId } from "./models/target";
+import { withId, type Answer } from "./models/wire";
 import { withSecrets } from "./secrets";
 import { parseUtc } from "./write-once";
 
@@ -29,8 +30,11 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
   model: InputModel<S>;
   /** Canonical arguments -> request body; with `id`, the PUT body. */
   toWire(v: z.output<z.ZodObject<S>>, id?: number): Wire;
-  /** Response -> id, canonical arguments and outputs. */
-  fromWire(w: Wire): { id: string; inputs: z.output<z.ZodObject<S>>; outputs: O };
+  /**
+   * An answer -> id, canonical arguments and outputs; a missing or mistyped field is an error that names the route
+   * (`at`) and the field (`models/wire.ts`).
+   */
+  fromWire(w: unknown, at?: Answer): { id: string; inputs: z.output<z.ZodObject<S>>; outputs: O };
   /** Every object ImmyBot holds that a POST of `v` could have created or duplicated (the scope's list). */
   candidates(api: ImmyBotClient, v: z.output<z.ZodObject<S>>): Promise<Wire[]>;
   /**
@@ -96,6 +100,7 @@ export interface Lifecycle {
 export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: RestResource<S, O>): Lifecycle {
   type V = z.output<z.ZodObject<S>>;
   const item = (id: string) => `${r.path}/${numericId(r.kind, id)}`;
+  const route = (method: string, path: string): Answer => ({ method, path });
 
   const checked = (inputs: Record<string, unknown>): V => checkedValue(r.model, inputs);
 
@@ -110,14 +115,16 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
 
   const written = async (api: ImmyBotClient, id: string, v: V, w: Wire): Promise<Wire> => (r.afterWrite ? r.afterWrite(api, id, v, w) : w);
 
-  /** Outputs plus the adoptId the user gave (it is not on the wire). */
-  const outs = (w: Wire, adoptId: unknown) => plainJson(typeof adoptId === "string" ? { ...r.fromWire(w).outputs, adoptId } : r.fromWire(w).outputs);
+  /** Outputs of the answer `w` (from `at`) plus the adoptId the user gave (it is not on the wire). */
+  const outs = (w: Wire, adoptId: unknown, at: Answer) => withAdoptId(r.fromWire(w, at).outputs, adoptId);
+  const withAdoptId = <T extends object>(o: T, adoptId: unknown): T => plainJson(typeof adoptId === "string" ? { ...o, adoptId } : o);
 
   /** Takes an existing object under management: read it, then bring it to the arguments if it differs. */
   async function adopt(v: V, inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
     const id = String((v as { adoptId?: string }).adoptId);
     const api = client();
-    const existing = await readOrGone(() => api.get<Wire>(item(id)));
+    const get = route("GET", item(id));
+    const existing = await readOrGone(() => api.get<Wire>(get.path));
     if (!existing) {
       throw new LifecycleError(
         "IMMYBOT_ADOPT_MISSING",
@@ -125,13 +132,14 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       );
     }
     const { adoptId: _drop, ...wanted } = v as V & { adoptId?: string };
-    if (jsonEqual(r.fromWire(existing).inputs, wanted)) return { id, outs: outs(existing, id) };
+    const found = r.fromWire(existing, get);
+    if (jsonEqual(found.inputs, wanted)) return { id, outs: withAdoptId(found.outputs, id) };
     try {
-      const updated = await api.put<Wire>(item(id), r.toWire(v, Number(id)));
-      return { id, outs: outs(await written(api, id, v, updated), id) };
+      const updated = await api.put<Wire>(get.path, r.toWire(v, Number(id)));
+      return { id, outs: outs(await written(api, id, v, updated), id, route("PUT", get.path)) };
     } catch (e) {
       // The object exists and is now ours: keep it in state even though bringing it up to date failed.
-      throw keepInState(e, id, outs(existing, id), inputs);
+      throw keepInState(e, id, withAdoptId(found.outputs, id), inputs);
     }
   }
 
@@ -157,11 +165,13 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       const s = settings();
       const body = r.toWire(v);
       const scope = r.candidateScope(v);
+      const post = route("POST", r.path);
       const created = await createOnce<Wire>({
         kind: r.kind,
         noun: r.noun,
         scope,
-        post: async () => (await api.post<Wire>(r.path, body)) ?? {},
+        // An answer without an id is not one: the POST's outcome is then open, and the object is looked for.
+        post: async () => withId(await api.post<unknown>(r.path, body), `a ${r.noun}`, post),
         list: () => r.candidates(api, v),
         firstList: () => firstListing(`${r.kind} ${scope}`, () => r.candidates(api, v)),
         matches: (w) => sameArguments(w, v),
@@ -177,26 +187,28 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       });
       const id = String(created.id);
       try {
-        return { id, outs: outs(await written(api, id, v, created), undefined) };
+        return { id, outs: outs(await written(api, id, v, created), undefined, post) };
       } catch (e) {
-        throw keepInState(e, id, outs(created, undefined), inputs);
+        // The object exists: keep its id in state, with its outputs, or the arguments when its answer is unreadable.
+        throw keepInState(e, id, attempt(() => outs(created, undefined, post)) ?? plainJson(v), inputs);
       }
     },
 
     async read(id, props) {
-      const found = await readOrGone(() => client().get<Wire>(item(id)));
+      const get = route("GET", item(id));
+      const found = await readOrGone(() => client().get<Wire>(get.path));
       if (!found) return { id: "" };
       claim(r.kind, id);
-      const { inputs } = r.fromWire(found);
-      const adoptId = props.adoptId;
-      return { id, props: outs(found, adoptId), inputs: plainJson(typeof adoptId === "string" ? { ...inputs, adoptId } : inputs) };
+      const { inputs, outputs } = r.fromWire(found, get);
+      return { id, props: withAdoptId(outputs, props.adoptId), inputs: withAdoptId(inputs, props.adoptId) };
     },
 
     async update(id, olds, news) {
       const v = checked(news);
       const api = client();
-      const updated = await updateExisting(r.kind, id, () => api.put<Wire>(item(id), r.toWire(v, numericId(r.kind, id))));
-      return { outs: outs(await written(api, id, v, updated), news.adoptId ?? olds.adoptId) };
+      const put = route("PUT", item(id));
+      const updated = await updateExisting(r.kind, id, () => api.put<Wire>(put.path, r.toWire(v, numericId(r.kind, id))));
+      return { outs: outs(await written(api, id, v, updated), news.adoptId ?? olds.adoptId, put) };
     },
 
     async delete(id) {
@@ -225,6 +237,15 @@ function firstListing(scope: string, fetch: () => Promise<Wire[]>): Promise<Wire
   firstListings.set(scope, { at: Date.now(), list });
   list.catch(() => firstListings.delete(scope)); // a failed look is not remembered
   return list;
+}
+
+/** `f()`, or undefined when it throws. */
+function attempt<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
 }
 
 /** The `adoptId` argument every such resource has: the id of an existing object of this `noun`. */

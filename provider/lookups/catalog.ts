@@ -3,31 +3,31 @@
  * `/maintenance-tasks/{global,local}`), each in two scopes. Ids are per scope, so without a `scope` both scopes are
  * asked, and an id that exists in both is ambiguous.
  */
-import type { ImmyBotClient } from "../client";
-import { ImmyBotUnexpectedResponseError } from "../client";
+import { z } from "zod";
+import { ImmyBotUnexpectedResponseError, type ImmyBotClient } from "../client";
 import { sieveAll } from "../client/paging";
 import type { ItemScope } from "../deployment";
 import { MaintenanceTaskParameterType } from "../models/enums";
+import { decodeAnswer, enumOrNull, flagOrNull, intOrNull, textOrNull, type Answer } from "../models/wire";
 import { LookupError } from "./errors";
 import { exactlyOne, scopedKind } from "./match";
 import { itemId, nameOrId, scopeArg, type MaintenanceTask, type MaintenanceTaskLookup, type Software, type SoftwareLookup } from "./model";
-import { API, PAGE_SIZE, SCOPES, arrayOf, getOrNone, int } from "./shared";
+import { API, PAGE_SIZE, SCOPES, arrayOf, getOrNone } from "./shared";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Software: unpaged /software/{global,local}, GET by id per scope
 
-interface WireSoftware {
-  id: number | string;
-  name?: string | null;
-}
+/** An id of the catalog: ImmyBot's software ids are integers, answered as numbers or (some routes) as text. */
+const catalogId = z.union([z.int(), z.string()], { error: "expected an integer or text" });
 
-function softwareFromWire(scope: ItemScope) {
-  return (w: WireSoftware): Software => ({
-    id: String(w.id),
-    name: w.name ?? "",
-    scope,
-    maintenanceType: scope === "Global" ? "GlobalSoftware" : "LocalSoftware",
-  });
+/** The fields of a `GetGlobalSoftwareResponse` / `GetLocalSoftwareResponse` the lookup reads. */
+const softwareAnswer = z.object({ id: catalogId, name: textOrNull });
+
+function softwareFromWire(scope: ItemScope, at: Answer) {
+  return (row: unknown): Software => {
+    const w = decodeAnswer(softwareAnswer, row, "a software item", at);
+    return { id: String(w.id), name: w.name ?? "", scope, maintenanceType: scope === "Global" ? "GlobalSoftware" : "LocalSoftware" };
+  };
 }
 
 /** The one software item with this name or id, in `scope` or in both scopes. */
@@ -37,11 +37,9 @@ export async function findSoftware(client: ImmyBotClient, args: SoftwareLookup):
   const lists = await Promise.all(
     (scope ? [scope] : SCOPES).map(async (s) => {
       const base = `${API}/software/${s.toLowerCase()}`;
-      const found =
-        "id" in wanted
-          ? [await getOrNone<WireSoftware>(client, `${base}/${encodeURIComponent(wanted.id)}`)].filter((x): x is WireSoftware => x !== undefined)
-          : arrayOf<WireSoftware>(await client.get<unknown>(base), base);
-      return found.map(softwareFromWire(s));
+      const path = "id" in wanted ? `${base}/${encodeURIComponent(wanted.id)}` : base;
+      const found = "id" in wanted ? [await getOrNone<unknown>(client, path)].filter((x) => x !== undefined) : arrayOf<unknown>(await client.get<unknown>(path), path);
+      return found.map(softwareFromWire(s, { method: "GET", path }));
     }),
   );
   return exactlyOne(scopedKind<Software>("software", "software items", scope), wanted, lists.flat());
@@ -50,43 +48,46 @@ export async function findSoftware(client: ImmyBotClient, args: SoftwareLookup):
 // ---------------------------------------------------------------------------------------------------------------
 // Maintenance tasks: Sieve /maintenance-tasks/{global,local}, GET by id per scope (for the parameters too)
 
-interface WireTaskParameter {
-  name?: string | null;
-  dataType?: number | string | null;
-  type?: number | string | null;
-  required?: boolean | null;
-  hidden?: boolean | null;
-  order?: number | null;
-}
+/** The fields of a `MaintenanceTaskParameter` the lookup reads; the type comes as `dataType` (or `type`). */
+const taskParameterAnswer = z.object({
+  name: textOrNull,
+  dataType: enumOrNull(MaintenanceTaskParameterType),
+  type: enumOrNull(MaintenanceTaskParameterType),
+  required: flagOrNull,
+  hidden: flagOrNull,
+  order: intOrNull,
+});
 
-interface WireTask {
-  id: number | string;
-  name?: string | null;
-  isConfigurationTask?: boolean | null;
-  parameters?: WireTaskParameter[] | null;
-}
+/** The fields of a `MaintenanceTask` the lookup reads (a list row may leave out the parameters). */
+const taskAnswer = z.object({
+  id: catalogId,
+  name: textOrNull,
+  isConfigurationTask: flagOrNull,
+  parameters: z
+    .array(taskParameterAnswer, { error: "expected a list of parameters, or null" })
+    .nullish()
+    .transform((v) => v ?? []),
+});
+type WireTask = z.output<typeof taskAnswer>;
 
-function taskFromWire(scope: ItemScope, path: string) {
-  return (w: WireTask): MaintenanceTask => ({
+function taskFromWire(scope: ItemScope, w: WireTask, at: Answer): MaintenanceTask {
+  return {
     id: String(w.id),
     name: w.name ?? "",
     scope,
     maintenanceType: scope === "Global" ? "GlobalMaintenanceTask" : "LocalMaintenanceTask",
     isConfigurationTask: w.isConfigurationTask === true,
-    parameters: [...(w.parameters ?? [])]
+    parameters: w.parameters
       .map((p, index) => ({ p, index }))
-      .sort((a, b) => (int(a.p.order) ?? a.index) - (int(b.p.order) ?? b.index) || a.index - b.index)
+      .sort((a, b) => (a.p.order ?? a.index) - (b.p.order ?? b.index) || a.index - b.index)
       .map(({ p }) => {
         const type = p.dataType ?? p.type;
-        if (type === undefined || type === null) {
-          throw new ImmyBotUnexpectedResponseError(
-            `ImmyBot GET ${path}: parameter ${JSON.stringify(p.name)} of task ${w.id} has no dataType.`,
-            { method: "GET", path },
-          );
+        if (type === null) {
+          throw new ImmyBotUnexpectedResponseError(`ImmyBot GET ${at.path}: parameter ${JSON.stringify(p.name)} of task ${w.id} has no dataType.`, at);
         }
         return { name: p.name ?? "", type: MaintenanceTaskParameterType.fromWire(type), required: p.required === true, hidden: p.hidden === true };
       }),
-  });
+  };
 }
 
 /** The one maintenance task with this name or id, in `scope` or in both scopes, with its parameters. */
@@ -94,13 +95,18 @@ export async function findMaintenanceTask(client: ImmyBotClient, args: Maintenan
   const wanted = nameOrId("Maintenance task", args, itemId, '"7"');
   const scope = scopeArg("Maintenance task", (args as { scope?: unknown }).scope);
   const base = (s: ItemScope) => `${API}/maintenance-tasks/${s.toLowerCase()}`;
-  const detail = (s: ItemScope, id: string) => getOrNone<WireTask>(client, `${base(s)}/${id}`);
+  const decode = (row: unknown, path: string) => decodeAnswer(taskAnswer, row, "a maintenance task", { method: "GET", path });
+  const detail = async (s: ItemScope, id: string) => {
+    const path = `${base(s)}/${id}`;
+    const found = await getOrNone<unknown>(client, path);
+    return found === undefined ? undefined : decode(found, path);
+  };
   const lists = await Promise.all(
     (scope ? [scope] : SCOPES).map(async (s) => {
       const found =
         "id" in wanted
-          ? [await detail(s, wanted.id)].filter((x): x is WireTask => x !== undefined)
-          : await sieveAll<WireTask>(client, base(s), {}, PAGE_SIZE);
+          ? [await detail(s, wanted.id)].filter((x) => x !== undefined)
+          : (await sieveAll<unknown>(client, base(s), {}, PAGE_SIZE)).map((row) => decode(row, base(s)));
       return found.map((w) => ({ scope: s, wire: w, id: String(w.id), name: w.name ?? "" }));
     }),
   );
@@ -111,5 +117,5 @@ export async function findMaintenanceTask(client: ImmyBotClient, args: Maintenan
   if (wire === undefined) {
     throw new LookupError("IMMYBOT_LOOKUP_NONE", `${hit.scope} maintenance task ${hit.id} ${JSON.stringify(hit.name)} was listed but is gone (404); try again.`);
   }
-  return taskFromWire(hit.scope, `${base(hit.scope)}/${hit.id}`)(wire);
+  return taskFromWire(hit.scope, wire, { method: "GET", path: `${base(hit.scope)}/${hit.id}` });
 }

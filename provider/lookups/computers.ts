@@ -1,26 +1,40 @@
 /** Computers: `/computers/paged` (skip/take until `count`), GET by id; the tenant is filtered here, not by the server. */
+import { z } from "zod";
 import type { ImmyBotClient, Query } from "../client";
+import { decodeAnswer, flagOrNull, int, intOrNull, textOrNull, type Answer } from "../models/wire";
 import { exactlyOne, type CandidateKind } from "./match";
 import { argsError, nameOrId, positiveInt, type Computer, type ComputerLookup } from "./model";
-import { API, PAGE_SIZE, arrayOf, getOrNone, int, str } from "./shared";
+import { API, PAGE_SIZE, getOrNone } from "./shared";
 
-/** A row of `/computers/paged` (`ComputerListViewModel`) or `/computers/{id}` (`GetComputerResponse`). */
-interface WireComputer {
-  id: number;
-  computerName?: string | null;
-  name?: string | null;
-  tenantId?: number | null;
-  tenantName?: string | null;
-  isOnline?: boolean | null;
-  online?: boolean | null;
-}
+/**
+ * The fields of a row of `/computers/paged` (`ComputerListViewModel`) or of `/computers/{id}` (`GetComputerResponse`)
+ * the lookup reads: id and tenant are required; the name and the online flag come under either of two names.
+ */
+const computerAnswer = z.object({
+  id: int,
+  tenantId: int,
+  computerName: textOrNull,
+  name: textOrNull,
+  tenantName: textOrNull,
+  isOnline: flagOrNull,
+  online: flagOrNull,
+});
+type WireComputer = z.output<typeof computerAnswer>;
+
+const computerPage = z.object({
+  count: intOrNull,
+  results: z
+    .array(z.unknown(), { error: "expected a list of computers, or null" })
+    .nullish()
+    .transform((v) => v ?? []),
+});
 
 function computerFromWire(w: WireComputer): Computer {
-  const tenantName = str(w.tenantName);
+  const tenantName = w.tenantName?.trim() ? w.tenantName : undefined;
   return {
     id: w.id,
     name: w.computerName ?? w.name ?? "",
-    tenantId: w.tenantId ?? 0,
+    tenantId: w.tenantId,
     ...(tenantName !== undefined ? { tenantName } : {}),
     online: (w.isOnline ?? w.online) === true,
   };
@@ -31,15 +45,14 @@ const COMPUTER_DETAIL: Query = { includePrimaryPerson: false, includeAdditionalP
 
 /** Every computer, from `/computers/paged`: `skip` advances by the rows received until `count` are read. */
 export async function allComputers(client: ImmyBotClient, take = PAGE_SIZE): Promise<WireComputer[]> {
-  const path = `${API}/computers/paged`;
+  const at: Answer = { method: "GET", path: `${API}/computers/paged` };
   const byId = new Map<number, WireComputer>();
   for (let skip = 0; ; ) {
-    const page = await client.get<{ count?: number; results?: WireComputer[] | null }>(path, { skip, take, includeOffline: true });
-    const rows = arrayOf<WireComputer>(page?.results ?? [], path);
+    const page = decodeAnswer(computerPage, await client.get<unknown>(at.path, { skip, take, includeOffline: true }), "a page of computers", at);
+    const rows = page.results.map((row) => decodeAnswer(computerAnswer, row, "a computer", at));
     for (const row of rows) byId.set(row.id, row); // a row that moved between pages is kept once
     skip += rows.length;
-    const count = int(page?.count);
-    if (rows.length === 0 || (count !== undefined ? skip >= count : rows.length < take)) return [...byId.values()];
+    if (rows.length === 0 || (page.count !== null ? skip >= page.count : rows.length < take)) return [...byId.values()];
   }
 }
 
@@ -63,10 +76,14 @@ export async function findComputer(client: ImmyBotClient, args: ComputerLookup):
   if (rawTenant !== undefined && rawTenant !== null && tenantId === undefined) {
     throw argsError("Computer", `\`tenantId\` must be a positive integer, e.g. 2 (got ${JSON.stringify(rawTenant)}).`);
   }
-  const rows =
-    "id" in wanted
-      ? [await getOrNone<WireComputer>(client, `${API}/computers/${wanted.id}`, COMPUTER_DETAIL)].filter((c): c is WireComputer => c !== undefined)
-      : await allComputers(client);
+  let rows: WireComputer[];
+  if ("id" in wanted) {
+    const path = `${API}/computers/${wanted.id}`;
+    const found = await getOrNone<unknown>(client, path, COMPUTER_DETAIL);
+    rows = found === undefined ? [] : [decodeAnswer(computerAnswer, found, "a computer", { method: "GET", path })];
+  } else {
+    rows = await allComputers(client);
+  }
   const within = tenantId === undefined ? undefined : { label: `in tenant ${tenantId}`, outside: "in other tenants", test: (c: Computer) => c.tenantId === tenantId };
   return exactlyOne(computerKind(), wanted, rows.map(computerFromWire), within);
 }

@@ -1,27 +1,22 @@
 /** Tenants: a Sieve-paged list, GET by id. */
+import { z } from "zod";
 import type { ImmyBotClient } from "../client";
 import { sieveAll } from "../client/paging";
+import { decodeAnswer, flagOrNull, int, intOrNull, textOrNull } from "../models/wire";
 import { exactlyOne, plainKind } from "./match";
 import { nameOrId, positiveInt, type Tenant, type TenantLookup } from "./model";
-import { API, PAGE_SIZE, getOrNone, int, str } from "./shared";
+import { API, PAGE_SIZE, getOrNone } from "./shared";
 
-interface WireTenant {
-  id: number;
-  name?: string | null;
-  slug?: string | null;
-  parentTenantId?: number | null;
-  isMsp?: boolean | null;
-  active?: boolean | null;
-}
+/** The fields of a `GetTenantResponse` the lookup reads: only the id is required (see `models/wire.ts`). */
+const tenantAnswer = z.object({ id: int, name: textOrNull, slug: textOrNull, parentTenantId: intOrNull, isMsp: flagOrNull, active: flagOrNull });
 
-function tenantFromWire(w: WireTenant): Tenant {
-  const slug = str(w.slug);
-  const parentTenantId = int(w.parentTenantId);
+function tenantFromWire(row: unknown, path: string): Tenant {
+  const w = decodeAnswer(tenantAnswer, row, "a tenant", { method: "GET", path });
   return {
     id: w.id,
     name: w.name ?? "",
-    ...(slug !== undefined ? { slug } : {}),
-    ...(parentTenantId !== undefined ? { parentTenantId } : {}),
+    ...(w.slug?.trim() ? { slug: w.slug } : {}),
+    ...(w.parentTenantId !== null ? { parentTenantId: w.parentTenantId } : {}),
     isMsp: w.isMsp === true,
     active: w.active !== false,
   };
@@ -32,9 +27,7 @@ const tenantKind = plainKind<Tenant>("tenant", "tenants");
 /** The one tenant with this name or id. */
 export async function findTenant(client: ImmyBotClient, args: TenantLookup): Promise<Tenant> {
   const wanted = nameOrId("Tenant", args, positiveInt, "2");
-  const items =
-    "id" in wanted
-      ? [await getOrNone<WireTenant>(client, `${API}/tenants/${wanted.id}`)].filter((t): t is WireTenant => t !== undefined)
-      : await sieveAll<WireTenant>(client, `${API}/tenants`, {}, PAGE_SIZE);
-  return exactlyOne(tenantKind, wanted, items.map(tenantFromWire));
+  const path = "id" in wanted ? `${API}/tenants/${wanted.id}` : `${API}/tenants`;
+  const rows = "id" in wanted ? [await getOrNone<unknown>(client, path)].filter((t) => t !== undefined) : await sieveAll<unknown>(client, path, {}, PAGE_SIZE);
+  return exactlyOne(tenantKind, wanted, rows.map((row) => tenantFromWire(row, path)));
 }

@@ -21,6 +21,7 @@ const T0 = Date.parse("2026-11-20T10:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 const PROVIDER = "exports.handler = () => require('pulumi-immybot/dist/provider')";
 
+/** `GET /target-assignments/12` as ImmyBot answers it (a LocalTargetAssignmentResource, integer enums). */
 const deployment = {
   id: 12,
   maintenanceType: 0,
@@ -30,10 +31,23 @@ const deployment = {
   softwareProviderType: 3,
   databaseType: 1,
   targetType: 21,
+  target: null,
   targetCategory: 0,
+  targetGroupFilter: 0,
   tenantId: 2,
+  propagateToChildTenants: false,
+  allowAccessToParentTenant: false,
+  providerLinkId: null,
+  providerClientGroupType: null,
+  providerDeviceGroupType: null,
+  onboardingOnly: false,
   taskParameterValues: null,
   softwareSemanticVersionString: null,
+  licenseId: null,
+  providerLinkIdForMaintenanceItem: null,
+  targetEnforcement: 1,
+  excluded: false,
+  visibility: { selfService: false, technicianPod: false },
 };
 
 function session(id: number, status: number, computerId: number, groupId: string | null = null) {

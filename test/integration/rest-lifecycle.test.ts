@@ -101,3 +101,33 @@ describe("REST lifecycle errors carry stable codes", () => {
     expect(e.message).not.toContain(PASSWORD);
   });
 });
+
+describe("ImmyBot's answers are decoded, not cast", () => {
+  it("a read whose answer lacks a field fails naming the route and the field", async () => {
+    const { targetType: _t, ...broken } = scheduleAnswer(12);
+    scripted.server.on(`GET ${SCHEDULES}/12`, reply.json(200, broken));
+    const e = (await caught(schedule.lifecycle.read("12", {}))) as Failure;
+    expect(e.code).toBe("IMMYBOT_UNEXPECTED_RESPONSE");
+    expect(e.message).toBe(`ImmyBot GET ${SCHEDULES}/12 answered a schedule without targetType.`);
+  });
+
+  it("a create whose answer cannot be read keeps the new object's id in state, with the arguments", async () => {
+    scripted.server.on(`POST ${SCHEDULES}`, reply.json(200, { ...scheduleAnswer(13), disabled: "no" }));
+    const e = (await caught(schedule.lifecycle.create(inputs(schedule.model, weekly)))) as Failure;
+    expect(e).toMatchObject({ code: "IMMYBOT_UNEXPECTED_RESPONSE", id: "13" });
+    expect(e.message).toBe(`ImmyBot POST ${SCHEDULES} answered a schedule whose disabled is "no" (expected true or false).`);
+    expect(e.properties).toMatchObject({ targetType: "AllForTenant", tenantId: 3, __provider: PROVIDER });
+    expect(scripted.server.requestsTo(`POST ${SCHEDULES}`)).toHaveLength(1);
+  });
+
+  it("a create answered without an id is not sent again: the object is looked for, and the step says what to check", async () => {
+    configure({ get: clientConfig(scripted.server, { clientId: undefined, clientSecret: undefined, tokenUrl: undefined, accessToken: "rest-lifecycle-token-42", leftoverMinutes: "0", requestTimeoutMs: "100" }) });
+    scripted.server.on(`POST ${SCHEDULES}`, reply.json(200, {}));
+    scripted.server.on(`GET ${SCHEDULES}`, reply.json(200, []));
+    const e = (await caught(schedule.lifecycle.create(inputs(schedule.model, weekly)))) as Failure;
+    expect(e.code).toBe("IMMYBOT_CREATE_UNCONFIRMED");
+    expect(e.message).toMatch(/got no clear answer \(ImmyBot POST \/api\/v1\/schedules answered a schedule without id\.\)/);
+    expect(scripted.server.requestsTo(`POST ${SCHEDULES}`)).toHaveLength(1);
+    expect(scripted.server.requestsTo(`GET ${SCHEDULES}`).length).toBeGreaterThan(0);
+  });
+});
