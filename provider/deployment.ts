@@ -28,7 +28,7 @@ import {
 } from "./models/enums";
 import { idNumber, idString, nonEmpty, normalizeTarget, targetFields, targetRules, type TargetArgs } from "./models/target";
 import { didYouMean } from "./models/similar";
-import type { Tie } from "./models/tie";
+import { keysOf, type Tie } from "./models/tie";
 import { VERSIONED, fromWire, itemToWire, toWire } from "./deployment-wire";
 import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 
@@ -218,7 +218,11 @@ export interface DeploymentComputed {
 
 export type DeploymentOutputs = DeploymentInputs & DeploymentComputed;
 
-export const outputKeys: readonly string[] = [...Object.keys(deploymentFields), "databaseType", "maintenanceType", "maintenanceIdentifier", "createdAt", "updatedAt", "updatedBy"];
+/** Every property of a Deployment resource (arguments and computed outputs). */
+export const outputKeys: readonly string[] = [
+  ...Object.keys(deploymentFields),
+  ...keysOf<DeploymentComputed>({ databaseType: true, maintenanceType: true, maintenanceIdentifier: true, createdAt: true, updatedAt: true, updatedBy: true }),
+];
 
 /** Output keys that hold secrets (password parameters come back in clear text). */
 export const secretKeys: readonly string[] = ["parameters"];

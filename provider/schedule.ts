@@ -27,7 +27,7 @@ import {
 } from "./models/maintenance-options";
 import { dropUndefined, isIdText, nonEmpty, normalizeTarget, notAnId, targetFields, targetFromWire, targetRules, targetToWire, targetWireFields, type TargetArgs } from "./models/target";
 import { cronExpression, minutesOfDay, timeFromWire, timeOfDay, timeZone } from "./models/time";
-import type { Tie } from "./models/tie";
+import { keysOf, type Tie } from "./models/tie";
 import { decodeAnswer, enumOrNull, enumValue, flag, int, listAnswer, textOrNull, type Answer } from "./models/wire";
 
 const KIND = "Schedule";
@@ -112,7 +112,7 @@ export interface ScheduleComputed {
 export type ScheduleOutputs = ScheduleInputs & ScheduleComputed;
 
 /** Every property of a Schedule resource (arguments and computed outputs). */
-export const outputKeys: readonly string[] = [...Object.keys(scheduleFields), "nextOccurrence", "createdAt", "updatedAt"];
+export const outputKeys: readonly string[] = [...Object.keys(scheduleFields), ...keysOf<ScheduleComputed>({ nextOccurrence: true, createdAt: true, updatedAt: true })];
 
 const ITEM_TYPES: readonly MaintenanceTypeName[] = ["GlobalSoftware", "LocalSoftware", "ChocolateySoftware", "NiniteSoftware", "LocalMaintenanceTask", "GlobalMaintenanceTask"];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check, diff, fromWire, model, toWire } from "../../provider/deployment";
+import { check, diff, fromWire, model, outputKeys, toWire } from "../../provider/deployment";
 import { parseInputs, UNKNOWN } from "../../provider/check";
 import { SECRET_SIG, SIG_KEY } from "../../provider/secrets";
 import { SpecValidator } from "../helpers/openapi";
@@ -154,6 +154,12 @@ describe("Deployment wire mapping", () => {
       expect(back.inputs).toEqual(checked.inputs);
       expect(back.outputs).toMatchObject({ databaseType: "Local", updatedBy: "Pulumi" });
     }
+  });
+
+  it("declares every output fromWire builds, the computed ones included (the SDK registers exactly these)", () => {
+    const outputs = fromWire({ ...serverEcho(toWire(parseInputs(model, { ...task, notes: "n", licenseId: 4 }).value!)), notes: "n" }).outputs;
+    expect(Object.keys(outputs).filter((k) => !outputKeys.includes(k))).toEqual([]);
+    expect(outputKeys).toEqual(expect.arrayContaining(["databaseType", "maintenanceType", "maintenanceIdentifier", "createdAt", "updatedAt", "updatedBy"]));
   });
 
   it("exposes the item for schedules", () => {
