@@ -54,7 +54,8 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
 /**
  * What every resource of this provider guarantees, verb by verb (Pulumi's `dynamic.ResourceProvider`, with the
  * meaning of 404 and of a failure decided once: `lifecycle.ts`, `write-once.ts`; MaintenanceSession in
- * `maintenance-session.ts`). Errors of the lifecycle carry a stable `code` (`errors.ts`, the client's `client/errors.ts`).
+ * `maintenance-session.ts`). Errors of the lifecycle carry a stable `code` (`errors.ts`, the client's `client/errors.ts`);
+ * an answer that is not what its route gives is `IMMYBOT_UNEXPECTED_RESPONSE`, naming the route and the field.
  */
 export interface Lifecycle {
   /**
@@ -73,8 +74,9 @@ export interface Lifecycle {
    * Makes the object (or starts the run) and returns its id and outputs. Its POST is never sent twice in effect:
    * again only after a failure proving ImmyBot did not take it; after an ambiguous one the object (or the run's
    * sessions) is looked for, and when none appears the create fails without sending again (`IMMYBOT_CREATE_UNCONFIRMED`,
-   * `IMMYBOT_RUN_UNCONFIRMED`). A failure once the object exists keeps its id and outputs in state (partial failure),
-   * so nothing is orphaned. With `adoptId` the existing object is read and updated instead; 404 is `IMMYBOT_ADOPT_MISSING`.
+   * `IMMYBOT_RUN_UNCONFIRMED`). A failure once the object exists keeps its id and outputs (or arguments) in state as a
+   * partial failure, so nothing is orphaned. With `adoptId` the existing object is read and updated instead; 404 is
+   * `IMMYBOT_ADOPT_MISSING`.
    */
   create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult>;
   /**
@@ -86,7 +88,7 @@ export interface Lifecycle {
   /**
    * Brings the object to `news` in place (a full PUT). 404 is an error that says to refresh (`IMMYBOT_UPDATE_GONE`);
    * a failure keeps the old state. MaintenanceSession is reached only with unchanged arguments after a failed step:
-   * it waits for the recorded run again and never starts another.
+   * it waits for the recorded run again and never starts another; a failure keeps the run with its latest sessions.
    */
   update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult>;
   /**
