@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { LifecycleError } from "./errors";
 import { MAX_DEPTH, plainCopy, PROTO_KEY, TOO_DEEP, tooDeepAt, type Path } from "./models/plain";
 import { closestName } from "./models/similar";
 
@@ -104,9 +105,8 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
     }
   }
   const parse = (skip: ReadonlySet<string>) => {
-    const mask = Object.fromEntries([...skip].filter((k) => Object.hasOwn(model.fields, k)).map((k) => [k, true as const]));
     const fields = Object.fromEntries(Object.entries(given).filter(([k]) => !skip.has(k)));
-    return z.strictObject(model.fields).omit(mask as never).safeParse(fields, { reportInput: true });
+    return strictWithout(model.fields, skip).safeParse(fields, { reportInput: true });
   };
   let skip: Set<string> = new Set([...unknown, ...refused]);
   let parsed = parse(skip);
@@ -127,6 +127,33 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
   return { inputs: plainJson({ ...value, ...restore }), value, failures, unknown };
 }
 
+/** Built schemas per model: the strict object once, and one omitted variant per distinct set of skipped fields. */
+const built = new WeakMap<z.ZodRawShape, { strict: z.ZodObject; without: Map<string, z.ZodObject> }>();
+const NONE: ReadonlySet<string> = new Set();
+/** Variants kept per model: a stack repeats a few sets of unknown or failing fields; more are built again. */
+const MAX_VARIANTS = 64;
+
+/**
+ * `z.strictObject(fields)` without the fields in `skip`, built once per model and set of skipped fields (building
+ * costs far more than parsing, and check and diff run for every resource of a stack). Schemas are immutable, so a
+ * cached one parses exactly as a new one would. Module state, not the serialized shim's: the shim requires this
+ * module when the host calls it.
+ */
+export function strictWithout(fields: z.ZodRawShape, skip: ReadonlySet<string>): z.ZodObject {
+  let cache = built.get(fields);
+  if (!cache) built.set(fields, (cache = { strict: z.strictObject(fields), without: new Map() }));
+  const omitted = [...skip].filter((k) => Object.hasOwn(fields, k)).sort();
+  if (omitted.length === 0) return cache.strict;
+  const key = omitted.join("\n");
+  let schema = cache.without.get(key);
+  if (!schema) {
+    schema = cache.strict.omit(Object.fromEntries(omitted.map((k) => [k, true as const])) as never) as z.ZodObject;
+    if (cache.without.size >= MAX_VARIANTS) cache.without.delete(cache.without.keys().next().value as string);
+    cache.without.set(key, schema);
+  }
+  return schema;
+}
+
 /**
  * The checked value for create and update, which the engine calls only after a successful check; a failure here
  * means state from elsewhere (an import, an older version), so it is an error listing every problem.
@@ -134,7 +161,7 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
 export function checkedValue<S extends z.ZodRawShape>(model: InputModel<S>, inputs: Record<string, unknown>): z.output<z.ZodObject<S>> {
   const parsed = parseInputs(model, inputs);
   if (parsed.failures.length > 0 || !parsed.value) {
-    throw new Error(`Invalid ${model.kind} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
+    throw new LifecycleError("IMMYBOT_INVALID_ARGUMENTS", `Invalid ${model.kind} arguments: ${parsed.failures.map((f) => `${f.property}: ${f.reason}`).join("; ")}`);
   }
   return parsed.value;
 }
@@ -285,7 +312,7 @@ function boundReason(issue: z.core.$ZodIssueTooBig | z.core.$ZodIssueTooSmall, i
 
 /** The schema of the value at `path` inside `fields`, if any. */
 function schemaAt(fields: z.ZodRawShape, path: readonly PropertyKey[]): z.core.$ZodType | undefined {
-  let schema: z.core.$ZodType | undefined = z.object(fields);
+  let schema: z.core.$ZodType | undefined = strictWithout(fields, NONE);
   for (const segment of path) {
     schema = unwrap(schema);
     // Own keys only: a user's key such as "constructor" must not find Object.prototype's function.

@@ -9,16 +9,16 @@
  *
  * Update or replace: every argument is updated in place (ImmyBot's PUT replaces the whole deployment and keeps
  * its id); only `adoptId` pointing at another deployment replaces the resource.
+ *
+ * This file: arguments, outputs and the lifecycle; the wire mapping (and the decoding of answers) is in
+ * `deployment-wire.ts`.
  */
 import { z } from "zod";
 import type { InputModel, RuleContext } from "./check";
 import { sieveAll } from "./client/paging";
 import {
-  DatabaseType,
   DesiredSoftwareState,
   MaintenanceTaskMode,
-  MaintenanceType,
-  SoftwareProviderType,
   TargetEnforcement,
   type DatabaseTypeName,
   type DesiredSoftwareStateName,
@@ -26,9 +26,10 @@ import {
   type MaintenanceTypeName,
   type TargetEnforcementName,
 } from "./models/enums";
-import { dropUndefined, idNumber, idString, nonEmpty, normalizeTarget, numberOrUndefined, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import { idNumber, idString, nonEmpty, normalizeTarget, targetFields, targetRules, type TargetArgs } from "./models/target";
 import { didYouMean } from "./models/similar";
-import type { Tie } from "./models/tie";
+import { keysOf, type Tie } from "./models/tie";
+import { VERSIONED, fromWire, itemToWire, toWire } from "./deployment-wire";
 import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 
 const KIND = "Deployment";
@@ -217,12 +218,14 @@ export interface DeploymentComputed {
 
 export type DeploymentOutputs = DeploymentInputs & DeploymentComputed;
 
-export const outputKeys: readonly string[] = [...Object.keys(deploymentFields), "databaseType", "maintenanceType", "maintenanceIdentifier", "createdAt", "updatedAt", "updatedBy"];
+/** Every property of a Deployment resource (arguments and computed outputs). */
+export const outputKeys: readonly string[] = [
+  ...Object.keys(deploymentFields),
+  ...keysOf<DeploymentComputed>({ databaseType: true, maintenanceType: true, maintenanceIdentifier: true, createdAt: true, updatedAt: true, updatedBy: true }),
+];
 
 /** Output keys that hold secrets (password parameters come back in clear text). */
 export const secretKeys: readonly string[] = ["parameters"];
-
-const VERSIONED: readonly DesiredSoftwareStateName[] = ["ThisVersion", "NewerOrEqualVersion", "OlderOrEqualVersion"];
 
 function itemRules(ctx: RuleContext<DeploymentInputs>): void {
   const v = ctx.value;
@@ -256,89 +259,9 @@ export const model: InputModel<typeof deploymentFields> = {
   createOnly: ["adoptId"],
 };
 
-// ---- wire mapping ----------------------------------------------------------------------------------------------
+// ---- wire mapping: deployment-wire.ts -------------------------------------------------------------------------
 
-function itemToWire(v: DeploymentInputs): { maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string } {
-  if (v.software) return { maintenanceType: v.software.scope === "Local" ? "LocalSoftware" : "GlobalSoftware", maintenanceIdentifier: v.software.id };
-  if (v.task) return { maintenanceType: v.task.scope === "Global" ? "GlobalMaintenanceTask" : "LocalMaintenanceTask", maintenanceIdentifier: v.task.id };
-  throw new Error("a Deployment needs software or task");
-}
-
-/** Canonical arguments -> `CreateLocalTargetAssignmentPayload` (with `id`: the PUT body). Every field explicit, enums as integers. */
-export function toWire(v: DeploymentInputs, id?: number): Wire {
-  const item = itemToWire(v);
-  return {
-    ...(id === undefined ? {} : { id }),
-    maintenanceType: MaintenanceType.toInt(item.maintenanceType),
-    maintenanceIdentifier: item.maintenanceIdentifier,
-    ...targetToWire(v),
-    // Software-only and task-only fields still travel (PUT replaces everything); their neutral values are ours.
-    desiredSoftwareState: DesiredSoftwareState.toInt(v.software?.desiredState ?? "NoAction"),
-    softwareSemanticVersion: v.software?.version ?? null,
-    softwareProviderType: SoftwareProviderType.toInt("Inherent"),
-    maintenanceTaskMode: MaintenanceTaskMode.toInt(v.task?.mode ?? "Enforce"),
-    taskParameterValues: v.parameters ?? null,
-    targetEnforcement: TargetEnforcement.toInt(v.enforcement),
-    // ImmyBot keeps both; they must agree (API notes §6).
-    onboardingOnly: v.enforcement === "Onboarding",
-    excluded: v.disabled,
-    licenseId: v.licenseId ?? null,
-    providerLinkIdForMaintenanceItem: v.providerLinkIdForMaintenanceItem ?? null,
-    visibility: { selfService: v.selfService, technicianPod: v.technicianTools },
-  };
-}
-
-function itemFromWire(w: Wire): Pick<DeploymentInputs, "software" | "task"> {
-  const type = MaintenanceType.fromWire(w.maintenanceType);
-  const id = String(w.maintenanceIdentifier ?? "");
-  if (type === "GlobalSoftware" || type === "LocalSoftware") {
-    const desiredState = DesiredSoftwareState.fromWire(w.desiredSoftwareState ?? 0);
-    const version = VERSIONED.includes(desiredState) ? nonEmpty(w.softwareSemanticVersionString) : undefined;
-    return { software: dropUndefined({ id, scope: type === "LocalSoftware" ? ("Local" as const) : ("Global" as const), desiredState, version }) };
-  }
-  if (type === "GlobalMaintenanceTask" || type === "LocalMaintenanceTask") {
-    return { task: { id, scope: type === "GlobalMaintenanceTask" ? "Global" : "Local", mode: MaintenanceTaskMode.fromWire(w.maintenanceTaskMode ?? 0) } };
-  }
-  throw new Error(`Deployment ${String(w.id)} deploys a ${type} item, which this provider does not manage (it manages global and local software and tasks).`);
-}
-
-function parametersFromWire(p: unknown): DeploymentInputs["parameters"] {
-  if (!p || typeof p !== "object" || Object.keys(p).length === 0) return undefined;
-  return Object.fromEntries(
-    Object.entries(p as Record<string, { value?: unknown; allowOverride?: boolean | null; requiresOverride?: boolean | null }>).map(([k, s]) => [
-      k,
-      { value: (s?.value ?? null) as z.core.util.JSONType, allowOverride: s?.allowOverride ?? false, requiresOverride: s?.requiresOverride ?? false },
-    ]),
-  );
-}
-
-/** A `LocalTargetAssignmentResource` -> canonical arguments and outputs. */
-export function fromWire(w: Wire): { id: string; inputs: DeploymentInputs; outputs: DeploymentOutputs } {
-  const enforcement = TargetEnforcement.fromWire(w.targetEnforcement ?? 1);
-  const visibility = (w.visibility ?? {}) as { selfService?: boolean; technicianPod?: boolean };
-  const inputs = dropUndefined({
-    ...targetFromWire(w),
-    ...itemFromWire(w),
-    parameters: parametersFromWire(w.taskParameterValues),
-    enforcement,
-    disabled: Boolean(w.excluded),
-    selfService: Boolean(visibility.selfService),
-    technicianTools: Boolean(visibility.technicianPod),
-    notes: nonEmpty(w.notes),
-    licenseId: numberOrUndefined(w.licenseId),
-    providerLinkIdForMaintenanceItem: numberOrUndefined(w.providerLinkIdForMaintenanceItem),
-  }) as DeploymentInputs;
-  const item = itemToWire(inputs);
-  const outputs: DeploymentOutputs = {
-    ...inputs,
-    databaseType: DatabaseType.fromWire(w.databaseType ?? 1),
-    ...item,
-    createdAt: typeof w.createdDateUTC === "string" ? w.createdDateUTC : null,
-    updatedAt: typeof w.updatedDateUTC === "string" ? w.updatedDateUTC : null,
-    updatedBy: typeof w.updatedBy === "string" ? w.updatedBy : null,
-  };
-  return { id: String(w.id), inputs, outputs };
-}
+export { fromWire, toWire } from "./deployment-wire";
 
 // ---- lifecycle -------------------------------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
  * Logic lives here and below, so state never freezes old code and `__provider` stays a few hundred bytes.
  */
 import { configure as configureContext, settings } from "./context";
+import { LifecycleError } from "./errors";
 import type { Lifecycle } from "./rest-resource";
 import * as deployment from "./deployment";
 import * as maintenanceSession from "./maintenance-session";
@@ -21,7 +22,9 @@ export function configure(config: { get(key: string): string | undefined }): voi
 /** The lifecycle of one resource type. `check` also validates the settings, so missing credentials fail the preview. */
 export function lifecycle(kind: string): Lifecycle {
   const l = resources[kind];
-  if (!l) throw new Error(`pulumi-immybot: unknown resource type ${JSON.stringify(kind)} (this provider knows ${Object.keys(resources).join(", ")})`);
+  if (!l) {
+    throw new LifecycleError("IMMYBOT_UNKNOWN_RESOURCE", `pulumi-immybot: unknown resource type ${JSON.stringify(kind)} (this provider knows ${Object.keys(resources).join(", ")})`);
+  }
   return {
     ...l,
     check: async (olds, news) => {

@@ -9,7 +9,7 @@
  *   no resource of this run) is reported, or taken over when the user opted in.
  */
 import { ImmyBotHttpError } from "./client/errors";
-import { LifecycleError } from "./errors";
+import { LifecycleError, likeError, type PartialFailure } from "./errors";
 import { describeFailure, pollUntil, realClock, sendAtMostOnce, type Clock, type SendOptions } from "./write-once";
 
 export function isNotFound(e: unknown): boolean {
@@ -41,7 +41,8 @@ export async function updateExisting<T>(kind: string, id: string, put: () => Pro
     return await put();
   } catch (e) {
     if (isNotFound(e)) {
-      throw new Error(
+      throw new LifecycleError(
+        "IMMYBOT_UPDATE_GONE",
         `${kind} ${id} no longer exists in ImmyBot (deleted outside Pulumi). Run \`pulumi refresh\` to drop it from the state, then \`pulumi up\` to create it again.`,
       );
     }
@@ -206,9 +207,10 @@ function when(at: number | undefined): string {
  * An error the dynamic-provider host turns into a partial failure: the engine keeps `id` and `properties` in
  * state, so an object that exists is never lost even though the step failed. The host adds `__provider` only
  * to successful answers, so it is copied from the call's inputs here: without it the next delete or refresh
- * of that state could not load the provider.
+ * of that state could not load the provider. The error keeps the message and the code of `error`.
  */
-export function keepInState(error: unknown, id: string, properties: object, inputs: Record<string, unknown>): Error {
+export function keepInState(error: unknown, id: string, properties: object, inputs: Record<string, unknown>): Error & PartialFailure {
   const message = error instanceof Error ? error.message : String(error);
-  return Object.assign(new Error(message), { id, properties: { ...properties, __provider: inputs.__provider }, reasons: [message] });
+  const partial: PartialFailure = { id, properties: { ...properties, __provider: inputs.__provider }, reasons: [message] };
+  return Object.assign(likeError(error, message), partial);
 }

@@ -10,7 +10,7 @@ import { emailFields, executionFields, maintenanceOptionRules, rebootFields, typ
 import { idNumber, idString } from "./models/target";
 import { didYouMean } from "./models/similar";
 import { timeOfDay, timeZone } from "./models/time";
-import type { Tie } from "./models/tie";
+import { keysOf, type Tie } from "./models/tie";
 import { WAIT_FOR, formatDuration, type RunTarget, type WaitFor } from "./session-runs";
 
 const KIND = "MaintenanceSession";
@@ -212,20 +212,23 @@ export interface MaintenanceSessionComputed {
 
 export type MaintenanceSessionOutputs = MaintenanceSessionInputs & MaintenanceSessionComputed;
 
-const computedKeys: readonly (keyof MaintenanceSessionComputed)[] = [
-  "sessionGroupId",
-  "sessionIds",
-  "sessions",
-  "statusCounts",
-  "result",
-  "startedAt",
-  "finishedAt",
-  "durationSeconds",
-  "maintenanceType",
-  "maintenanceIdentifier",
-  "targets",
+/** Every property of a MaintenanceSession resource (arguments and computed outputs). */
+export const outputKeys: readonly string[] = [
+  ...Object.keys(sessionFields),
+  ...keysOf<MaintenanceSessionComputed>({
+    sessionGroupId: true,
+    sessionIds: true,
+    sessions: true,
+    statusCounts: true,
+    result: true,
+    startedAt: true,
+    finishedAt: true,
+    durationSeconds: true,
+    maintenanceType: true,
+    maintenanceIdentifier: true,
+    targets: true,
+  }),
 ];
-export const outputKeys: readonly string[] = [...Object.keys(sessionFields), ...computedKeys];
 
 function targetRules(ctx: RuleContext<MaintenanceSessionInputs>): void {
   const v = ctx.value;

@@ -4,6 +4,7 @@
  * with the rule of which statuses fail the step and the message that says why.
  */
 import { plainJson } from "./check";
+import { LifecycleError } from "./errors";
 import {
   DatabaseType,
   DesiredSoftwareState,
@@ -20,10 +21,11 @@ import {
   type SessionStatusName,
 } from "./models/enums";
 import { maintenanceOptionsToWire } from "./models/maintenance-options";
-import { nonEmpty, numberOrUndefined } from "./models/target";
+import { nonEmpty } from "./models/target";
+import type { Answer } from "./models/wire";
+import type { RunDeployment } from "./deployment-wire";
 import type { MaintenanceSessionInputs, MaintenanceSessionOutputs, SessionAction, SessionResult } from "./maintenance-session-args";
-import { countByStatus, isTerminal, settled, statusOf, type RunTarget, type Wire } from "./session-runs";
-
+import { countByStatus, decodeSession, isTerminal, settled, type RunTarget, type SessionAnswer, type Wire } from "./session-runs";
 
 /** The run's target list, exactly one kind. */
 function targetsToWire(targets: readonly RunTarget[]): Wire {
@@ -34,28 +36,28 @@ function targetsToWire(targets: readonly RunTarget[]): Wire {
   return { computers: of("computer", "computerId"), tenants: of("tenant", "tenantId"), persons: of("person", "personId") };
 }
 
-/** An enum of the deployment's answer (integer, or a name) as the integer a request sends; left out when absent. */
-const echoInt = (e: { wireInt(value: unknown): number }, value: unknown): number | undefined => (value === undefined || value === null ? undefined : e.wireInt(value));
+/** An enum the deployment's answer holds (an integer, or a name: decoding made sure it knows it) as the integer a request sends; left out when null. */
+const echoInt = (e: { wireInt(value: unknown): number }, value: string | number | null): number | undefined => (value === null ? undefined : e.wireInt(value));
 
 /**
  * Arguments + the deployment as ImmyBot holds it -> `RunImmyServiceRequestBody`. The item, its desired state and
  * its parameters mirror the deployment (API notes §4.6); every option is sent explicitly, enums as integers.
  */
-export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: readonly RunTarget[], sessionGroupId: string): Wire {
-  const version = typeof deployment.softwareSemanticVersionString === "string" ? deployment.softwareSemanticVersionString : undefined;
+export function toWire(v: MaintenanceSessionInputs, deployment: RunDeployment, targets: readonly RunTarget[], sessionGroupId: string): Wire {
+  const version = deployment.softwareSemanticVersionString ?? undefined;
   return {
     ...targetsToWire(targets),
     deploymentId: Number(v.deploymentId),
-    deploymentType: DatabaseType.wireInt(deployment.databaseType ?? 1),
+    deploymentType: DatabaseType.wireInt(deployment.databaseType),
     useWinningDeployment: false,
     maintenanceParams: {
       maintenanceType: MaintenanceType.wireInt(deployment.maintenanceType),
-      maintenanceIdentifier: String(deployment.maintenanceIdentifier),
+      maintenanceIdentifier: deployment.maintenanceIdentifier,
       desiredSoftwareState: echoInt(DesiredSoftwareState, deployment.desiredSoftwareState),
       maintenanceTaskMode: echoInt(MaintenanceTaskMode, deployment.maintenanceTaskMode),
       softwareProviderType: echoInt(SoftwareProviderType, deployment.softwareProviderType),
-      taskParameterValues: deployment.taskParameterValues ?? null,
-      providerLinkIdForMaintenanceItem: deployment.providerLinkIdForMaintenanceItem ?? null,
+      taskParameterValues: deployment.taskParameterValues,
+      providerLinkIdForMaintenanceItem: deployment.providerLinkIdForMaintenanceItem,
       repair: false,
       ...(version ? { semanticVersion: version } : {}),
     },
@@ -68,7 +70,7 @@ export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: r
     ...maintenanceOptionsToWire(v),
     updateTime: v.executionTime ?? null,
     timeZoneInfoId: v.executionTime ? (v.timeZone ?? "UTC") : null,
-    licenseId: typeof deployment.licenseId === "number" ? deployment.licenseId : null,
+    licenseId: deployment.licenseId,
     sessionGroupId,
     skipBackgroundJob: false,
     providerLinkIdForAgentUpdates: null,
@@ -78,68 +80,71 @@ export function toWire(v: MaintenanceSessionInputs, deployment: Wire, targets: r
 }
 
 /** The deployment's target as ImmyBot's target preview wants it (`CalculateTargetsRequest`), enums as integers whatever the answer held. */
-export function targetPreviewRequest(deployment: Wire): Wire {
+export function targetPreviewRequest(deployment: RunDeployment): Wire {
   return {
     targetType: TargetType.wireInt(deployment.targetType),
-    target: deployment.target ?? null,
-    tenantId: deployment.tenantId ?? null,
-    targetGroupFilter: TargetGroupFilter.wireInt(deployment.targetGroupFilter ?? 0),
-    propagateToChildTenants: Boolean(deployment.propagateToChildTenants),
-    allowAccessToParentTenant: Boolean(deployment.allowAccessToParentTenant),
-    providerLinkId: deployment.providerLinkId ?? null,
-    providerClientGroupType: deployment.providerClientGroupType ?? null,
-    providerDeviceGroupType: deployment.providerDeviceGroupType ?? null,
-    onboardingOnly: Boolean(deployment.onboardingOnly),
+    target: deployment.target,
+    tenantId: deployment.tenantId,
+    targetGroupFilter: TargetGroupFilter.wireInt(deployment.targetGroupFilter),
+    propagateToChildTenants: deployment.propagateToChildTenants,
+    allowAccessToParentTenant: deployment.allowAccessToParentTenant,
+    providerLinkId: deployment.providerLinkId,
+    providerClientGroupType: deployment.providerClientGroupType,
+    providerDeviceGroupType: deployment.providerDeviceGroupType,
+    onboardingOnly: deployment.onboardingOnly,
   };
 }
 
-const str = (v: unknown): string | null => nonEmpty(v) ?? null;
-const num = (v: unknown): number | null => numberOrUndefined(v) ?? null;
+const str = (v: string | null): string | null => nonEmpty(v) ?? null;
 const seconds = (from: string | null, to: string | null): number | null =>
   from && to && Number.isFinite(Date.parse(from)) && Number.isFinite(Date.parse(to)) ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 1000)) : null;
 
-function actionFromWire(a: Wire): SessionAction {
+function actionFromWire(a: SessionAnswer["maintenanceActions"][number]): SessionAction {
   return {
-    id: Number(a.id),
+    id: a.id,
     item: str(a.maintenanceDisplayName),
-    actionType: MaintenanceActionType.fromWire(a.actionType ?? 0),
-    status: MaintenanceActionStatus.fromWire(a.status ?? 0),
-    result: MaintenanceActionResult.fromWire(a.result ?? 0),
+    actionType: MaintenanceActionType.fromWire(a.actionType),
+    status: MaintenanceActionStatus.fromWire(a.status),
+    result: MaintenanceActionResult.fromWire(a.result),
     reason: str(a.resultReasonMessage),
     detectedVersion: str(a.detectedVersionString),
     desiredVersion: str(a.desiredVersionString),
   };
 }
 
-/** `GetMaintenanceSessionResponse` (+ its last log line) -> one session's outputs. */
-export function sessionFromWire(w: Wire, lastLog: string | null, startedByThisRun: boolean): SessionResult {
-  const status = statusOf(w);
-  const stage = (key: string): SessionStatusName => SessionStatus.fromWire(w[key] ?? 3);
+/**
+ * A `GetMaintenanceSessionResponse` (from the route `at`, for messages) + its last log line -> one session's
+ * outputs; a missing or mistyped field is an error naming the route and the field.
+ */
+export function sessionFromWire(body: unknown, lastLog: string | null, startedByThisRun: boolean, at?: Answer): SessionResult {
+  const w = decodeSession(body, at);
+  const status = SessionStatus.fromWire(w.sessionStatus);
+  const stage = SessionStatus.fromWire;
   const createdAt = str(w.createdDateUTC);
   const updatedAt = str(w.updatedDateUTC);
   const finishedAt = isTerminal(status) ? updatedAt : null;
   return {
-    id: Number(w.id),
+    id: w.id,
     status,
     stages: {
-      onboarding: stage("onboardingStageStatus"),
-      detection: stage("detectionStageStatus"),
-      execution: stage("executionStageStatus"),
-      agentUpdates: stage("agentUpdatesStageStatus"),
-      resolution: stage("resolutionStageStatus"),
-      inventory: stage("inventoryStageStatus"),
+      onboarding: stage(w.onboardingStageStatus),
+      detection: stage(w.detectionStageStatus),
+      execution: stage(w.executionStageStatus),
+      agentUpdates: stage(w.agentUpdatesStageStatus),
+      resolution: stage(w.resolutionStageStatus),
+      inventory: stage(w.inventoryStageStatus),
     },
-    computerId: num(w.computerId),
+    computerId: w.computerId,
     computerName: str(w.computerName),
-    tenantId: num(w.tenantId),
+    tenantId: w.tenantId,
     tenantName: str(w.tenantName),
-    personId: num(w.personId),
+    personId: w.personId,
     createdAt,
     updatedAt,
     scheduledExecutionAt: str(w.scheduledExecutionDate),
     finishedAt,
     durationSeconds: seconds(createdAt, finishedAt),
-    actions: Array.isArray(w.maintenanceActions) ? (w.maintenanceActions as Wire[]).map(actionFromWire) : [],
+    actions: w.maintenanceActions.map(actionFromWire),
     lastLog,
     startedByThisRun,
   };
@@ -176,7 +181,7 @@ export function runOutputs(
   });
 }
 
-
+/** Why the step fails, or undefined when it succeeds. Lists each failed or unfinished session with its last log line. */
 export function failureMessage(v: MaintenanceSessionInputs, outs: MaintenanceSessionOutputs, timedOut: boolean): string | undefined {
   const failing = failureStatuses(v);
   const failed = outs.sessions.filter((s) => failing.has(s.status));
@@ -201,3 +206,10 @@ export function failureMessage(v: MaintenanceSessionInputs, outs: MaintenanceSes
   return parts.join("\n");
 }
 
+/** The error that fails the step (`IMMYBOT_RUN_FAILED` when a session failed, else `IMMYBOT_RUN_TIMEOUT`), or undefined. */
+export function runFailure(v: MaintenanceSessionInputs, outs: MaintenanceSessionOutputs, timedOut: boolean): LifecycleError | undefined {
+  const message = failureMessage(v, outs, timedOut);
+  if (message === undefined) return undefined;
+  const failing = failureStatuses(v);
+  return new LifecycleError(outs.sessions.some((s) => failing.has(s.status)) ? "IMMYBOT_RUN_FAILED" : "IMMYBOT_RUN_TIMEOUT", message);
+}

@@ -17,6 +17,7 @@
  * waiting and discovery: `session-runs.ts`. This file is the lifecycle.
  */
 import { randomUUID } from "node:crypto";
+import { decodeRunDeployment, type RunDeployment } from "./deployment-wire";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
 import { checkedValue, diffWith, parseInputs, pick, checkWith } from "./check";
@@ -27,7 +28,7 @@ import { secretStrings, withoutSecrets } from "./secrets";
 import { MaintenanceType, TargetCategory, type MaintenanceTypeName } from "./models/enums";
 import type { Lifecycle } from "./rest-resource";
 import { durationMs, model, outputKeys, type MaintenanceSessionInputs, type MaintenanceSessionOutputs, type SessionResult } from "./maintenance-session-args";
-import { failureMessage, runOutputs, sessionFromWire, targetPreviewRequest, toWire } from "./maintenance-session-wire";
+import { runFailure, runOutputs, sessionFromWire, targetPreviewRequest, toWire } from "./maintenance-session-wire";
 import {
   START_PATH,
   cancelRunning,
@@ -57,26 +58,35 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 
 const checked = (inputs: Record<string, unknown>): MaintenanceSessionInputs => checkedValue(model, inputs);
 
-/** The deployment the run enforces; a clear error when it does not exist. */
-async function readDeployment(api: ImmyBotClient, id: string): Promise<Wire> {
-  const found = await readOrGone(() => api.get<Wire>(`${DEPLOYMENTS}/${id}`));
-  if (!found) throw new Error(`deploymentId: ImmyBot has no deployment ${id}. Check the id, or pass the Deployment resource so the run follows it.`);
-  return found;
+/** The deployment the run enforces; a clear error when it does not exist, or its answer is not one. */
+async function readDeployment(api: ImmyBotClient, id: string): Promise<RunDeployment> {
+  const path = `${DEPLOYMENTS}/${id}`;
+  const found = await readOrGone(() => api.get<unknown>(path));
+  if (!found) {
+    throw new LifecycleError("IMMYBOT_DEPLOYMENT_MISSING", `deploymentId: ImmyBot has no deployment ${id}. Check the id, or pass the Deployment resource so the run follows it.`);
+  }
+  return decodeRunDeployment(found, { method: "GET", path });
 }
 
 /** Explicit targets, or every computer the deployment's target reaches (ImmyBot's target preview). */
-async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: Wire): Promise<RunTarget[]> {
+async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: RunDeployment): Promise<RunTarget[]> {
   if (v.computers) return v.computers.map((id) => ({ kind: "computer", id }));
   if (v.tenants) return v.tenants.map((id) => ({ kind: "tenant", id }));
   if (v.persons) return v.persons.map((id) => ({ kind: "person", id }));
-  const category = TargetCategory.fromWire(deployment.targetCategory ?? 0);
+  const category = TargetCategory.fromWire(deployment.targetCategory);
   if (category !== "Computer") {
-    throw new Error(`computers: deployment ${v.deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`);
+    throw new LifecycleError(
+      "IMMYBOT_RUN_NO_TARGETS",
+      `computers: deployment ${v.deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`,
+    );
   }
   const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, targetPreviewRequest(deployment));
   const ids = [...new Set((preview ?? []).map((c) => c.id).filter((id): id is number => typeof id === "number"))].sort((a, b) => a - b);
   if (ids.length === 0) {
-    throw new Error(`computers: deployment ${v.deploymentId} targets no computer at the moment, so there is nothing to run; check its target, or give computers explicitly`);
+    throw new LifecycleError(
+      "IMMYBOT_RUN_NO_TARGETS",
+      `computers: deployment ${v.deploymentId} targets no computer at the moment, so there is nothing to run; check its target, or give computers explicitly`,
+    );
   }
   return ids.map((id) => ({ kind: "computer", id }));
 }
@@ -104,17 +114,16 @@ async function describe(api: ImmyBotClient, v: MaintenanceSessionInputs, run: Ru
   return runOutputs(v, run, results);
 }
 
-/** Why the step fails, or undefined when it succeeds. Lists each failed or unfinished session with its last log line. */
 /** Waits per the arguments, then returns the outputs or throws a partial failure that keeps the run in state. */
 async function follow(api: ImmyBotClient, v: MaintenanceSessionInputs, run: RunState, initial: readonly Wire[], deadline: number, inputs: Record<string, unknown>) {
   let latest: readonly Wire[] = initial;
   try {
     const waited = await waitForSessions(api, initial, v.waitFor, deadline, report);
     latest = waited.sessions;
-    if (latest.length === 0) throw new Error(`ImmyBot no longer has any session of run ${run.sessionGroupId} (they vanished while waiting).`);
+    if (latest.length === 0) throw new LifecycleError("IMMYBOT_RUN_VANISHED", `ImmyBot no longer has any session of run ${run.sessionGroupId} (they vanished while waiting).`);
     const outs = await describe(api, v, run, latest);
-    const problem = failureMessage(v, outs, waited.timedOut);
-    if (problem) throw keepInState(new Error(problem), run.sessionGroupId, outs, inputs);
+    const problem = runFailure(v, outs, waited.timedOut);
+    if (problem) throw keepInState(problem, run.sessionGroupId, outs, inputs);
     return outs;
   } catch (e) {
     if (e instanceof Error && "properties" in e) throw e;
@@ -135,7 +144,7 @@ async function createRun(inputs: Record<string, unknown>, secrets: string[]): Pr
   const deadline = started + (durationMs(v.timeout) as number);
   const deployment = await readDeployment(api, v.deploymentId);
   // The deployment's parameter values (passwords) go to ImmyBot with the start: no message may quote them.
-  secrets.push(...secretStrings({ parameters: deployment.taskParameterValues as Record<string, unknown> | undefined }, ["parameters"]));
+  secrets.push(...secretStrings({ parameters: deployment.taskParameterValues }, ["parameters"]));
   const targets = await resolveTargets(api, v, deployment);
   const sessionGroupId = randomUUID();
   const body = toWire(v, deployment, targets, sessionGroupId);
@@ -199,7 +208,8 @@ async function collectSessions(api: ImmyBotClient, v: MaintenanceSessionInputs, 
     const missing = run.targets.filter((t) => !covered().has(targetKey(t)));
     if (sessions.length === 0) throw new LifecycleError("IMMYBOT_RUN_UNCONFIRMED", unconfirmedMessage(v, run, c.unclear));
     if (missing.length > 0 && !c.complete) {
-      throw new Error(
+      throw new LifecycleError(
+        "IMMYBOT_RUN_INCOMPLETE",
         `ImmyBot started no session of maintenance run ${run.sessionGroupId} for ${missing.map(describeTarget).join(", ")} within ${v.timeout}. ` +
           `The ${sessions.length} session(s) found are kept in the state, with the run's group id: the next \`pulumi up\` looks for the others again and starts no second run.`,
       );
@@ -244,7 +254,7 @@ export const lifecycle: Lifecycle = {
     const api = client();
     const run = runStateOf(id, props);
     const ids = recordedIds(props);
-    let sessions = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
+    let sessions: Wire[] = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w) => w !== undefined);
     const inputs = pick(props, Object.keys(model.fields));
     if (ids.length === 0) {
       // The start was never confirmed: one look by group id. The run stays in the state either way: it may still
@@ -270,9 +280,12 @@ export const lifecycle: Lifecycle = {
     const ids = recordedIds(olds);
     const run = runStateOf(id, olds);
     const deadline = timing.now() + (durationMs(v.timeout) as number);
-    const have = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w): w is Wire => w !== undefined);
+    const have = (await Promise.all(ids.map((sid) => readSession(api, sid)))).filter((w) => w !== undefined);
     if (ids.length > 0 && have.length === 0) {
-      throw new Error(`${KIND} ${id}: ImmyBot no longer has any of its sessions (${ids.join(", ")}). Run \`pulumi refresh\` to drop it, or change \`triggers\` to start a new run.`);
+      throw new LifecycleError(
+        "IMMYBOT_RUN_VANISHED",
+        `${KIND} ${id}: ImmyBot no longer has any of its sessions (${ids.join(", ")}). Run \`pulumi refresh\` to drop it, or change \`triggers\` to start a new run.`,
+      );
     }
     const sessions = await collectSessions(api, v, run, { have, named: [], readUntil: deadline, deadline }, news);
     const outs = await follow(api, v, run, sessions, deadline, news);

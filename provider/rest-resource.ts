@@ -11,8 +11,10 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import type { ImmyBotClient } from "./client";
 import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputModel } from "./check";
 import { client, settings } from "./context";
+import { LifecycleError } from "./errors";
 import { claim, createOnce, deleteIfExists, keepInState, readOrGone, takenOverInThisRun, updateExisting } from "./lifecycle";
 import { isIdText, notAnId } from "./models/target";
+import { withId, type Answer } from "./models/wire";
 import { withSecrets } from "./secrets";
 import { parseUtc } from "./write-once";
 
@@ -28,8 +30,11 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
   model: InputModel<S>;
   /** Canonical arguments -> request body; with `id`, the PUT body. */
   toWire(v: z.output<z.ZodObject<S>>, id?: number): Wire;
-  /** Response -> id, canonical arguments and outputs. */
-  fromWire(w: Wire): { id: string; inputs: z.output<z.ZodObject<S>>; outputs: O };
+  /**
+   * An answer -> id, canonical arguments and outputs; a missing or mistyped field is an error that names the route
+   * (`at`) and the field (`models/wire.ts`).
+   */
+  fromWire(w: unknown, at?: Answer): { id: string; inputs: z.output<z.ZodObject<S>>; outputs: O };
   /** Every object ImmyBot holds that a POST of `v` could have created or duplicated (the scope's list). */
   candidates(api: ImmyBotClient, v: z.output<z.ZodObject<S>>): Promise<Wire[]>;
   /**
@@ -46,18 +51,58 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
   secretKeys?: readonly string[];
 }
 
+/**
+ * What every resource of this provider guarantees, verb by verb (Pulumi's `dynamic.ResourceProvider`, with the
+ * meaning of 404 and of a failure decided once: `lifecycle.ts`, `write-once.ts`; MaintenanceSession in
+ * `maintenance-session.ts`). Errors of the lifecycle carry a stable `code` (`errors.ts`, the client's `client/errors.ts`);
+ * an answer that is not what its route gives is `IMMYBOT_UNEXPECTED_RESPONSE`, naming the route and the field.
+ */
 export interface Lifecycle {
+  /**
+   * Validates and canonicalises `news` (defaults filled, names as the state holds them) without any request, and
+   * never throws for bad arguments: each problem is a failure naming its property and the fix; values unknown at
+   * preview are not judged. Only missing provider settings are thrown (one error listing them, from `index.ts`).
+   */
   check(olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.CheckResult>;
+  /**
+   * Compares the state's canonical arguments with the checked `news`, without any request: outputs and
+   * `__provider` never differ, `changes` is always explicit, and `replaces` lists what cannot change in place
+   * (Schedule, Deployment: only `adoptId` naming another object; MaintenanceSession: every argument, a new run).
+   */
   diff(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.DiffResult>;
+  /**
+   * Makes the object (or starts the run) and returns its id and outputs. Its POST is never sent twice in effect:
+   * again only after a failure proving ImmyBot did not take it; after an ambiguous one the object (or the run's
+   * sessions) is looked for, and when none appears the create fails without sending again (`IMMYBOT_CREATE_UNCONFIRMED`,
+   * `IMMYBOT_RUN_UNCONFIRMED`). A failure once the object exists keeps its id and outputs (or arguments) in state as a
+   * partial failure, so nothing is orphaned. With `adoptId` the existing object is read and updated instead; 404 is
+   * `IMMYBOT_ADOPT_MISSING`.
+   */
   create(inputs: Record<string, unknown>): Promise<dynamic.CreateResult>;
+  /**
+   * The object as ImmyBot holds it now, outputs and arguments (so refresh shows a change made by hand as a diff).
+   * 404 (for a run: none of its recorded sessions left) means deleted outside Pulumi: an empty id drops it from
+   * state. A run whose start was never confirmed stays in state, since it may still start.
+   */
   read(id: string, props: Record<string, unknown>): Promise<dynamic.ReadResult>;
+  /**
+   * Brings the object to `news` in place (a full PUT). 404 is an error that says to refresh (`IMMYBOT_UPDATE_GONE`);
+   * a failure keeps the old state. MaintenanceSession is reached only with unchanged arguments after a failed step:
+   * it waits for the recorded run again and never starts another; a failure keeps the run with its latest sessions.
+   */
   update(id: string, olds: Record<string, unknown>, news: Record<string, unknown>): Promise<dynamic.UpdateResult>;
+  /**
+   * Deletes the object (a run: cancels its sessions still in progress, leaves finished ones). 404 means already
+   * gone, which is success; any other failure keeps it in state. An object another resource of the same run took
+   * over (a rename without an alias) is left to its new holder.
+   */
   delete(id: string, props: Record<string, unknown>): Promise<void>;
 }
 
 export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: RestResource<S, O>): Lifecycle {
   type V = z.output<z.ZodObject<S>>;
   const item = (id: string) => `${r.path}/${numericId(r.kind, id)}`;
+  const route = (method: string, path: string): Answer => ({ method, path });
 
   const checked = (inputs: Record<string, unknown>): V => checkedValue(r.model, inputs);
 
@@ -72,25 +117,31 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
 
   const written = async (api: ImmyBotClient, id: string, v: V, w: Wire): Promise<Wire> => (r.afterWrite ? r.afterWrite(api, id, v, w) : w);
 
-  /** Outputs plus the adoptId the user gave (it is not on the wire). */
-  const outs = (w: Wire, adoptId: unknown) => plainJson(typeof adoptId === "string" ? { ...r.fromWire(w).outputs, adoptId } : r.fromWire(w).outputs);
+  /** Outputs of the answer `w` (from `at`) plus the adoptId the user gave (it is not on the wire). */
+  const outs = (w: Wire, adoptId: unknown, at: Answer) => withAdoptId(r.fromWire(w, at).outputs, adoptId);
+  const withAdoptId = <T extends object>(o: T, adoptId: unknown): T => plainJson(typeof adoptId === "string" ? { ...o, adoptId } : o);
 
   /** Takes an existing object under management: read it, then bring it to the arguments if it differs. */
   async function adopt(v: V, inputs: Record<string, unknown>): Promise<dynamic.CreateResult> {
     const id = String((v as { adoptId?: string }).adoptId);
     const api = client();
-    const existing = await readOrGone(() => api.get<Wire>(item(id)));
+    const get = route("GET", item(id));
+    const existing = await readOrGone(() => api.get<Wire>(get.path));
     if (!existing) {
-      throw new Error(`adoptId: ImmyBot has no ${r.noun} with id ${id}. Check the id in ImmyBot, or remove adoptId to create a new ${r.noun}.`);
+      throw new LifecycleError(
+        "IMMYBOT_ADOPT_MISSING",
+        `adoptId: ImmyBot has no ${r.noun} with id ${id}. Check the id in ImmyBot, or remove adoptId to create a new ${r.noun}.`,
+      );
     }
     const { adoptId: _drop, ...wanted } = v as V & { adoptId?: string };
-    if (jsonEqual(r.fromWire(existing).inputs, wanted)) return { id, outs: outs(existing, id) };
+    const found = r.fromWire(existing, get);
+    if (jsonEqual(found.inputs, wanted)) return { id, outs: withAdoptId(found.outputs, id) };
     try {
-      const updated = await api.put<Wire>(item(id), r.toWire(v, Number(id)));
-      return { id, outs: outs(await written(api, id, v, updated), id) };
+      const updated = await api.put<Wire>(get.path, r.toWire(v, Number(id)));
+      return { id, outs: outs(await written(api, id, v, updated), id, route("PUT", get.path)) };
     } catch (e) {
       // The object exists and is now ours: keep it in state even though bringing it up to date failed.
-      throw keepInState(e, id, outs(existing, id), inputs);
+      throw keepInState(e, id, withAdoptId(found.outputs, id), inputs);
     }
   }
 
@@ -116,11 +167,13 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       const s = settings();
       const body = r.toWire(v);
       const scope = r.candidateScope(v);
+      const post = route("POST", r.path);
       const created = await createOnce<Wire>({
         kind: r.kind,
         noun: r.noun,
         scope,
-        post: async () => (await api.post<Wire>(r.path, body)) ?? {},
+        // An answer without an id is not one: the POST's outcome is then open, and the object is looked for.
+        post: async () => withId(await api.post<unknown>(r.path, body), `a ${r.noun}`, post),
         list: () => r.candidates(api, v),
         firstList: () => firstListing(`${r.kind} ${scope}`, () => r.candidates(api, v)),
         matches: (w) => sameArguments(w, v),
@@ -136,26 +189,28 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
       });
       const id = String(created.id);
       try {
-        return { id, outs: outs(await written(api, id, v, created), undefined) };
+        return { id, outs: outs(await written(api, id, v, created), undefined, post) };
       } catch (e) {
-        throw keepInState(e, id, outs(created, undefined), inputs);
+        // The object exists: keep its id in state, with its outputs, or the arguments when its answer is unreadable.
+        throw keepInState(e, id, attempt(() => outs(created, undefined, post)) ?? plainJson(v), inputs);
       }
     },
 
     async read(id, props) {
-      const found = await readOrGone(() => client().get<Wire>(item(id)));
+      const get = route("GET", item(id));
+      const found = await readOrGone(() => client().get<Wire>(get.path));
       if (!found) return { id: "" };
       claim(r.kind, id);
-      const { inputs } = r.fromWire(found);
-      const adoptId = props.adoptId;
-      return { id, props: outs(found, adoptId), inputs: plainJson(typeof adoptId === "string" ? { ...inputs, adoptId } : inputs) };
+      const { inputs, outputs } = r.fromWire(found, get);
+      return { id, props: withAdoptId(outputs, props.adoptId), inputs: withAdoptId(inputs, props.adoptId) };
     },
 
     async update(id, olds, news) {
       const v = checked(news);
       const api = client();
-      const updated = await updateExisting(r.kind, id, () => api.put<Wire>(item(id), r.toWire(v, numericId(r.kind, id))));
-      return { outs: outs(await written(api, id, v, updated), news.adoptId ?? olds.adoptId) };
+      const put = route("PUT", item(id));
+      const updated = await updateExisting(r.kind, id, () => api.put<Wire>(put.path, r.toWire(v, numericId(r.kind, id))));
+      return { outs: outs(await written(api, id, v, updated), news.adoptId ?? olds.adoptId, put) };
     },
 
     async delete(id) {
@@ -186,12 +241,21 @@ function firstListing(scope: string, fetch: () => Promise<Wire[]>): Promise<Wire
   return list;
 }
 
+/** `f()`, or undefined when it throws. */
+function attempt<T>(f: () => T): T | undefined {
+  try {
+    return f();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `adoptId` argument every such resource has: the id of an existing object of this `noun`. */
 export const adoptIdField = (noun: string) =>
   z.string().refine(isIdText, { error: (i) => notAnId(i.input, `a ${noun} id`, '(a positive whole number, e.g. "42")') });
 
 /** ImmyBot's int32 id from a Pulumi id. */
 export function numericId(kind: string, id: string): number {
-  if (!isIdText(id)) throw new Error(`${JSON.stringify(id)} is not a ${kind} id (a positive whole number)`);
+  if (!isIdText(id)) throw new LifecycleError("IMMYBOT_INVALID_ID", `${JSON.stringify(id)} is not a ${kind} id (a positive whole number)`);
   return Number(id);
 }

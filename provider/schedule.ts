@@ -19,14 +19,16 @@ import {
   maintenanceOptionRules,
   maintenanceOptionsFromWire,
   maintenanceOptionsToWire,
+  maintenanceOptionsWireFields,
   rebootFields,
   type EmailArgs,
   type ExecutionArgs,
   type RebootArgs,
 } from "./models/maintenance-options";
-import { dropUndefined, isIdText, nonEmpty, normalizeTarget, notAnId, targetFields, targetFromWire, targetRules, targetToWire, type TargetArgs } from "./models/target";
+import { dropUndefined, isIdText, nonEmpty, normalizeTarget, notAnId, targetFields, targetFromWire, targetRules, targetToWire, targetWireFields, type TargetArgs } from "./models/target";
 import { cronExpression, minutesOfDay, timeFromWire, timeOfDay, timeZone } from "./models/time";
-import type { Tie } from "./models/tie";
+import { keysOf, type Tie } from "./models/tie";
+import { decodeAnswer, enumOrNull, enumValue, flag, int, listAnswer, textOrNull, type Answer } from "./models/wire";
 
 const KIND = "Schedule";
 const PATH = "/api/v1/schedules";
@@ -110,7 +112,7 @@ export interface ScheduleComputed {
 export type ScheduleOutputs = ScheduleInputs & ScheduleComputed;
 
 /** Every property of a Schedule resource (arguments and computed outputs). */
-export const outputKeys: readonly string[] = [...Object.keys(scheduleFields), "nextOccurrence", "createdAt", "updatedAt"];
+export const outputKeys: readonly string[] = [...Object.keys(scheduleFields), ...keysOf<ScheduleComputed>({ nextOccurrence: true, createdAt: true, updatedAt: true })];
 
 const ITEM_TYPES: readonly MaintenanceTypeName[] = ["GlobalSoftware", "LocalSoftware", "ChocolateySoftware", "NiniteSoftware", "LocalMaintenanceTask", "GlobalMaintenanceTask"];
 
@@ -198,28 +200,52 @@ export function toWire(v: ScheduleInputs, id?: number): Record<string, unknown> 
   };
 }
 
-/** A `GetScheduleResponse` -> canonical arguments (names, absent instead of null) and the resource's outputs. */
-export function fromWire(w: Record<string, unknown>): { id: string; inputs: ScheduleInputs; outputs: ScheduleOutputs } {
+/** The fields of a `GetScheduleResponse` this provider reads (see `models/wire.ts` for what is required). */
+export const scheduleAnswer = z.object({
+  id: int,
+  ...targetWireFields,
+  day: enumOrNull(DayOfWeek),
+  time: textOrNull,
+  maintenanceTime: textOrNull,
+  customCronExpression: textOrNull,
+  timeZoneInfoId: textOrNull,
+  maintenanceType: enumValue(MaintenanceType),
+  maintenanceIdentifier: textOrNull,
+  applyWindowsUpdates: flag,
+  ...maintenanceOptionsWireFields,
+  allowAccessToMSPResources: flag,
+  disabled: flag,
+  nextOccurenceDate: textOrNull,
+  createdDateUTC: textOrNull,
+  updatedDateUTC: textOrNull,
+});
+
+/**
+ * A `GetScheduleResponse` (from the route `at`, for messages) -> canonical arguments (names, absent instead of
+ * null) and the resource's outputs; a missing or mistyped field is an error naming the route and the field.
+ */
+export function fromWire(body: unknown, at?: Answer): { id: string; inputs: ScheduleInputs; outputs: ScheduleOutputs } {
+  const w = decodeAnswer(scheduleAnswer, body, "a schedule", at);
   const identifier = nonEmpty(w.maintenanceIdentifier);
   const inputs = dropUndefined({
     ...targetFromWire(w),
-    dayOfWeek: typeof w.day === "number" ? DayOfWeek.fromWire(w.day) : undefined,
+    dayOfWeek: w.day === null ? undefined : DayOfWeek.fromWire(w.day),
     detectionTime: timeFromWire(w.time),
     executionTime: timeFromWire(w.maintenanceTime),
     cronExpression: nonEmpty(w.customCronExpression),
     timeZone: nonEmpty(w.timeZoneInfoId),
     maintenanceType: identifier === undefined ? undefined : MaintenanceType.fromWire(w.maintenanceType),
     maintenanceIdentifier: identifier,
-    applyWindowsUpdates: Boolean(w.applyWindowsUpdates),
+    applyWindowsUpdates: w.applyWindowsUpdates,
     ...maintenanceOptionsFromWire(w),
-    allowAccessToMSPResources: Boolean(w.allowAccessToMSPResources),
-    disabled: Boolean(w.disabled),
+    allowAccessToMSPResources: w.allowAccessToMSPResources,
+    disabled: w.disabled,
   }) as ScheduleInputs;
   const outputs: ScheduleOutputs = {
     ...inputs,
-    nextOccurrence: typeof w.nextOccurenceDate === "string" ? w.nextOccurenceDate : null,
-    createdAt: typeof w.createdDateUTC === "string" ? w.createdDateUTC : null,
-    updatedAt: typeof w.updatedDateUTC === "string" ? w.updatedDateUTC : null,
+    nextOccurrence: w.nextOccurenceDate,
+    createdAt: w.createdDateUTC,
+    updatedAt: w.updatedDateUTC,
   };
   return { id: String(w.id), inputs, outputs };
 }
@@ -234,7 +260,8 @@ export const lifecycle = restLifecycle({
   toWire,
   fromWire,
   // Schedules are listed unpaged, per tenant.
-  candidates: async (api, v) => (await api.get<Wire[]>(PATH, v.tenantId === undefined ? undefined : { tenantId: v.tenantId })) ?? [],
+  candidates: async (api, v) =>
+    listAnswer(await api.get<unknown>(PATH, v.tenantId === undefined ? undefined : { tenantId: v.tenantId }), "schedules", { method: "GET", path: PATH }) as Wire[],
   candidateScope: (v) => (v.tenantId === undefined ? "all tenants" : `tenant ${v.tenantId}`),
 });
 

@@ -11,6 +11,7 @@
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { UNKNOWN } from "./check";
 import { redact } from "./client/errors";
+import { likeError } from "./errors";
 import { MAX_DEPTH } from "./models/plain";
 import type { Lifecycle } from "./rest-resource";
 
@@ -131,16 +132,16 @@ export function withoutSecrets(e: unknown, secrets: readonly string[]): unknown 
 }
 
 /**
- * The error the host reports instead of `e`: a new Error (the host prints `e.stack`, which keeps the message it
- * was made with) without the secret strings, keeping a partial failure's id, properties (secrets wrapped) and
- * reasons. No `cause`: `util.inspect` would print the original message with it.
+ * The error the host reports instead of `e`: a new error of its kind and code (the host prints `e.stack`, which
+ * keeps the message it was made with) without the secret strings, keeping a partial failure's id, properties
+ * (secrets wrapped) and reasons. No `cause`: `util.inspect` would print the original message with it.
  */
 function redactedError(e: unknown, secrets: readonly string[], keys: readonly string[]): unknown {
   if (!(e instanceof Error)) return e;
   const message = redact(e.message, secrets);
   const partial = e as Error & { id?: string; properties?: Props; reasons?: string[] };
   if (message === e.message && partial.id === undefined) return e;
-  const out = Object.assign(new Error(message), { name: e.name });
+  const out = likeError(e, message);
   if (partial.id !== undefined) {
     Object.assign(out, {
       id: partial.id,

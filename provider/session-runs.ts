@@ -8,10 +8,12 @@
  * group id we generate, which each session carries in `sessionJobArgs.sessionGroupId`; the dx list does not show
  * it, so candidates from the list are confirmed by reading them (API notes §4.6).
  */
+import { z } from "zod";
 import type { ImmyBotClient } from "./client";
 import { ImmyBotHttpError } from "./client/errors";
 import { readOrGone } from "./lifecycle";
-import { SessionStatus, SessionType, type SessionStatusName } from "./models/enums";
+import { MaintenanceActionResult, MaintenanceActionStatus, MaintenanceActionType, SessionStatus, SessionType, type SessionStatusName } from "./models/enums";
+import { decodeAnswer, enumValue, int, intOrNull, textOrNull, type Answer } from "./models/wire";
 import { parseUtc, pollUntil, realClock, type Clock } from "./write-once";
 
 export type Wire = Record<string, unknown>;
@@ -85,9 +87,60 @@ export function parseStartAnswer(body: unknown): StartAnswer | undefined {
   return { started: ids(b.sessionsStarted), alreadyInProgress: ids(b.sessionsAlreadyInProgress) };
 }
 
+/** One maintenance action of a session (`GetMaintenanceActionResponse`), the fields the outputs show. */
+const actionAnswer = z.object({
+  id: int,
+  maintenanceDisplayName: textOrNull,
+  actionType: enumValue(MaintenanceActionType),
+  status: enumValue(MaintenanceActionStatus),
+  result: enumValue(MaintenanceActionResult),
+  resultReasonMessage: textOrNull,
+  detectedVersionString: textOrNull,
+  desiredVersionString: textOrNull,
+});
+
+/** The fields of a `GetMaintenanceSessionResponse` this provider reads (see `models/wire.ts` for what is required). */
+export const sessionAnswer = z.object({
+  id: int,
+  sessionStatus: enumValue(SessionStatus),
+  onboardingStageStatus: enumValue(SessionStatus),
+  detectionStageStatus: enumValue(SessionStatus),
+  executionStageStatus: enumValue(SessionStatus),
+  agentUpdatesStageStatus: enumValue(SessionStatus),
+  resolutionStageStatus: enumValue(SessionStatus),
+  inventoryStageStatus: enumValue(SessionStatus),
+  computerId: intOrNull,
+  computerName: textOrNull,
+  tenantId: intOrNull,
+  tenantName: textOrNull,
+  personId: intOrNull,
+  createdDateUTC: textOrNull,
+  updatedDateUTC: textOrNull,
+  scheduledExecutionDate: textOrNull,
+  // Left out unless asked for (includeActions): none is an empty list.
+  maintenanceActions: z
+    .array(actionAnswer, { error: "expected a list of maintenance actions, or null" })
+    .nullish()
+    .transform((v) => v ?? []),
+  sessionJobArgs: z
+    .object({ sessionGroupId: textOrNull }, { error: "expected an object, or null" })
+    .nullish()
+    .transform((v) => v ?? null),
+});
+
+/** A session as decoded: enums as ImmyBot sent them, nulls for what it left out. */
+export type SessionAnswer = z.output<typeof sessionAnswer>;
+
+/** A `GetMaintenanceSessionResponse` (from the route `at`, for messages); a missing or mistyped field is an error naming both. */
+export function decodeSession(body: unknown, at?: Answer): SessionAnswer {
+  return decodeAnswer(sessionAnswer, body, "a maintenance session", at);
+}
+
 /** A session with its stages and actions; undefined when ImmyBot has no such session. */
-export function readSession(api: ImmyBotClient, id: number): Promise<Wire | undefined> {
-  return readOrGone(() => api.get<Wire>(`${SESSIONS}/${id}`, { includeStages: true, includeActions: true }));
+export async function readSession(api: ImmyBotClient, id: number): Promise<SessionAnswer | undefined> {
+  const path = `${SESSIONS}/${id}`;
+  const body = await readOrGone(() => api.get<unknown>(path, { includeStages: true, includeActions: true }));
+  return body === undefined ? undefined : decodeSession(body, { method: "GET", path });
 }
 
 /** The message of a session's newest log line, or null when it has none (or the route is missing). */
@@ -118,8 +171,8 @@ export async function discoverSessions(
   since: number,
   until: number,
   t: Timing = timing,
-): Promise<Map<string, Wire>> {
-  const found = new Map<string, Wire>();
+): Promise<Map<string, SessionAnswer>> {
+  const found = new Map<string, SessionAnswer>();
   const rejected = new Set<number>();
   let round = 0;
   await poll(t, until, async () => {
@@ -131,7 +184,7 @@ export async function discoverSessions(
         const rows = await listRecent(api, target);
         for (const row of rows) {
           const id = row.id;
-          if (typeof id !== "number" || rejected.has(id)) continue;
+          if (id === null || rejected.has(id)) continue;
           const created = parseUtc(row.createdDate ?? row.createdDateUTC);
           if (created !== undefined && created < since) continue;
           const session = await readSession(api, id);
@@ -151,8 +204,8 @@ export async function discoverSessions(
 }
 
 /** Sessions by id (e.g. those a start answer named): they may take a moment to become readable. */
-export async function readSessions(api: ImmyBotClient, ids: readonly number[], until: number, t: Timing = timing): Promise<Wire[]> {
-  const found = new Map<number, Wire>();
+export async function readSessions(api: ImmyBotClient, ids: readonly number[], until: number, t: Timing = timing): Promise<SessionAnswer[]> {
+  const found = new Map<number, SessionAnswer>();
   await poll(t, until, async () => {
     for (const id of ids.filter((i) => !found.has(i))) {
       const s = await readSession(api, id);
@@ -160,7 +213,7 @@ export async function readSessions(api: ImmyBotClient, ids: readonly number[], u
     }
     return found.size === ids.length;
   });
-  return ids.filter((id) => found.has(id)).map((id) => found.get(id) as Wire);
+  return ids.filter((id) => found.has(id)).map((id) => found.get(id) as SessionAnswer);
 }
 
 /** Runs `round` until it says it is done or `until` passes, with pauses growing from pollInitialMs to pollMaxMs. */
@@ -168,8 +221,13 @@ function poll(t: Timing, until: number, round: () => Promise<boolean>): Promise<
   return pollUntil(t, until, round, { initialMs: t.pollInitialMs, maxMs: t.pollMaxMs });
 }
 
+/** A row of the dx list (`LoadResult.data`): only the id and the creation time are read; a row without an id is no candidate. */
+const dxPage = z.object({
+  data: z.array(z.object({ id: intOrNull, createdDate: textOrNull, createdDateUTC: textOrNull }), { error: "expected a list of sessions" }),
+});
+
 /** The newest sessions of one target (dx list, DevExtreme load options). */
-async function listRecent(api: ImmyBotClient, target: RunTarget): Promise<Wire[]> {
+async function listRecent(api: ImmyBotClient, target: RunTarget): Promise<z.output<typeof dxPage>["data"]> {
   // sessionType too: a tenant's list also holds its computers' sessions, which would push a cloud session off the page.
   const filter =
     target.kind === "computer"
@@ -177,13 +235,14 @@ async function listRecent(api: ImmyBotClient, target: RunTarget): Promise<Wire[]
       : target.kind === "tenant"
         ? { tenantId: target.id, sessionType: SessionType.toInt("Cloud") }
         : { personId: target.id, sessionType: SessionType.toInt("Person") };
-  const result = await api.get<{ data?: unknown }>(`${SESSIONS}/dx`, {
+  const path = `${SESSIONS}/dx`;
+  const result = await api.get<unknown>(path, {
     ...filter,
     sort: JSON.stringify([{ selector: "createdDate", desc: true }]),
     skip: 0,
     take: 20,
   });
-  return Array.isArray(result?.data) ? (result.data as Wire[]) : [];
+  return decodeAnswer(dxPage, result, "a page of maintenance sessions", { method: "GET", path }).data;
 }
 
 /** How long `pulumi up` waits for a run: until its sessions exist, have started, or have finished. */

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { OfflineBehavior, PromptTimeoutAction, RebootPreference, type OfflineBehaviorName, type PromptTimeoutActionName, type RebootPreferenceName } from "./enums";
 import type { Tie } from "./tie";
+import { enumValue, flag, int } from "./wire";
 import type { RuleContext } from "../check";
 
 /** Reboots and prompts during a maintenance run. */
@@ -121,23 +122,43 @@ export function maintenanceOptionsToWire(v: MaintenanceOptionValues): Maintenanc
   };
 }
 
-/** Wire -> canonical option values (responses carry integers for the enums). */
-export function maintenanceOptionsFromWire(w: Record<string, unknown>): MaintenanceOptionValues {
+/** The option fields of an answer (GetScheduleResponse), as `models/wire.ts` decodes them: all non-nullable in the spec. */
+export const maintenanceOptionsWireFields = {
+  rebootPreference: enumValue(RebootPreference),
+  promptTimeoutAction: enumValue(PromptTimeoutAction),
+  promptTimeoutMinutes: int,
+  autoConsentToReboots: flag,
+  suppressRebootsDuringBusinessHours: flag,
+  offlineBehavior: enumValue(OfflineBehavior),
+  sendDetectionEmail: flag,
+  sendDetectionEmailWhenAllActionsAreCompliant: flag,
+  sendFollowUpEmail: flag,
+  sendFollowUpOnlyIfActionNeeded: flag,
+  showRunNowButton: flag,
+  showPostponeButton: flag,
+  showMaintenanceActions: flag,
+  useComputersTimezoneForExecution: flag,
+  scheduleExecutionAfterActiveHours: flag,
+};
+export type MaintenanceOptionsAnswer = z.output<z.ZodObject<typeof maintenanceOptionsWireFields>>;
+
+/** Decoded option fields -> canonical option values (enum names). */
+export function maintenanceOptionsFromWire(w: MaintenanceOptionsAnswer): MaintenanceOptionValues {
   return {
-    rebootPreference: RebootPreference.fromWire(w.rebootPreference ?? 0),
-    promptTimeoutAction: PromptTimeoutAction.fromWire(w.promptTimeoutAction ?? 0),
-    promptTimeoutMinutes: typeof w.promptTimeoutMinutes === "number" ? w.promptTimeoutMinutes : 0,
-    autoConsentToReboots: Boolean(w.autoConsentToReboots),
-    suppressRebootsDuringBusinessHours: Boolean(w.suppressRebootsDuringBusinessHours),
-    offlineBehavior: OfflineBehavior.fromWire(w.offlineBehavior ?? 1),
-    sendDetectionEmail: Boolean(w.sendDetectionEmail),
-    sendDetectionEmailWhenAllActionsAreCompliant: Boolean(w.sendDetectionEmailWhenAllActionsAreCompliant),
-    sendFollowUpEmail: Boolean(w.sendFollowUpEmail),
-    sendFollowUpOnlyIfActionNeeded: Boolean(w.sendFollowUpOnlyIfActionNeeded),
-    showRunNowButton: Boolean(w.showRunNowButton),
-    showPostponeButton: Boolean(w.showPostponeButton),
-    showMaintenanceActions: Boolean(w.showMaintenanceActions),
-    useComputersTimezoneForExecution: Boolean(w.useComputersTimezoneForExecution),
-    scheduleExecutionAfterActiveHours: Boolean(w.scheduleExecutionAfterActiveHours),
+    rebootPreference: RebootPreference.fromWire(w.rebootPreference),
+    promptTimeoutAction: PromptTimeoutAction.fromWire(w.promptTimeoutAction),
+    promptTimeoutMinutes: w.promptTimeoutMinutes,
+    autoConsentToReboots: w.autoConsentToReboots,
+    suppressRebootsDuringBusinessHours: w.suppressRebootsDuringBusinessHours,
+    offlineBehavior: OfflineBehavior.fromWire(w.offlineBehavior),
+    sendDetectionEmail: w.sendDetectionEmail,
+    sendDetectionEmailWhenAllActionsAreCompliant: w.sendDetectionEmailWhenAllActionsAreCompliant,
+    sendFollowUpEmail: w.sendFollowUpEmail,
+    sendFollowUpOnlyIfActionNeeded: w.sendFollowUpOnlyIfActionNeeded,
+    showRunNowButton: w.showRunNowButton,
+    showPostponeButton: w.showPostponeButton,
+    showMaintenanceActions: w.showMaintenanceActions,
+    useComputersTimezoneForExecution: w.useComputersTimezoneForExecution,
+    scheduleExecutionAfterActiveHours: w.scheduleExecutionAfterActiveHours,
   };
 }

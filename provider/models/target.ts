@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { TargetCategory, TargetGroupFilter, TargetType, type TargetCategoryName, type TargetGroupFilterName, type TargetTypeName } from "./enums";
 import type { Tie } from "./tie";
+import { enumValue, flag, intOrNull, textOrNull } from "./wire";
 import type { RuleContext } from "../check";
 
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -185,17 +186,32 @@ export function targetToWire(v: TargetValues & { targetCategory?: TargetCategory
   };
 }
 
-/** Wire -> target fields in canonical form (names; absent instead of null). */
-export function targetFromWire(w: Record<string, unknown>): TargetValues {
+/** The target fields of an answer (GetScheduleResponse, LocalTargetAssignmentResource), as `models/wire.ts` decodes them. */
+export const targetWireFields = {
+  targetType: enumValue(TargetType),
+  target: textOrNull,
+  targetCategory: enumValue(TargetCategory),
+  targetGroupFilter: enumValue(TargetGroupFilter),
+  tenantId: intOrNull,
+  propagateToChildTenants: flag,
+  allowAccessToParentTenant: flag,
+  providerLinkId: intOrNull,
+  providerClientGroupType: textOrNull,
+  providerDeviceGroupType: textOrNull,
+};
+export type TargetAnswer = z.output<z.ZodObject<typeof targetWireFields>>;
+
+/** Decoded target fields -> canonical form (names; absent instead of null). */
+export function targetFromWire(w: TargetAnswer): TargetValues {
   return dropUndefined({
     targetType: TargetType.fromWire(w.targetType),
     target: nonEmpty(w.target),
-    targetCategory: TargetCategory.fromWire(w.targetCategory ?? 0),
-    targetGroupFilter: TargetGroupFilter.fromWire(w.targetGroupFilter ?? 0),
-    tenantId: numberOrUndefined(w.tenantId),
-    propagateToChildTenants: Boolean(w.propagateToChildTenants),
-    allowAccessToParentTenant: Boolean(w.allowAccessToParentTenant),
-    providerLinkId: numberOrUndefined(w.providerLinkId),
+    targetCategory: TargetCategory.fromWire(w.targetCategory),
+    targetGroupFilter: TargetGroupFilter.fromWire(w.targetGroupFilter),
+    tenantId: w.tenantId ?? undefined,
+    propagateToChildTenants: w.propagateToChildTenants,
+    allowAccessToParentTenant: w.allowAccessToParentTenant,
+    providerLinkId: w.providerLinkId ?? undefined,
     providerClientGroupType: nonEmpty(w.providerClientGroupType),
     providerDeviceGroupType: nonEmpty(w.providerDeviceGroupType),
   }) as TargetValues;
@@ -203,10 +219,6 @@ export function targetFromWire(w: Record<string, unknown>): TargetValues {
 
 export function nonEmpty(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
-}
-
-export function numberOrUndefined(v: unknown): number | undefined {
-  return typeof v === "number" ? v : undefined;
 }
 
 /** Removes keys whose value is undefined, so objects compare and serialize as plain JSON. */

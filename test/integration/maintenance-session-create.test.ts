@@ -21,6 +21,7 @@ const T0 = Date.parse("2026-11-20T10:00:00Z");
 const iso = (ms: number) => new Date(ms).toISOString();
 const PROVIDER = "exports.handler = () => require('pulumi-immybot/dist/provider')";
 
+/** `GET /target-assignments/12` as ImmyBot answers it (a LocalTargetAssignmentResource, integer enums). */
 const deployment = {
   id: 12,
   maintenanceType: 0,
@@ -30,10 +31,23 @@ const deployment = {
   softwareProviderType: 3,
   databaseType: 1,
   targetType: 21,
+  target: null,
   targetCategory: 0,
+  targetGroupFilter: 0,
   tenantId: 2,
+  propagateToChildTenants: false,
+  allowAccessToParentTenant: false,
+  providerLinkId: null,
+  providerClientGroupType: null,
+  providerDeviceGroupType: null,
+  onboardingOnly: false,
   taskParameterValues: null,
   softwareSemanticVersionString: null,
+  licenseId: null,
+  providerLinkIdForMaintenanceItem: null,
+  targetEnforcement: 1,
+  excluded: false,
+  visibility: { selfService: false, technicianPod: false },
 };
 
 function session(id: number, status: number, computerId: number, groupId: string | null = null) {
@@ -141,6 +155,7 @@ describe("MaintenanceSession create", () => {
     backgroundJob((req, res) => reply.reset()(req, res), Infinity);
     const e = (await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6], timeout: "10m" })))) as Error & { id?: string; properties?: Record<string, unknown>; code?: string };
     expect(starts()).toHaveLength(1);
+    expect(e.code).toBe("IMMYBOT_RUN_UNCONFIRMED");
     expect(e.id).toBe(groupOf(starts()[0]!));
     expect(e.message).toMatch(/got no clear answer.*not sent again.*None of its sessions appeared within 10m.*next `pulumi up` looks for its sessions again and never starts a second run/);
     expect(e.properties).toMatchObject({ sessionGroupId: e.id, sessionIds: [], targets: [{ kind: "computer", id: 6 }], result: "InProgress", __provider: PROVIDER });
@@ -208,6 +223,7 @@ describe("MaintenanceSession create", () => {
       reply.json(400, { title: "One or more validation errors occurred.", status: 400, errors: { Computers: ["Computer 6 is excluded from maintenance."] } }, { "content-type": "application/problem+json" }),
     );
     const e = await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6] })));
+    expect(e).toMatchObject({ code: "IMMYBOT_HTTP_400" });
     expect(e.message).toMatch(/excluded from maintenance/);
     expect((e as { id?: string }).id).toBeUndefined();
     expect(starts()).toHaveLength(1);
@@ -237,9 +253,77 @@ describe("MaintenanceSession create", () => {
       reply.json(200, { data: req.query.get("computerId") === "6" ? [{ id: 81, computerId: 6, createdDate: iso(T0) }] : [], totalCount: -1 })(req, res),
     );
     scripted.server.on(`GET ${SESSIONS}/81`, (req, res) => reply.json(200, session(81, 1, 6, group))(req, res));
-    const e = (await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6, 8] })))) as Error & { id?: string; properties?: Record<string, unknown> };
+    const e = (await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6, 8] })))) as Error & { id?: string; properties?: Record<string, unknown>; code?: string };
+    expect(e.code).toBe("IMMYBOT_RUN_INCOMPLETE");
     expect(e.message).toMatch(/started no session of maintenance run [-0-9a-f]+ for computer 8 within 1h.*looks for the others again and starts no second run/);
     expect(e.id).toBe(group);
     expect(e.properties).toMatchObject({ sessionIds: [81], __provider: PROVIDER });
+  });
+});
+
+describe("MaintenanceSession errors carry stable codes", () => {
+  type Failure = Error & { code?: string; id?: string; properties?: Record<string, unknown> };
+  const started = (sessions: { id: number; computerId: number }[]) => reply.json(200, { sessionsStarted: sessions.map((s) => ({ sessionId: s.id, computerId: s.computerId })), sessionsAlreadyInProgress: [] });
+
+  it("IMMYBOT_INVALID_ARGUMENTS for arguments that fail check, before any request", async () => {
+    const e = (await caught(lifecycle.create({ deploymentId: "12", computers: [6], timeout: "2 days", __provider: PROVIDER }))) as Failure;
+    expect(e.code).toBe("IMMYBOT_INVALID_ARGUMENTS");
+    expect(e.message).toMatch(/^Invalid MaintenanceSession arguments: timeout: /);
+    expect(scripted.server.requests).toEqual([]);
+  });
+
+  it("IMMYBOT_DEPLOYMENT_MISSING when the deployment does not exist, and nothing is started", async () => {
+    scripted.server.on("GET /api/v1/target-assignments/13", reply.json(404, { title: "Not Found", status: 404 }));
+    const e = (await caught(lifecycle.create(inputs({ deploymentId: "13", computers: [6] })))) as Failure;
+    expect(e.code).toBe("IMMYBOT_DEPLOYMENT_MISSING");
+    expect(e.id).toBeUndefined();
+    expect(starts()).toHaveLength(0);
+  });
+
+  it("IMMYBOT_RUN_NO_TARGETS when the deployment targets tenants, or no computer at the moment, and no target is given", async () => {
+    scripted.server.on("GET /api/v1/target-assignments/12", reply.json(200, { ...deployment, targetType: 29, target: "2", targetCategory: 1 }));
+    const tenants = (await caught(lifecycle.create(inputs({ deploymentId: "12" })))) as Failure;
+    expect(tenants.code).toBe("IMMYBOT_RUN_NO_TARGETS");
+    expect(tenants.message).toMatch(/targets tenants, not computers/);
+    scripted.server.on("GET /api/v1/target-assignments/12", reply.json(200, deployment));
+    scripted.server.on("POST /api/v1/target-assignments/target-preview", reply.json(200, []));
+    const none = (await caught(lifecycle.create(inputs({ deploymentId: "12" })))) as Failure;
+    expect(none.code).toBe("IMMYBOT_RUN_NO_TARGETS");
+    expect(none.message).toMatch(/targets no computer at the moment/);
+    expect(starts()).toHaveLength(0);
+  });
+
+  it("IMMYBOT_RUN_FAILED for a failed session, with the run kept in state", async () => {
+    scripted.server.on(`POST ${START_PATH}`, started([{ id: 51, computerId: 6 }]));
+    scripted.server.on(`GET ${SESSIONS}/51`, reply.json(200, session(51, 2, 6)));
+    scripted.server.on(`GET ${SESSIONS}/51/last-log`, reply.json(200, { id: 1, message: "Installer exited with code 1603" }));
+    const e = (await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6] })))) as Failure;
+    expect(e.code).toBe("IMMYBOT_RUN_FAILED");
+    expect(e.id).toBe(groupOf(starts()[0]!));
+    expect(e.properties).toMatchObject({ sessionIds: [51], result: "Failed", __provider: PROVIDER });
+  });
+
+  it("IMMYBOT_RUN_TIMEOUT when sessions are still running at the timeout, with the run kept in state", async () => {
+    scripted.server.on(`POST ${START_PATH}`, started([{ id: 52, computerId: 6 }]));
+    scripted.server.on(`GET ${SESSIONS}/52`, reply.json(200, session(52, 1, 6)));
+    const e = (await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6], timeout: "5m" })))) as Failure;
+    expect(e.code).toBe("IMMYBOT_RUN_TIMEOUT");
+    expect(e.message).toMatch(/Timed out after 5m/);
+    expect(e.properties).toMatchObject({ sessionIds: [52], result: "InProgress" });
+  });
+
+  it("IMMYBOT_RUN_VANISHED when every session of a run vanished while waiting, or before an update", async () => {
+    let reads = 0;
+    scripted.server.on(`POST ${START_PATH}`, started([{ id: 53, computerId: 6 }]));
+    scripted.server.on(`GET ${SESSIONS}/53`, (req, res) => (++reads === 1 ? reply.json(200, session(53, 1, 6)) : reply.json(404, { message: "not found" }))(req, res));
+    const waiting = (await caught(lifecycle.create(inputs({ deploymentId: "12", computers: [6] })))) as Failure;
+    expect(waiting.code).toBe("IMMYBOT_RUN_VANISHED");
+    expect(waiting.id).toBe(groupOf(starts()[0]!));
+    const group = "5a1c2e3f-0000-4000-8000-000000000080";
+    const olds = { ...inputs({ deploymentId: "12", computers: [6] }), sessionGroupId: group, sessionIds: [53], sessions: [], targets: [{ kind: "computer", id: 6 }], startedAt: iso(T0) };
+    const update = (await caught(lifecycle.update(group, olds, inputs({ deploymentId: "12", computers: [6] })))) as Failure;
+    expect(update.code).toBe("IMMYBOT_RUN_VANISHED");
+    expect(update.id).toBeUndefined();
+    expect(starts()).toHaveLength(1);
   });
 });

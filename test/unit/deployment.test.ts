@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check, diff, fromWire, model, toWire } from "../../provider/deployment";
+import { check, diff, fromWire, model, outputKeys, toWire } from "../../provider/deployment";
 import { parseInputs, UNKNOWN } from "../../provider/check";
 import { SECRET_SIG, SIG_KEY } from "../../provider/secrets";
 import { booleanFields } from "../helpers/model-fields";
@@ -157,6 +157,12 @@ describe("Deployment wire mapping", () => {
     }
   });
 
+  it("declares every output fromWire builds, the computed ones included (the SDK registers exactly these)", () => {
+    const outputs = fromWire({ ...serverEcho(toWire(parseInputs(model, { ...task, notes: "n", licenseId: 4 }).value!)), notes: "n" }).outputs;
+    expect(Object.keys(outputs).filter((k) => !outputKeys.includes(k))).toEqual([]);
+    expect(outputKeys).toEqual(expect.arrayContaining(["databaseType", "maintenanceType", "maintenanceIdentifier", "createdAt", "updatedAt", "updatedBy"]));
+  });
+
   it("exposes the item for schedules", () => {
     const out = fromWire(serverEcho(toWire(parseInputs(model, task).value!))).outputs;
     expect(out).toMatchObject({ maintenanceType: "LocalMaintenanceTask", maintenanceIdentifier: "7" });
@@ -165,6 +171,7 @@ describe("Deployment wire mapping", () => {
   it("refuses to manage an item kind it cannot express", () => {
     const echo = serverEcho(toWire(parseInputs(model, software).value!));
     expect(() => fromWire({ ...echo, maintenanceType: 3 })).toThrow(/ChocolateySoftware item, which this provider does not manage/);
+    expect(() => fromWire({ ...echo, maintenanceType: 3 })).toThrow(expect.objectContaining({ code: "IMMYBOT_UNSUPPORTED_ITEM" }));
   });
 });
 

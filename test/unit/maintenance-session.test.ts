@@ -19,6 +19,7 @@ import {
   type SessionResult,
 } from "../../provider/maintenance-session";
 import { parseInputs, UNKNOWN } from "../../provider/check";
+import { decodeRunDeployment, type RunDeployment } from "../../provider/deployment-wire";
 import { formatDuration, type RunTarget, type Wire } from "../../provider/session-runs";
 import { SpecValidator, loadSpec } from "../helpers/openapi";
 import { sessionWire } from "../helpers/session-wire";
@@ -53,6 +54,34 @@ function inputs(args: Record<string, unknown> = {}): MaintenanceSessionInputs {
 /** A session as ImmyBot answers it, detection passed. */
 const wireSession = (id: number, sessionStatus: number, extra: Wire = {}): Wire =>
   sessionWire(id, sessionStatus, { onboardingStageStatus: 0, detectionStageStatus: 0, resolutionStageStatus: 0, inventoryStageStatus: 0, ...extra });
+
+/** A software deployment as `GET /target-assignments/12` answers it (integer enums), decoded as a run reads it. */
+const softwareDeployment: RunDeployment = decodeRunDeployment({
+  id: 12,
+  databaseType: 1,
+  maintenanceType: 0,
+  maintenanceIdentifier: "303",
+  desiredSoftwareState: 5,
+  maintenanceTaskMode: 0,
+  softwareProviderType: 3,
+  softwareSemanticVersionString: null,
+  taskParameterValues: null,
+  providerLinkIdForMaintenanceItem: null,
+  licenseId: null,
+  targetType: 21,
+  target: null,
+  targetCategory: 0,
+  targetGroupFilter: 0,
+  tenantId: 2,
+  propagateToChildTenants: false,
+  allowAccessToParentTenant: false,
+  providerLinkId: null,
+  providerClientGroupType: null,
+  providerDeviceGroupType: null,
+  onboardingOnly: false,
+  targetEnforcement: 1,
+  excluded: false,
+});
 
 const run = { sessionGroupId: GROUP, startedAt: "2026-11-20T09:59:00Z", maintenanceType: "GlobalSoftware" as const, maintenanceIdentifier: "303", targets: [{ kind: "computer" as const, id: 6 }] };
 
@@ -232,7 +261,7 @@ describe("MaintenanceSession check", () => {
     const r = await check({}, { ...minimal, executionTime: "22:00", timeZone: "america/new_york" });
     expect(r.failures).toEqual([]);
     expect(r.inputs.timeZone).toBe("America/New_York");
-    expect(toWire(parseInputs(model, r.inputs).value!, { maintenanceType: 0, maintenanceIdentifier: "303" }, [], "g").timeZoneInfoId).toBe("America/New_York");
+    expect(toWire(parseInputs(model, r.inputs).value!, softwareDeployment, [], "g").timeZoneInfoId).toBe("America/New_York");
     expect(await diff(GROUP, { ...r.inputs, timeZone: "america/new_york" }, r.inputs)).toEqual({ changes: false, replaces: [], deleteBeforeReplace: false });
   });
 
@@ -323,24 +352,7 @@ describe("MaintenanceSession diff", () => {
 });
 
 describe("MaintenanceSession start request", () => {
-  /** A software deployment as `GET /target-assignments/12` answers it: integer enums. */
-  const softwareDeployment: Wire = {
-    id: 12,
-    databaseType: 1,
-    maintenanceType: 0,
-    maintenanceIdentifier: "303",
-    desiredSoftwareState: 5,
-    maintenanceTaskMode: 0,
-    softwareProviderType: 3,
-    softwareSemanticVersionString: null,
-    taskParameterValues: null,
-    providerLinkIdForMaintenanceItem: null,
-    licenseId: null,
-    targetType: 21,
-    targetCategory: 0,
-    tenantId: 2,
-  };
-  const taskDeployment: Wire = {
+  const taskDeployment: RunDeployment = {
     ...softwareDeployment,
     databaseType: 0,
     maintenanceType: 6,
@@ -407,11 +419,21 @@ describe("MaintenanceSession start request", () => {
   });
 
   it("sends integers even when the deployment's answer gives its enums by name (any case)", () => {
-    const named: Wire = { ...softwareDeployment, databaseType: "local", maintenanceType: "GlobalSoftware", desiredSoftwareState: "latestVersion", maintenanceTaskMode: "Enforce", softwareProviderType: "INHERENT" };
-    const body = toWire(inputs(), named, computers, GROUP);
+    const named = { ...softwareDeployment, databaseType: "local", maintenanceType: "GlobalSoftware", desiredSoftwareState: "latestVersion", maintenanceTaskMode: "Enforce", softwareProviderType: "INHERENT" };
+    const body = toWire(inputs(), decodeRunDeployment(named), computers, GROUP);
     expect(body.deploymentType).toBe(1);
     expect(body.maintenanceParams).toMatchObject({ maintenanceType: 0, desiredSoftwareState: 5, maintenanceTaskMode: 0, softwareProviderType: 3 });
-    expect(() => toWire(inputs(), { ...named, desiredSoftwareState: "Newest" }, computers, GROUP)).toThrow(/DesiredSoftwareState: ImmyBot answered "Newest"/);
+    const at = { method: "GET", path: "/api/v1/target-assignments/12" };
+    expect(() => decodeRunDeployment({ ...named, desiredSoftwareState: "Newest" }, at)).toThrow(
+      'ImmyBot GET /api/v1/target-assignments/12 answered a deployment whose desiredSoftwareState is "Newest" (neither an integer nor a name of DesiredSoftwareState).',
+    );
+  });
+
+  it("refuses a deployment answer without a field the run sends, naming the route and the field", () => {
+    const { databaseType: _d, ...without } = softwareDeployment;
+    const at = { method: "GET", path: "/api/v1/target-assignments/12" };
+    expect(() => decodeRunDeployment(without, at)).toThrow(expect.objectContaining({ code: "IMMYBOT_UNEXPECTED_RESPONSE", path: at.path }));
+    expect(() => decodeRunDeployment(without, at)).toThrow("ImmyBot GET /api/v1/target-assignments/12 answered a deployment without databaseType.");
   });
 
   it("sends the tenant or person list alone", () => {
@@ -427,7 +449,7 @@ describe("MaintenanceSession start request", () => {
   });
 
   const spec = loadSpec();
-  const cases: [Record<string, unknown>, Wire, RunTarget[]][] = [
+  const cases: [Record<string, unknown>, RunDeployment, RunTarget[]][] = [
     [{}, softwareDeployment, computers],
     [{ executionTime: "22:00", timeZone: "Europe/Berlin", detectionOnly: true, rebootPreference: "Force", offlineBehavior: "ApplyOnConnect" }, taskDeployment, computers],
     [{ computers: undefined, tenants: [2] }, { ...softwareDeployment, desiredSoftwareState: 3, softwareSemanticVersionString: "23.1.0" }, [{ kind: "tenant", id: 2 }]],
@@ -484,14 +506,21 @@ describe("MaintenanceSession outputs", () => {
     expect(names.map((_, i) => sessionFromWire(wireSession(1, i), null, true).status)).toEqual(names);
   });
 
-  it("takes stages that are missing as Created, and keeps a status it does not know as its number", () => {
-    const { onboardingStageStatus: _o, detectionStageStatus: _d, ...w } = wireSession(101, 99);
-    const s = sessionFromWire(w, null, false);
+  it("keeps a status it does not know as its number", () => {
+    const s = sessionFromWire(wireSession(101, 99, { detectionStageStatus: 42 }), null, false);
     expect(s.status).toBe("99");
-    expect(s.stages.onboarding).toBe("Created");
-    expect(s.stages.detection).toBe("Created");
+    expect(s.stages.detection).toBe("42");
     expect(s.finishedAt).toBeNull();
     expect(s.startedByThisRun).toBe(false);
+  });
+
+  it("refuses an answer without a stage status or with a mistyped field, naming the route and each field", () => {
+    const { onboardingStageStatus: _o, ...w } = wireSession(101, 1);
+    const at = { method: "GET", path: "/api/v1/maintenance-sessions/101" };
+    expect(() => sessionFromWire(w, null, true, at)).toThrow("ImmyBot GET /api/v1/maintenance-sessions/101 answered a maintenance session without onboardingStageStatus.");
+    expect(() => sessionFromWire({ ...w, onboardingStageStatus: 3, computerId: "6", sessionStatus: 1.5 }, null, true, at)).toThrow(
+      "answered a maintenance session whose sessionStatus is 1.5 (expected one of ImmyBot's SessionStatus integers or names), whose computerId is \"6\" (expected an integer or null).",
+    );
   });
 
   it("has finishedAt and durationSeconds only for terminal statuses", () => {

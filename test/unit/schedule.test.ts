@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { check, diff, fromWire, model, toWire } from "../../provider/schedule";
+import { check, diff, fromWire, model, outputKeys, toWire } from "../../provider/schedule";
 import { parseInputs, UNKNOWN } from "../../provider/check";
 import { DayOfWeek } from "../../provider/models/enums";
 import { booleanFields } from "../helpers/model-fields";
@@ -206,6 +206,12 @@ describe("Schedule wire mapping", () => {
       expect(back.id).toBe("7");
       expect(back.outputs).toMatchObject({ nextOccurrence: "2026-11-21T19:00:00Z", createdAt: "2026-11-20T10:00:00Z" });
     }
+  });
+
+  it("declares every output fromWire builds, the computed ones included (the SDK registers exactly these)", () => {
+    const outputs = fromWire(serverEcho(toWire(parseInputs(model, { ...minimal, maintenanceType: "LocalSoftware", maintenanceIdentifier: "12" }).value!))).outputs;
+    expect(Object.keys(outputs).filter((k) => !outputKeys.includes(k))).toEqual([]);
+    expect(outputKeys).toEqual(expect.arrayContaining(["nextOccurrence", "createdAt", "updatedAt"]));
   });
 
   it("treats a time echoed as HH:mm:ss as the same time", () => {
