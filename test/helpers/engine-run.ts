@@ -4,6 +4,7 @@
  * handed to a worker), and their steps, run on at most `parallel` workers as pulumi's step executor runs them.
  */
 import { HostError } from "./host";
+import { Slots } from "./slots";
 import type { Engine } from "./engine";
 import {
   annotateSecrets,
@@ -402,33 +403,4 @@ export class Run {
   }
 }
 
-/** At most `size` holders at once, served in the order they asked. */
-export class Slots {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  /** Waits for a slot; resolves with the function that frees it. */
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    let freed = false;
-    return () => {
-      if (freed) return;
-      freed = true;
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next holder
-      else this.active--;
-    };
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  }
-}
+export { Slots };
