@@ -2,6 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // Every layer (test/unit, integration, contract, host, scenario, types, cli); `npm run test:<layer>` runs one.
     include: ["test/**/*.test.ts"],
     // The Pulumi closure serializer uses node:inspector, which worker threads lack.
     pool: "forks",
