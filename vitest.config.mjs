@@ -1,13 +1,34 @@
+import { BaseSequencer } from "vitest/node";
 import { defineConfig } from "vitest/config";
+
+/**
+ * The layers, slowest first: the scenario files (faults alone takes about 100 s) must start at once, or the run
+ * ends with one worker busy on them while the other idles. Within a layer vitest's own order applies: longest
+ * first when a previous run's timings are cached (node_modules/.vite), else largest first, as on CI after `npm ci`.
+ */
+const LAYERS = ["scenario", "host", "types", "integration", "contract", "cli", "unit"];
+
+class SlowLayersFirst extends BaseSequencer {
+  async sort(files) {
+    const sorted = await super.sort(files);
+    const rank = (f) => {
+      const i = LAYERS.findIndex((layer) => f.moduleId.includes(`/test/${layer}/`));
+      return i === -1 ? LAYERS.length : i;
+    };
+    return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);
+  }
+}
 
 export default defineConfig({
   test: {
+    // Every layer (test/unit, integration, contract, host, scenario, types, cli); `npm run test:<layer>` runs one.
     include: ["test/**/*.test.ts"],
     // The Pulumi closure serializer uses node:inspector, which worker threads lack.
     pool: "forks",
     // Two test files at a time: most of a scenario's time is spent waiting (the sandbox's delays, provider hosts
     // starting), so two overlap well on 2 cores; more would only queue for the CPU.
     maxWorkers: 2,
+    sequence: { sequencer: SlowLayersFirst },
     testTimeout: 30_000,
     hookTimeout: 60_000,
     // CI reads the JSON results; the default reporter is for people.

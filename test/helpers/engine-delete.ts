@@ -2,9 +2,10 @@
  * Deletes in the engine harness (test/helpers/engine.ts), as pulumi's engine does them: the deletes after a program
  * and `destroy`, scheduled in rounds (pkg/resource/deploy/deployment_executor.go, ScheduleDeletes); and the
  * dependents a delete-before-replace takes with it (pkg/resource/deploy/step_generator.go,
- * calculateDependentReplacements). Also `Slots`, the workers every operation runs its steps on.
+ * calculateDependentReplacements).
  */
 import { UNKNOWN } from "./host";
+import { Slots } from "./slots";
 import type { Engine } from "./engine";
 import { messageOf, nameOf, plainOf, step, type Op, type StateResource, type Step } from "./engine-state";
 
@@ -102,35 +103,4 @@ export async function dependentReplacements(engine: Engine, base: readonly State
     found.push({ resource: r, keys: diff.replaces });
   }
   return found;
-}
-
-/** At most `size` holders at once, served in the order they asked. */
-export class Slots {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly size: number) {}
-
-  /** Waits for a slot; resolves with the function that frees it. */
-  async acquire(): Promise<() => void> {
-    if (this.active >= this.size) await new Promise<void>((r) => this.waiting.push(r));
-    else this.active++;
-    let freed = false;
-    return () => {
-      if (freed) return;
-      freed = true;
-      const next = this.waiting.shift();
-      if (next) next(); // the slot passes straight to the next holder
-      else this.active--;
-    };
-  }
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  }
 }

@@ -4,7 +4,7 @@
  */
 import { HostError } from "./host";
 import type { Engine } from "./engine";
-import { Slots } from "./engine-delete";
+import { Slots } from "./slots";
 import { annotateSecrets, EngineError, messageOf, nameOf, plainOf, secretOutputs, step, type Props, type RunResult, type StateResource, type Step } from "./engine-state";
 
 export async function refreshAll(engine: Engine): Promise<RunResult> {

@@ -4,8 +4,9 @@
  * handed to a worker), and their steps, run on at most `parallel` workers as pulumi's step executor runs them.
  */
 import { HostError } from "./host";
+import { Slots } from "./slots";
 import type { Engine } from "./engine";
-import { deleteAll, deleteResource, dependentReplacements, Slots, type DependentReplace } from "./engine-delete";
+import { deleteAll, deleteResource, dependentReplacements, type DependentReplace } from "./engine-delete";
 import { watchRequests, type Metas, type RequestMeta } from "./engine-requests";
 import { annotateSecrets, deepEqual, messageOf, plainOf, secretOutputs, secretsWhere, step, wire, type Op, type Props, type StateResource, type Step } from "./engine-state";
 

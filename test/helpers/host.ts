@@ -21,6 +21,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { wrapSecret } from "../../provider/secrets";
 import { PROVIDER_MODULE } from "../../sdk/shim";
+import { Slots } from "./slots";
 
 const nodeRequire = createRequire(__filename);
 /** The checkout's root (the folder with PulumiPlugin.yaml), whether this file runs from test/ or compiled from dist/test/. */
@@ -67,6 +68,8 @@ export interface HostOptions {
   record?: boolean;
   /** Awaited before each request is sent (`method`: "check", "diff", "create", ...). */
   beforeCall?: (method: string) => Promise<void> | void;
+  /** How long the host may take from its spawn until it listens (default {@link START_TIMEOUT_MS}). */
+  startTimeoutMs?: number;
 }
 
 export class ProviderHost {
@@ -112,7 +115,21 @@ export class ProviderHost {
     return host;
   }
 
-  static async start(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
+  /**
+   * Starts a host and waits until it listens. At most {@link MAX_STARTING} hosts start at once in this process (the
+   * others wait their turn; the timeout counts from the spawn). A host that exits, cannot be spawned or does not
+   * listen within `startTimeoutMs` (default {@link START_TIMEOUT_MS}) fails the start with its exit code or signal, stderr and stdout.
+   */
+  static start(env: NodeJS.ProcessEnv = {}, options: HostOptions = {}): Promise<ProviderHost> {
+    return starting.run(() => ProviderHost.spawn(env, options));
+  }
+
+  /** The most hosts that were starting at once in this process so far (at most {@link MAX_STARTING}). */
+  static get peakStarting(): number {
+    return starting.peak;
+  }
+
+  private static async spawn(env: NodeJS.ProcessEnv, options: HostOptions): Promise<ProviderHost> {
     const started = performance.now();
     const dir = mkdtempSync(join(tmpdir(), "immybot-host-"));
     mkdirSync(join(dir, "node_modules"));
@@ -128,21 +145,34 @@ export class ProviderHost {
     child.stdin!.on("error", () => undefined); // EPIPE after a kill: the exit is what counts
     const logs = { stdout: "", stderr: "" };
     child.stderr!.on("data", (d) => (logs.stderr += d));
+    child.stdout!.on("data", (d) => (logs.stdout += d));
+    const failure = (what: string) => {
+      const s = Math.round((performance.now() - started) / 100) / 10;
+      return new Error(`provider host (pid ${child.pid ?? "none"}) ${what} after ${s} s\n${output("stderr", logs.stderr)}\n${output("stdout", logs.stdout)}`);
+    };
+    const timeoutMs = options.startTimeoutMs ?? START_TIMEOUT_MS;
     const port = await new Promise<string>((ok, fail) => {
-      const timer = setTimeout(() => fail(new Error(`provider host did not start: ${logs.stderr}`)), 20_000);
-      child.on("exit", () => clearTimeout(timer));
-      child.stdout!.on("data", (d) => {
-        logs.stdout += d;
+      const timer = setTimeout(() => fail(failure(`did not start within ${timeoutMs / 1000} s (killed)`)), timeoutMs);
+      const done = () => clearTimeout(timer);
+      child.stdout!.on("data", () => {
         const m = /^(\d+)\s*$/m.exec(logs.stdout);
         if (m) {
-          clearTimeout(timer);
+          done();
           ok(m[1] as string);
         }
       });
-      child.on("exit", (code) => fail(new Error(`provider host exited (${code}): ${logs.stderr}`)));
+      child.once("error", (e) => {
+        done();
+        fail(failure(`could not be spawned (${e.message})`));
+      });
+      // "close": the exit, and the output read to its end.
+      child.once("close", (code, signal) => {
+        done();
+        fail(failure(`exited before it listened (${signal ? `signal ${signal}` : `exit code ${code}`})`));
+      });
     }).catch(async (e: unknown) => {
       child.kill("SIGKILL");
-      await exited;
+      if (child.pid !== undefined) await exited;
       rmSync(dir, { recursive: true, force: true });
       throw e;
     });
@@ -303,6 +333,22 @@ function messageJson(msg: any): Record<string, unknown> {
 function spawnEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("IMMYBOT_")));
   return { ...inherited, ...env, PULUMI_IMMYBOT_HOST_MODULE: nodeRequire.resolve("@pulumi/pulumi/cmd/dynamic-provider") };
+}
+
+/**
+ * How many hosts start at once in this process. A start is a Node process loading @pulumi/pulumi, CPU-bound for
+ * about a second: a dozen at once on 2 cores (bad-input's settings hosts) made each one late, some past any timeout.
+ */
+const MAX_STARTING = 2;
+const starting = new Slots(MAX_STARTING);
+
+/** How long a host may take from its spawn until it listens: about 1 s idle, several under load; this is for a machine far busier. */
+const START_TIMEOUT_MS = 45_000;
+
+/** A stream's text for an error message: its last 4000 characters, or "(empty)". */
+function output(name: string, text: string): string {
+  const t = text.trim();
+  return `${name}: ${t === "" ? "(empty)" : t.length > 4000 ? `...${t.slice(-4000)}` : t}`;
 }
 
 /** Hosts started ahead for `ProviderHost.fresh`, by their spawn environment (oldest first). */

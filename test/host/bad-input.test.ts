@@ -160,18 +160,22 @@ describe("resource arguments are rejected at check, before any request, naming t
 
 describe("bad provider settings fail the check, before any request, naming the setting and the fix", () => {
   const fill = (v: string) => v.replaceAll("{port}", String(relay.port));
-  /** One host per case, each started with the case's environment (started together: ~0.7 s each). */
-  let hosts: ProviderHost[] = [];
+  /**
+   * One host per case, each started with the case's environment. All are asked for at once (they start two at a
+   * time, ~1 s each) and each case awaits its own: a host that fails to start fails its case, with the host's output.
+   */
+  let hosts: Promise<ProviderHost>[] = [];
 
-  beforeAll(async () => {
-    hosts = await Promise.all(SETTINGS_CASES.map((c) => ProviderHost.start(Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v)])))));
+  beforeAll(() => {
+    hosts = SETTINGS_CASES.map((c) => ProviderHost.start(Object.fromEntries(Object.entries(c.env ?? {}).map(([k, v]) => [k, fill(v)]))));
+    for (const h of hosts) h.catch(() => undefined); // reported by the case that awaits it
   });
   afterAll(async () => {
-    await Promise.all(hosts.map((h) => h.stop()));
+    await Promise.all(hosts.map((h) => h.then((started) => started.stop(), () => undefined)));
   });
 
   it.for(SETTINGS_CASES.map((c, i) => ({ ...c, i, name: `${c.title} (${c.category})` })))("$name", async (c) => {
-    const bad = hosts[c.i]!;
+    const bad = await hosts[c.i]!;
     await bad.configure(Object.fromEntries(Object.entries(patched(config, c.config ?? {})).map(([k, v]) => [k, fill(String(v))])));
     startCase();
     expect(c.fields.length, "a settings case names the settings its message must hold").toBeGreaterThan(0);

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
+import { scheduleClock } from "../helpers/clock";
 import { ProviderHost, serializedProvider, urnFor, HostError } from "../helpers/host";
 
 let sandbox: Sandbox;
@@ -15,7 +16,9 @@ let config: Record<string, string>;
 const args = { targetType: "AllForTenant", tenantId: 3, dayOfWeek: "Saturday", detectionTime: "20:00", executionTime: "22:00", timeZone: "Europe/Berlin", rebootPreference: "Force" };
 
 beforeAll(async () => {
-  sandbox = await Sandbox.start({ port: 0 });
+  // A clock that passes no detection time (20:00 is on a 5-minute mark) for 5 minutes: a read finds the
+  // nextOccurrence the create wrote.
+  sandbox = await Sandbox.start({ port: 0, now: scheduleClock(5).now });
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
   config = { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret };
   [host, provider] = await Promise.all([ProviderHost.start(), serializedProvider("Schedule")]);

@@ -14,6 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox, type FaultOptions } from "../../sandbox/server";
+import { scheduleClock, type ScheduleClock } from "../helpers/clock";
 import { Engine, EngineError, type RunResult, type StateResource } from "../helpers/engine";
 import { REPO } from "../helpers/host";
 import { writeRequests } from "../helpers/scenario";
@@ -53,11 +54,16 @@ const CLIENT = {
 
 const tmp = useTempDir("faults-scenario-");
 let sandbox: Sandbox;
+let clock: ScheduleClock;
 
-/** Each scenario starts from an empty sandbox of its own. */
+/**
+ * Each scenario starts from an empty sandbox of its own, on a clock that passes no detection time (all on 5-minute
+ * marks) for 5 minutes: the refresh at the end finds every `nextOccurrence` as the up wrote it.
+ */
 function useSandbox(): void {
   beforeAll(async () => {
-    sandbox = await Sandbox.start({ port: 0 });
+    clock = scheduleClock(5);
+    sandbox = await Sandbox.start({ port: 0, now: clock.now });
   });
   afterAll(async () => {
     await sandbox?.stop();
@@ -171,6 +177,7 @@ async function expectStateMatchesSandbox(engine: Engine): Promise<void> {
   } finally {
     sandbox.faults.set(faults);
   }
+  expect(clock.quiet(), "the sandbox's clock passed a detection time: the scenario took over 5 minutes").toBe(true);
   const after = new Map(engine.resources.map((r) => [r.urn, r]));
   expect(before.length).toBeGreaterThan(0);
   for (const r of before) {

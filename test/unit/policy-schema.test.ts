@@ -1,9 +1,9 @@
 /**
  * The JSON Schema of policy files (examples/policy-repo/policy.schema.json), which editors use through each file's
- * `# yaml-language-server: $schema=...` line: generated from sdk/policy/types.ts and committed, so it must be up
- * to date; it accepts the example files, rejects what the loader rejects as structure, and documents every key.
+ * `# yaml-language-server: $schema=...` line: it accepts the example files, rejects what the loader rejects as
+ * structure, and documents every key. That it is up to date with sdk/policy/types.ts (`npm run schema`, driven by
+ * TypeScript, slow) is checked in test/types/generated.test.ts.
  */
-import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import Ajv from "ajv";
@@ -12,12 +12,6 @@ import { describe, expect, it } from "vitest";
 
 const REPO = join(__dirname, "../..");
 const schema = JSON.parse(readFileSync(join(REPO, "examples/policy-repo/policy.schema.json"), "utf8"));
-
-it("the committed policy schema matches the documented interfaces (npm run schema)", () => {
-  // Exits 1 naming the file when someone changed the policy format or its TSDoc without `npm run schema`.
-  const out = execFileSync(process.execPath, [join(REPO, "scripts/gen-policy-schema.mjs"), "--check"], { encoding: "utf8" });
-  expect(out).toContain("policy schema up to date");
-});
 
 describe("policy.schema.json", () => {
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);

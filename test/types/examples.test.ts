@@ -13,4 +13,4 @@ it.each(["quickstart", "policy-repo"])("examples/%s typechecks against the built
   // Throws (failing the test) with tsc's diagnostics when an argument name or type in the example is wrong.
   const out = execFileSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json"), "--noEmit"], { encoding: "utf8" });
   expect(out).toBe("");
-});
+}, 90_000); // tsc is CPU-bound (about 2 s per example on an idle 2-core machine): a loaded machine gets more time
