@@ -25,9 +25,10 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     // The Pulumi closure serializer uses node:inspector, which worker threads lack.
     pool: "forks",
-    // Two test files at a time: most of a scenario's time is spent waiting (the sandbox's delays, provider hosts
-    // starting), so two overlap well on 2 cores; more would only queue for the CPU.
-    maxWorkers: 2,
+    // Three test files at a time on 2 cores: much of a host or scenario test is spent waiting (the sandbox's delays,
+    // a provider's look for a late commit, hosts starting), so a third file fills those gaps (2m58s with two, 2m24s
+    // with three, idle); timeouts are set for a loaded machine.
+    maxWorkers: 3,
     sequence: { sequencer: SlowLayersFirst },
     testTimeout: 30_000,
     hookTimeout: 60_000,
