@@ -5,9 +5,12 @@
  */
 import { afterAll, beforeAll } from "vitest";
 import { Sandbox, type RequestLogEntry } from "../../sandbox/server";
+import { scheduleClock, type ScheduleClock } from "./clock";
 
 export interface ScenarioContext {
   sandbox: Sandbox;
+  /** The sandbox's clock: it crosses no detection time on a 5-minute mark for 5 minutes (see clock.ts). */
+  clock: ScheduleClock;
   /** `immybot:*` stack config with the sandbox's credentials, for the Engine's `hostConfig`. */
   hostConfig: Record<string, string>;
   /** IMMYBOT_* for the program's lookups. */
@@ -18,10 +21,14 @@ export interface ScenarioContext {
 export function useScenario(): ScenarioContext {
   const ctx = {} as ScenarioContext;
   beforeAll(async () => {
-    const sandbox = await Sandbox.start({ port: 0, sessionTimeScale: 20, sessionEnqueueDelayMs: 200 });
+    // Scenarios compare the sandbox's schedules (nextOccurenceDate included) before and after: a clock that passes
+    // no detection time while the file runs keeps them comparable.
+    const clock = scheduleClock(5);
+    const sandbox = await Sandbox.start({ port: 0, sessionTimeScale: 20, sessionEnqueueDelayMs: 200, now: clock.now });
     const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
     Object.assign(ctx, {
       sandbox,
+      clock,
       hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret },
       env: { IMMYBOT_BASE_URL: baseUrl, IMMYBOT_TOKEN_URL: tokenUrl, IMMYBOT_CLIENT_ID: clientId, IMMYBOT_CLIENT_SECRET: clientSecret },
     });

@@ -203,6 +203,7 @@ describe("policy-repo through the engine harness", () => {
     expect(names.indexOf("contoso-7zip-now")).toBeLessThan(names.indexOf("contoso-7zip"));
     expect(names.indexOf("contoso-servers-7zip-nightly")).toBeLessThan(names.indexOf("contoso-7zip"));
     expect(writeRequests(ctx.sandbox).filter((w) => !w.startsWith("DELETE "))).toEqual([]); // the finished run is not cancelled
+    expect(ctx.clock.quiet(), "the sandbox's clock passed a 5-minute mark: next occurrences moved on").toBe(true);
     expect(ctx.sandbox.schedules()).toEqual(before.schedules);
     expect(ctx.sandbox.deployments()).toEqual(before.deployments);
     expect(ctx.sandbox.sessions()).toEqual(sessionsBefore);

@@ -123,6 +123,7 @@ describe("quickstart through the engine harness", () => {
     expect(deleted.indexOf(`delete ${SESSION}`)).toBeLessThan(deleted.indexOf(`delete ${DEPLOYMENT}`));
     // A finished run is not cancelled; deleting it only forgets it.
     expect(writeRequests(ctx.sandbox).sort()).toEqual([`DELETE /api/v1/schedules/${before.schedules.length + 1}`, `DELETE /api/v1/target-assignments/${before.deployments.length + 1}`]);
+    expect(ctx.clock.quiet(), "the sandbox's clock passed a 5-minute mark: next occurrences moved on").toBe(true);
     expect(ctx.sandbox.schedules()).toEqual(before.schedules);
     expect(ctx.sandbox.deployments()).toEqual(before.deployments);
     expect(ctx.sandbox.sessions()).toEqual(sessionsBefore);
