@@ -8,39 +8,14 @@ import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Engine, type EngineOptions } from "../helpers/engine";
 import { HostError, REPO } from "../helpers/host";
 import { SECRET_SIG, SIG_KEY } from "../../provider/secrets";
-import { useScenario, writeRequests } from "../helpers/scenario";
-import { useTempDir } from "../helpers/temp-dir";
+import { writeRequests } from "../helpers/scenario";
+import { opSet, ops, program, sdk, useEngineTests } from "../helpers/engine-programs";
 
 const require = createRequire(__filename);
-const ctx = useScenario();
-const tmp = useTempDir("engine-behaviours-");
-// The SDK as a program loads it (Node's require of the built code: vite-transformed code cannot be serialized).
-const sdk = () => require(join(REPO, "dist/sdk/index.js"));
 const pulumi = require("@pulumi/pulumi");
-
-let stacks = 0;
-const newEngine = (options: Partial<EngineOptions> = {}) =>
-  new Engine({ hostConfig: ctx.hostConfig, stateFile: tmp(`stack-${++stacks}.json`), project: "engine-test", env: ctx.env, ...options });
-const ops = (r: { steps: { op: string; name: string }[] }) => r.steps.map((s) => `${s.op} ${s.name}`);
-/** The steps without their order (independent resources register in the order the SDK resolves their inputs). */
-const opSet = (r: { steps: { op: string; name: string }[] }) => ops(r).sort();
-const starts = () => ctx.sandbox.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/run-immy-service-new").length;
-
-/** 7-Zip on Contoso, a weekly schedule, and a run on one workstation; `triggers` and `withRun` vary. */
-function program(opts: { triggers?: string[]; withRun?: boolean; detectionTime?: string; computers?: number[]; timeout?: string; offlineBehavior?: string; deleteBeforeReplace?: boolean } = {}) {
-  return () => {
-    const { Deployment, MaintenanceSession, Schedule } = sdk();
-    const schedule = new Schedule("weekly", { targetType: "AllForTenant", tenantId: 2, dayOfWeek: "Sunday", detectionTime: opts.detectionTime ?? "02:00" });
-    const deployment = new Deployment("7zip", { software: { id: "303", desiredState: "LatestVersion" }, targetType: "AllForTenant", tenantId: 2 });
-    if (opts.withRun ?? true) {
-      new MaintenanceSession("run", { deployment, computers: opts.computers ?? [6], triggers: opts.triggers ?? ["1"], timeout: opts.timeout, offlineBehavior: opts.offlineBehavior }, { deleteBeforeReplace: opts.deleteBeforeReplace });
-    }
-    return { scheduleId: schedule.id, deploymentId: deployment.id };
-  };
-}
+const { ctx, newEngine, stateFile, starts } = useEngineTests("engine-behaviours-");
 
 describe("the engine harness, as the engine does it", () => {
   it("deletes a delete-before-replace run's dependents first, those its replacement replaces, and creates them anew after it", async () => {
@@ -145,7 +120,7 @@ describe("the engine harness, as the engine does it", () => {
       new MaintenanceSession("run", { deployment, computers: [6], triggers: ["plain", pulumi.secret(TRIGGER)] });
       return { deployment: { id: deployment.id, note: pulumi.secret(NOTE) } };
     });
-    const file = readFileSync(tmp(`stack-${stacks}.json`), "utf8");
+    const file = readFileSync(stateFile(), "utf8");
     expect(file).not.toContain(TRIGGER);
     expect(file).not.toContain(NOTE);
 

@@ -4,41 +4,13 @@
  * awaiting" on the next up), a resource deleted out of band and a `.get`. Delete-before-replace, unhealthy refreshes
  * and nested secrets: engine-behaviours.test.ts.
  */
-import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { Engine, EngineError, type EngineOptions } from "../helpers/engine";
-import { REPO } from "../helpers/host";
-import { useScenario, writeRequests } from "../helpers/scenario";
-import { useTempDir } from "../helpers/temp-dir";
+import { EngineError } from "../helpers/engine";
+import { writeRequests } from "../helpers/scenario";
+import { opSet, ops, program, sdk, useEngineTests } from "../helpers/engine-programs";
 
-const require = createRequire(__filename);
-const ctx = useScenario();
-const tmp = useTempDir("engine-scenario-");
-// The SDK as a program loads it (Node's require of the built code: vite-transformed code cannot be serialized).
-const sdk = () => require(join(REPO, "dist/sdk/index.js"));
-
-let stacks = 0;
-const newEngine = (options: Partial<EngineOptions> = {}) =>
-  new Engine({ hostConfig: ctx.hostConfig, stateFile: tmp(`stack-${++stacks}.json`), project: "engine-test", env: ctx.env, ...options });
-const ops = (r: { steps: { op: string; name: string }[] }) => r.steps.map((s) => `${s.op} ${s.name}`);
-/** The steps without their order (independent resources register in the order the SDK resolves their inputs). */
-const opSet = (r: { steps: { op: string; name: string }[] }) => ops(r).sort();
-const starts = () => ctx.sandbox.requests.filter((r) => r.method === "POST" && r.path === "/api/v1/run-immy-service-new").length;
-
-/** 7-Zip on Contoso, a weekly schedule, and a run on one workstation; `triggers` and `withRun` vary. */
-function program(opts: { triggers?: string[]; withRun?: boolean; detectionTime?: string; computers?: number[]; timeout?: string; offlineBehavior?: string; deleteBeforeReplace?: boolean } = {}) {
-  return () => {
-    const { Deployment, MaintenanceSession, Schedule } = sdk();
-    const schedule = new Schedule("weekly", { targetType: "AllForTenant", tenantId: 2, dayOfWeek: "Sunday", detectionTime: opts.detectionTime ?? "02:00" });
-    const deployment = new Deployment("7zip", { software: { id: "303", desiredState: "LatestVersion" }, targetType: "AllForTenant", tenantId: 2 });
-    if (opts.withRun ?? true) {
-      new MaintenanceSession("run", { deployment, computers: opts.computers ?? [6], triggers: opts.triggers ?? ["1"], timeout: opts.timeout, offlineBehavior: opts.offlineBehavior }, { deleteBeforeReplace: opts.deleteBeforeReplace });
-    }
-    return { scheduleId: schedule.id, deploymentId: deployment.id };
-  };
-}
+const { ctx, newEngine, stateFile, starts } = useEngineTests("engine-scenario-");
 
 describe("the engine harness", () => {
   it("replaces a run when its triggers change: the new run first, the old one deleted after the program", async () => {
@@ -58,7 +30,7 @@ describe("the engine harness", () => {
     const second = engine.resource("run")!.id;
     expect(second).not.toBe(first);
     expect(engine.resources.map((x) => x.id)).not.toContain(first);
-    expect(JSON.parse(readFileSync(tmp(`stack-${stacks}.json`), "utf8")).resources).toHaveLength(3);
+    expect(JSON.parse(readFileSync(stateFile(), "utf8")).resources).toHaveLength(3);
 
     // With deleteBeforeReplace, the old one goes first.
     const third = await engine.up(program({ triggers: ["3"], deleteBeforeReplace: true }));
