@@ -27,3 +27,39 @@ export function sessionWire(id: number, sessionStatus: number, extra: Wire = {})
     ...extra,
   };
 }
+
+/**
+ * 7-Zip (global software 303, latest) on Contoso's computers, as `GET /api/v1/target-assignments/12` answers it (a
+ * LocalTargetAssignmentResource, integer enums), for tests that script the deployment a run reads. `extra` replaces
+ * any field.
+ */
+export function deploymentWire(extra: Wire = {}): Wire {
+  return {
+    id: 12,
+    databaseType: 1,
+    maintenanceType: 0,
+    maintenanceIdentifier: "303",
+    desiredSoftwareState: 5,
+    maintenanceTaskMode: 0,
+    softwareProviderType: 3,
+    softwareSemanticVersionString: null,
+    taskParameterValues: null,
+    providerLinkIdForMaintenanceItem: null,
+    licenseId: null,
+    targetType: 21,
+    target: null,
+    targetCategory: 0,
+    targetGroupFilter: 0,
+    tenantId: 2,
+    propagateToChildTenants: false,
+    allowAccessToParentTenant: false,
+    providerLinkId: null,
+    providerClientGroupType: null,
+    providerDeviceGroupType: null,
+    onboardingOnly: false,
+    targetEnforcement: 1,
+    excluded: false,
+    visibility: { selfService: false, technicianPod: false },
+    ...extra,
+  };
+}

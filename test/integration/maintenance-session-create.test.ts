@@ -10,7 +10,7 @@ import { configure } from "../../provider/context";
 import { lifecycle, model } from "../../provider/maintenance-session";
 import { START_PATH, timing, type Timing } from "../../provider/session-runs";
 import { parseInputs } from "../../provider/check";
-import { sessionWire } from "../helpers/session-wire";
+import { deploymentWire, sessionWire } from "../helpers/session-wire";
 import type { ServerResponse } from "node:http";
 import { caught, clientConfig, reply, useScriptedServer, type LoggedRequest } from "../helpers/scripted-server";
 
@@ -22,33 +22,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const PROVIDER = "exports.handler = () => require('pulumi-immybot/dist/provider')";
 
 /** `GET /target-assignments/12` as ImmyBot answers it (a LocalTargetAssignmentResource, integer enums). */
-const deployment = {
-  id: 12,
-  maintenanceType: 0,
-  maintenanceIdentifier: "303",
-  desiredSoftwareState: 5,
-  maintenanceTaskMode: 0,
-  softwareProviderType: 3,
-  databaseType: 1,
-  targetType: 21,
-  target: null,
-  targetCategory: 0,
-  targetGroupFilter: 0,
-  tenantId: 2,
-  propagateToChildTenants: false,
-  allowAccessToParentTenant: false,
-  providerLinkId: null,
-  providerClientGroupType: null,
-  providerDeviceGroupType: null,
-  onboardingOnly: false,
-  taskParameterValues: null,
-  softwareSemanticVersionString: null,
-  licenseId: null,
-  providerLinkIdForMaintenanceItem: null,
-  targetEnforcement: 1,
-  excluded: false,
-  visibility: { selfService: false, technicianPod: false },
-};
+const deployment = deploymentWire();
 
 function session(id: number, status: number, computerId: number, groupId: string | null = null) {
   return sessionWire(id, status, {

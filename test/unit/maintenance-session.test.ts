@@ -22,7 +22,7 @@ import { parseInputs, UNKNOWN } from "../../provider/check";
 import { decodeRunDeployment, type RunDeployment } from "../../provider/deployment-wire";
 import { formatDuration, type RunTarget, type Wire } from "../../provider/session-runs";
 import { SpecValidator, loadSpec } from "../helpers/openapi";
-import { sessionWire } from "../helpers/session-wire";
+import { deploymentWire, sessionWire } from "../helpers/session-wire";
 
 // This file makes no HTTP request: the only way provider code reaches ImmyBot is the context's client, which fails here.
 const reached = vi.hoisted(() => ({ client: 0 }));
@@ -56,32 +56,7 @@ const wireSession = (id: number, sessionStatus: number, extra: Wire = {}): Wire 
   sessionWire(id, sessionStatus, { onboardingStageStatus: 0, detectionStageStatus: 0, resolutionStageStatus: 0, inventoryStageStatus: 0, ...extra });
 
 /** A software deployment as `GET /target-assignments/12` answers it (integer enums), decoded as a run reads it. */
-const softwareDeployment: RunDeployment = decodeRunDeployment({
-  id: 12,
-  databaseType: 1,
-  maintenanceType: 0,
-  maintenanceIdentifier: "303",
-  desiredSoftwareState: 5,
-  maintenanceTaskMode: 0,
-  softwareProviderType: 3,
-  softwareSemanticVersionString: null,
-  taskParameterValues: null,
-  providerLinkIdForMaintenanceItem: null,
-  licenseId: null,
-  targetType: 21,
-  target: null,
-  targetCategory: 0,
-  targetGroupFilter: 0,
-  tenantId: 2,
-  propagateToChildTenants: false,
-  allowAccessToParentTenant: false,
-  providerLinkId: null,
-  providerClientGroupType: null,
-  providerDeviceGroupType: null,
-  onboardingOnly: false,
-  targetEnforcement: 1,
-  excluded: false,
-});
+const softwareDeployment: RunDeployment = decodeRunDeployment(deploymentWire());
 
 const run = { sessionGroupId: GROUP, startedAt: "2026-11-20T09:59:00Z", maintenanceType: "GlobalSoftware" as const, maintenanceIdentifier: "303", targets: [{ kind: "computer" as const, id: 6 }] };
 
