@@ -18,13 +18,29 @@ const KIND = "MaintenanceSession";
 /** Any JSON value. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
-/** The arguments of a MaintenanceSession. Changing any of them starts a new run (the resource is replaced). */
+/**
+ * The arguments of a MaintenanceSession. Changing any of them starts a new run (the resource is replaced). A run
+ * enforces one deployment (`deploymentId`) or is a full maintenance (`fullMaintenance: true`: every deployment
+ * that applies to the computers given).
+ */
 export interface MaintenanceSessionArgs extends RebootArgs, EmailArgs, ExecutionArgs {
-  /** The deployment to enforce, by id (a Deployment's `id`). The run applies its item, desired state and parameters. */
-  deploymentId: string;
+  /**
+   * The deployment to enforce, by id (a Deployment's `id`). The run applies its item, desired state and parameters.
+   * Required unless fullMaintenance is true; not with fullMaintenance.
+   */
+  deploymentId?: string;
+  /**
+   * A full maintenance (UI: Run Maintenance, on one computer or a batch; API: fullMaintenance): run every
+   * deployment that applies to each target, as ImmyBot resolves them per computer (enabled, Required, the most
+   * specific of an item winning), instead of one deployment. Needs computers (or tenants or persons); not with
+   * deploymentId. The dialog's reboot options are rebootPreference "Suppress" (Suppress Reboots), "Normal"
+   * (Reboot if Necessary, the default) and "Force" (Force Reboot). Default false.
+   */
+  fullMaintenance?: boolean;
   /**
    * Run on these computers, by id. At most one of computers, tenants and persons; omit all three to run on every
-   * computer the deployment targets (as ImmyBot's target preview resolves it at create).
+   * computer the deployment targets (as ImmyBot's target preview resolves it at create). A full maintenance needs
+   * one of them.
    */
   computers?: number[];
   /** Run for these tenants (cloud sessions, for tenant-targeted tasks), by id. */
@@ -90,7 +106,8 @@ const duration = z.string().transform((text, ctx) => {
 });
 
 const sessionFields = {
-  deploymentId: idString("a deployment id", "42"),
+  deploymentId: idString("a deployment id", "42").optional(),
+  fullMaintenance: z.boolean().default(false),
   computers: positiveIds("computer").optional(),
   tenants: positiveIds("tenant").optional(),
   persons: positiveIds("person").optional(),
@@ -199,10 +216,13 @@ export interface MaintenanceSessionComputed {
   finishedAt: string | null;
   /** Seconds from startedAt to finishedAt. */
   durationSeconds: number | null;
-  /** The item the run enforced, as on the wire ("GlobalSoftware", ...). */
-  maintenanceType: MaintenanceTypeName;
-  /** The id of the item the run enforced. */
-  maintenanceIdentifier: string;
+  /**
+   * The item the run enforced, as on the wire ("GlobalSoftware", ...); null for a full maintenance, which runs many
+   * (each session's `actions` name them).
+   */
+  maintenanceType: MaintenanceTypeName | null;
+  /** The id of the item the run enforced; null for a full maintenance. */
+  maintenanceIdentifier: string | null;
   /**
    * What the run was started for: the computers, tenants or persons given, or the computers ImmyBot's target
    * preview resolved at create. A target without a session in `sessions` has none yet.
@@ -230,11 +250,50 @@ export const outputKeys: readonly string[] = [
   }),
 ];
 
+/** Why a full maintenance needs targets, and how to give them (check, and create as a last line of defence). */
+export const FULL_MAINTENANCE_TARGETS =
+  "a full maintenance needs its targets, as there is no deployment to take them from: give computers by id (e.g. [6, 8]), or tenants or persons";
+
+/** The targets the arguments list, or undefined when they list none (a deployment's run then takes the deployment's). */
+export function givenTargets(v: Pick<MaintenanceSessionInputs, "computers" | "tenants" | "persons">): RunTarget[] | undefined {
+  if (v.computers) return v.computers.map((id) => ({ kind: "computer", id }));
+  if (v.tenants) return v.tenants.map((id) => ({ kind: "tenant", id }));
+  if (v.persons) return v.persons.map((id) => ({ kind: "person", id }));
+  return undefined;
+}
+
+/** A run enforces one deployment or is a full maintenance, and a full maintenance has no deployment to take targets from. */
+function runKindRules(ctx: RuleContext<MaintenanceSessionInputs>): void {
+  const v = ctx.value;
+  if (!ctx.known("fullMaintenance")) return;
+  if (!v.fullMaintenance) {
+    // Unknown at preview: a Deployment's id still to come.
+    if (ctx.known("deploymentId") && v.deploymentId === undefined) {
+      ctx.issue(
+        "deploymentId",
+        'is required: give the deployment to run (a Deployment\'s id, e.g. "42"), or set fullMaintenance: true with computers to run every deployment that applies to them (UI: Run Maintenance)',
+      );
+    }
+    return;
+  }
+  if (ctx.known("deploymentId") && v.deploymentId !== undefined) {
+    ctx.issue(
+      "deploymentId",
+      `is not used with fullMaintenance: true, which runs every deployment that applies to the computers: remove deploymentId, or remove fullMaintenance to run only deployment ${v.deploymentId}`,
+    );
+  }
+  const lists = ["computers", "tenants", "persons"] as const;
+  if (lists.every((k) => ctx.known(k) && v[k] === undefined)) {
+    ctx.issue("computers", FULL_MAINTENANCE_TARGETS);
+  }
+}
+
 function targetRules(ctx: RuleContext<MaintenanceSessionInputs>): void {
   const v = ctx.value;
   const lists = (["computers", "tenants", "persons"] as const).filter((k) => ctx.known(k) && v[k] !== undefined);
   if (lists.length > 1) {
-    ctx.issue(lists[1] as string, `a run targets one kind: give ${lists.join(" or ")}, not both (or none, to run on every computer the deployment targets)`);
+    const none = v.fullMaintenance ? "" : " (or none, to run on every computer the deployment targets)";
+    ctx.issue(lists[1] as string, `a run targets one kind: give ${lists.join(" or ")}, not both${none}`);
   }
   if (v.timeZone !== undefined && ctx.known("executionTime") && v.executionTime === undefined) {
     ctx.issue("timeZone", "is the time zone of executionTime: set executionTime (e.g. \"22:00\"), or remove timeZone");
@@ -258,7 +317,7 @@ const idSet = (ids: number[] | undefined) => (ids ? [...new Set(ids)].sort((a, b
 export const model: InputModel<typeof sessionFields> = {
   kind: KIND,
   fields: sessionFields,
-  rules: [targetRules, waitRules, (ctx) => maintenanceOptionRules(ctx)],
+  rules: [runKindRules, targetRules, waitRules, (ctx) => maintenanceOptionRules(ctx)],
   normalize: (v) => ({ ...v, computers: idSet(v.computers), tenants: idSet(v.tenants), persons: idSet(v.persons) }),
   // A session is a run: any change is a new run.
   replaceOnChanges: Object.keys(sessionFields),

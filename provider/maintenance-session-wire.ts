@@ -40,14 +40,14 @@ function targetsToWire(targets: readonly RunTarget[]): Wire {
 const echoInt = (e: { wireInt(value: unknown): number }, value: string | number | null): number | undefined => (value === null ? undefined : e.wireInt(value));
 
 /**
- * Arguments + the deployment as ImmyBot holds it -> `RunImmyServiceRequestBody`. The item, its desired state and
- * its parameters mirror the deployment (API notes §4.6); every option is sent explicitly, enums as integers.
+ * What the run enforces: the deployment's item, desired state and parameters (API notes §4.6), or, for a full
+ * maintenance (no deployment), no item at all, so that ImmyBot runs every deployment that applies to each target.
  */
-export function toWire(v: MaintenanceSessionInputs, deployment: RunDeployment, targets: readonly RunTarget[], sessionGroupId: string): Wire {
+function itemToWire(deploymentId: string | undefined, deployment: RunDeployment | undefined): Wire {
+  if (deployment === undefined) return { deploymentId: null, useWinningDeployment: false, fullMaintenance: true, licenseId: null };
   const version = deployment.softwareSemanticVersionString ?? undefined;
   return {
-    ...targetsToWire(targets),
-    deploymentId: Number(v.deploymentId),
+    deploymentId: Number(deploymentId),
     deploymentType: DatabaseType.wireInt(deployment.databaseType),
     useWinningDeployment: false,
     maintenanceParams: {
@@ -62,6 +62,18 @@ export function toWire(v: MaintenanceSessionInputs, deployment: RunDeployment, t
       ...(version ? { semanticVersion: version } : {}),
     },
     fullMaintenance: false,
+    licenseId: deployment.licenseId,
+  };
+}
+
+/**
+ * Arguments + the deployment as ImmyBot holds it (undefined for a full maintenance) -> `RunImmyServiceRequestBody`.
+ * Every option is sent explicitly, enums as integers.
+ */
+export function toWire(v: MaintenanceSessionInputs, deployment: RunDeployment | undefined, targets: readonly RunTarget[], sessionGroupId: string): Wire {
+  return {
+    ...targetsToWire(targets),
+    ...itemToWire(v.deploymentId, deployment),
     detectionOnly: v.detectionOnly,
     resolutionOnly: false,
     inventoryOnly: false,
@@ -70,7 +82,6 @@ export function toWire(v: MaintenanceSessionInputs, deployment: RunDeployment, t
     ...maintenanceOptionsToWire(v),
     updateTime: v.executionTime ?? null,
     timeZoneInfoId: v.executionTime ? (v.timeZone ?? "UTC") : null,
-    licenseId: deployment.licenseId,
     sessionGroupId,
     skipBackgroundJob: false,
     providerLinkIdForAgentUpdates: null,
@@ -159,7 +170,7 @@ export function failureStatuses(v: Pick<MaintenanceSessionInputs, "failOnPartial
 /** The run's outputs from its sessions. */
 export function runOutputs(
   v: MaintenanceSessionInputs,
-  run: { sessionGroupId: string; startedAt: string; maintenanceType: MaintenanceTypeName; maintenanceIdentifier: string; targets: readonly RunTarget[] },
+  run: { sessionGroupId: string; startedAt: string; maintenanceType: MaintenanceTypeName | null; maintenanceIdentifier: string | null; targets: readonly RunTarget[] },
   sessions: readonly SessionResult[],
 ): MaintenanceSessionOutputs {
   const failing = failureStatuses(v);

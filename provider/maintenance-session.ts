@@ -1,6 +1,7 @@
 /**
- * MaintenanceSession: a maintenance run bound to a deployment, started by `pulumi up` and followed to its result
- * (ImmyBot `POST /api/v1/run-immy-service-new`, `/api/v1/maintenance-sessions/...`).
+ * MaintenanceSession: a maintenance run bound to a deployment, or a full maintenance (every deployment that applies,
+ * as the UI's Run Maintenance), started by `pulumi up` and followed to its result (ImmyBot
+ * `POST /api/v1/run-immy-service-new`, `/api/v1/maintenance-sessions/...`).
  *
  * A run, not a long-lived object, modelled like pulumi-command's Command:
  * - create starts one run (a fresh session group id; one session per target) and, per `waitFor`, waits for it;
@@ -27,7 +28,7 @@ import { keepInState, readOrGone } from "./lifecycle";
 import { secretStrings, withoutSecrets } from "./secrets";
 import { MaintenanceType, TargetCategory, type MaintenanceTypeName } from "./models/enums";
 import type { Lifecycle } from "./rest-resource";
-import { durationMs, model, outputKeys, type MaintenanceSessionInputs, type MaintenanceSessionOutputs, type SessionResult } from "./maintenance-session-args";
+import { FULL_MAINTENANCE_TARGETS, durationMs, givenTargets, model, outputKeys, type MaintenanceSessionInputs, type MaintenanceSessionOutputs, type SessionResult } from "./maintenance-session-args";
 import { runFailure, runOutputs, sessionFromWire, targetPreviewRequest, toWire } from "./maintenance-session-wire";
 import {
   START_PATH,
@@ -70,9 +71,8 @@ async function readDeployment(api: ImmyBotClient, id: string): Promise<RunDeploy
 
 /** Explicit targets, or every computer the deployment's target reaches (ImmyBot's target preview). */
 async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: RunDeployment): Promise<RunTarget[]> {
-  if (v.computers) return v.computers.map((id) => ({ kind: "computer", id }));
-  if (v.tenants) return v.tenants.map((id) => ({ kind: "tenant", id }));
-  if (v.persons) return v.persons.map((id) => ({ kind: "person", id }));
+  const given = givenTargets(v);
+  if (given) return given;
   const category = TargetCategory.fromWire(deployment.targetCategory);
   if (category !== "Computer") {
     throw new LifecycleError(
@@ -91,14 +91,22 @@ async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, d
   return ids.map((id) => ({ kind: "computer", id }));
 }
 
+/** A full maintenance runs on the targets given; check already refuses one without. */
+function fullMaintenanceTargets(v: MaintenanceSessionInputs): RunTarget[] {
+  const given = givenTargets(v);
+  if (!given) throw new LifecycleError("IMMYBOT_RUN_NO_TARGETS", `computers: ${FULL_MAINTENANCE_TARGETS}`);
+  return given;
+}
+
 /** Progress lines go to the host's output, which the Pulumi CLI shows while the step runs. */
 const report = (line: string): void => console.log(line);
 
 interface RunState {
   sessionGroupId: string;
   startedAt: string;
-  maintenanceType: MaintenanceTypeName;
-  maintenanceIdentifier: string;
+  /** The deployment's item; null for a full maintenance. */
+  maintenanceType: MaintenanceTypeName | null;
+  maintenanceIdentifier: string | null;
   targets: readonly RunTarget[];
   /** Session ids ImmyBot reported as already in progress (not started by this run: never cancelled by delete). */
   notOurs: ReadonlySet<number>;
@@ -142,10 +150,11 @@ async function createRun(inputs: Record<string, unknown>, secrets: string[]): Pr
   const s = settings();
   const started = timing.now();
   const deadline = started + (durationMs(v.timeout) as number);
-  const deployment = await readDeployment(api, v.deploymentId);
+  // A full maintenance has no deployment: ImmyBot picks the deployments per target, on the targets given.
+  const deployment = v.fullMaintenance ? undefined : await readDeployment(api, v.deploymentId as string);
   // The deployment's parameter values (passwords) go to ImmyBot with the start: no message may quote them.
-  secrets.push(...secretStrings({ parameters: deployment.taskParameterValues }, ["parameters"]));
-  const targets = await resolveTargets(api, v, deployment);
+  if (deployment) secrets.push(...secretStrings({ parameters: deployment.taskParameterValues }, ["parameters"]));
+  const targets = deployment ? await resolveTargets(api, v, deployment) : fullMaintenanceTargets(v);
   const sessionGroupId = randomUUID();
   const body = toWire(v, deployment, targets, sessionGroupId);
 
@@ -161,8 +170,8 @@ async function createRun(inputs: Record<string, unknown>, secrets: string[]): Pr
   const run: RunState = {
     sessionGroupId,
     startedAt: new Date(started).toISOString(),
-    maintenanceType: MaintenanceType.fromWire(deployment.maintenanceType),
-    maintenanceIdentifier: String(deployment.maintenanceIdentifier),
+    maintenanceType: deployment ? MaintenanceType.fromWire(deployment.maintenanceType) : null,
+    maintenanceIdentifier: deployment ? String(deployment.maintenanceIdentifier) : null,
     targets,
     notOurs: new Set(answer?.alreadyInProgress ?? []),
   };
@@ -319,8 +328,9 @@ function runStateOf(id: string, props: Record<string, unknown>): RunState {
   return {
     sessionGroupId: typeof props.sessionGroupId === "string" ? props.sessionGroupId : id,
     startedAt: typeof props.startedAt === "string" ? props.startedAt : new Date(timing.now()).toISOString(),
-    maintenanceType: MaintenanceType.fromWire(props.maintenanceType ?? 0),
-    maintenanceIdentifier: String(props.maintenanceIdentifier ?? ""),
+    // Null for a full maintenance, which enforces no single item.
+    maintenanceType: props.maintenanceType == null ? null : MaintenanceType.fromWire(props.maintenanceType),
+    maintenanceIdentifier: props.maintenanceIdentifier == null ? null : String(props.maintenanceIdentifier),
     targets: recordedTargets(props, sessions),
     notOurs: new Set(sessions.filter((s) => s.startedByThisRun === false).map((s) => s.id as number)),
   };

@@ -25,6 +25,8 @@ const refName = (ref) => decodeURIComponent(ref.replace("#/definitions/", ""));
 
 function typeOf(p) {
   if (p.enum) return p.enum.map((v) => `"${v}"`).join(" \\| ");
+  // A nullable enum (e.g. `MaintenanceTypeName | null`): each alternative.
+  if (p.anyOf) return p.anyOf.map(typeOf).join(" \\| ");
   if (p.type === "array" && p.items) return `${typeOf(p.items)}[]`;
   if (p.$ref) return refName(p.$ref).replace(/</g, "&lt;").replace(/\|/g, " \\| ");
   if (Array.isArray(p.type)) return p.type.join(" \\| ");

@@ -5,25 +5,37 @@ import type { Deployment } from "./deployment";
 import { ImmyBotResource, type Inputs, type Outputs } from "./resource";
 
 /** Arguments of {@link MaintenanceSession}; see each field's documentation. */
-export type MaintenanceSessionArgs = Omit<Inputs<Args>, "deploymentId"> &
+export type MaintenanceSessionArgs = Omit<Inputs<Args>, "deploymentId" | "fullMaintenance"> &
   (
     | {
         /** The deployment to enforce: the run follows it (a new deployment id starts a new run). */
         deployment: Deployment;
         deploymentId?: never;
+        fullMaintenance?: false;
       }
     | {
         deployment?: never;
         /** The deployment to enforce, by id. */
         deploymentId: pulumi.Input<string>;
+        fullMaintenance?: false;
+      }
+    | {
+        deployment?: never;
+        deploymentId?: never;
+        /**
+         * A full maintenance (UI: Run Maintenance): every deployment that applies to the computers (or tenants or
+         * persons) given, which it needs.
+         */
+        fullMaintenance: true;
       }
   );
 
 export interface MaintenanceSession extends Outputs<MaintenanceSessionOutputs> {}
 
 /**
- * A maintenance run for a deployment, started by `pulumi up` and followed to its result: one ImmyBot maintenance
- * session per target. Nothing runs during preview. Any change of the arguments (e.g. `triggers`) starts a new run;
+ * A maintenance run, started by `pulumi up` and followed to its result: one ImmyBot maintenance session per target.
+ * It enforces one deployment, or with `fullMaintenance: true` every deployment that applies to the computers given
+ * (the UI's Run Maintenance). Nothing runs during preview. Any change of the arguments (e.g. `triggers`) starts a new run;
  * a failed run or a timeout fails the step and keeps the sessions in the state, so the next `pulumi up` waits for
  * them again instead of starting a duplicate run. Destroying it cancels sessions still in progress
  * (`retainOnDelete: true` leaves them running).
@@ -31,6 +43,8 @@ export interface MaintenanceSession extends Outputs<MaintenanceSessionOutputs> {
  * @example
  * new immybot.MaintenanceSession("chrome-now", { deployment: chrome, computers: [6, 8],
  *   rebootPreference: "Suppress", timeout: "30m", triggers: ["2026-11"] });
+ * new immybot.MaintenanceSession("patch-night", { fullMaintenance: true, computers: [6, 8],
+ *   rebootPreference: "Force", triggers: ["2026-11"] });
  */
 export class MaintenanceSession extends ImmyBotResource {
   constructor(name: string, args: MaintenanceSessionArgs, opts?: pulumi.CustomResourceOptions) {

@@ -1,7 +1,7 @@
 /**
  * The exact bytes the provider sends, against ImmyBot's OpenAPI spec. Schedule, Deployment (with notes) and
- * MaintenanceSession (explicit computers, the deployment's targets through target-preview, and a delete that
- * cancels) go through Pulumi's real dynamic-provider host against a strict sandbox (enums as integers only, as
+ * MaintenanceSession (explicit computers, the deployment's targets through target-preview, a full maintenance
+ * without a deployment, and a delete that cancels) go through Pulumi's real dynamic-provider host against a strict sandbox (enums as integers only, as
  * the spec types them), which records every request body as it received it. Each body must validate against its
  * operation's requestBody schema, and every (method, path) the provider called must be an operation of the spec.
  *
@@ -122,6 +122,10 @@ describe("request bodies the provider sends", () => {
     const hanging = await create("MaintenanceSession", "hanging", { deploymentId: deployment.id, computers: [12], waitFor: "started", timeout: "30s" });
     expect(hanging.properties).toMatchObject({ result: "InProgress" });
     await host.delete(hanging.urn, hanging.id, hanging.properties);
+    // A full maintenance (UI: Run Maintenance) with Force Reboot: no item and no deployment; the labs task applies.
+    const full = await create("MaintenanceSession", "run-maintenance", { fullMaintenance: true, computers: [9], rebootPreference: "Force" });
+    expect(full.properties).toMatchObject({ result: "Succeeded", maintenanceType: null });
+    expect((full.properties.sessions as { actions: unknown[] }[]).map((x) => x.actions.length)).toEqual([1]);
 
     for (const r of [labs, pinned]) await host.delete(r.urn, r.id, r.properties);
     api = sandbox.requests.filter((r) => r.path.startsWith("/api/"));
@@ -166,9 +170,11 @@ describe("request bodies the provider sends", () => {
     expect(bodies("PUT /api/v1/target-assignments/{id}")[0]).toMatchObject({ desiredSoftwareState: 3, softwareSemanticVersion: "24.08", targetEnforcement: 3 });
     expect(bodies("POST /api/v1/target-assignments/target-preview")).toEqual([expect.objectContaining({ targetType: 21, targetGroupFilter: 0, tenantId: 3 })]);
     const starts = bodies("POST /api/v1/run-immy-service-new");
-    expect(starts).toHaveLength(3);
+    expect(starts).toHaveLength(4);
     expect(starts[0]).toMatchObject({ deploymentType: 1, rebootPreference: 1, offlineBehavior: 1, maintenanceParams: { maintenanceType: 0, desiredSoftwareState: 3, semanticVersion: "24.08", softwareProviderType: 3 } });
     expect(starts[1]).toMatchObject({ computers: [{ computerId: 9 }, { computerId: 10 }], offlineBehavior: 2, maintenanceParams: { maintenanceType: 6, maintenanceTaskMode: 1 } });
+    expect(starts[3]).toMatchObject({ computers: [{ computerId: 9 }], fullMaintenance: true, deploymentId: null, rebootPreference: -1 });
+    expect(starts[3]).not.toHaveProperty("maintenanceParams");
   });
 
   it("deletes with a DELETE per object and cancels a running session with GET /{id}/cancel", () => {

@@ -1,7 +1,8 @@
 /**
  * MaintenanceSession create, update, read and delete in-process against a scripted ImmyBot over real HTTP, for the
  * answers the sandbox does not give and the timings it cannot (a background job that takes minutes): the start
- * route naming its sessions (with one already in progress), a start whose answer was lost, a 202 whose sessions
+ * route naming its sessions (with one already in progress), a start whose answer was lost (also of a full
+ * maintenance), a 202 whose sessions
  * come late, a 429, a start ImmyBot refuses, and a target that gets no session. A run is started at most once. A
  * fake clock stands in for the waits.
  */
@@ -116,6 +117,15 @@ describe("MaintenanceSession create", () => {
     expect(starts()).toHaveLength(1);
     expect(created).toMatchObject({ id: job.group, outs: { sessionIds: [77], result: "Succeeded" } });
     expect(timing.now() - T0).toBeGreaterThanOrEqual(4 * 60_000);
+  });
+
+  it("a full maintenance whose start answer was lost: no deployment read, its sessions found minutes later, the start never sent again", async () => {
+    const job = backgroundJob((req, res, take) => (take(), reply.reset()(req, res)), 4 * 60_000);
+    const created = await lifecycle.create(inputs({ fullMaintenance: true, computers: [6], timeout: "10m" }));
+    expect(starts()).toHaveLength(1);
+    expect(JSON.parse(starts()[0]!.body)).toMatchObject({ fullMaintenance: true, deploymentId: null, computers: [{ computerId: 6 }] });
+    expect(scripted.server.requests.filter((r) => r.path.startsWith("/api/v1/target-assignments"))).toEqual([]);
+    expect(created).toMatchObject({ id: job.group, outs: { sessionIds: [77], result: "Succeeded", maintenanceType: null, maintenanceIdentifier: null } });
   });
 
   it("after a 202 whose sessions appear only minutes later, follows them without a second start", async () => {

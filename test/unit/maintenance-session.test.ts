@@ -75,6 +75,7 @@ describe("MaintenanceSession check", () => {
     expect(r.failures).toEqual([]);
     expect(r.inputs).toEqual({
       deploymentId: "12",
+      fullMaintenance: false,
       computers: [6, 8],
       detectionOnly: false,
       waitFor: "completed",
