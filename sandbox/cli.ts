@@ -1,8 +1,8 @@
 /**
- * Command line for the sandbox. The first stdout line is one JSON object with the connection details (a script
- * can read that line and go); everything after it is for people.
+ * Command line for the sandbox (`pulumi-immybot sandbox`, `npm run sandbox`). The first stdout line is one JSON
+ * object with the connection details (a script can read that line and go); everything after it is for people.
  *
- *   node dist/sandbox/cli.js [--port N] [--state FILE] [--seed-file FILE] [--client-id X] [--client-secret Y] [--latency-ms N]
+ *   pulumi-immybot sandbox [--port N] [--state FILE] [--seed-file FILE] [--client-id X] [--client-secret Y] [--latency-ms N]
  *     [--rate-429 0..1] [--rate-5xx 0..1] [--rate-reset 0..1] [--seed N] ...   (--help lists all)
  *
  * With `npm run sandbox -- ...` npm prints its own banner first; use `npm run --silent sandbox -- ...` when a
@@ -12,7 +12,9 @@ import { parseArgs } from "node:util";
 import type { FaultOptions } from "./faults";
 import { Sandbox, type RequestLogEntry, type SandboxOptions } from "./server";
 
-const USAGE = `Usage: node dist/sandbox/cli.js [options]
+export const USAGE = `Usage: pulumi-immybot sandbox [options]
+
+Starts the ImmyBot API emulator on 127.0.0.1 until Ctrl-C. The first line on stdout is JSON with its\naddresses and credentials (baseUrl, tokenUrl, clientId, clientSecret, azureTenantId).
 
   --port N                     port on 127.0.0.1 (default 0 = any free port)
   --state FILE                 keep state in FILE (created if missing); default: memory only
@@ -148,7 +150,8 @@ function describeSeed(sandbox: Sandbox): string {
   return `${s.tenants?.length ?? 0} tenants, ${s.computers?.length ?? 0} computers, ${both(s.software)} software, ${both(s.maintenanceTasks)} tasks, ${s.tags?.length ?? 0} tags`;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** Runs the sandbox until a signal (or stdin closes with --exit-on-stdin-close); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
   let values: Values;
   let options: SandboxOptions;
   try {
@@ -181,10 +184,12 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`sandbox: ${(e as Error).message ?? e}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(`sandbox: ${(e as Error).message ?? e}\n`);
+      process.exit(1);
+    },
+  );
+}

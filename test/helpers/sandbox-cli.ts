@@ -1,5 +1,5 @@
 /**
- * The sandbox's CLI (`dist/sandbox/cli.js`) as a child process in tests: the compiled CLI is what users run, so the
+ * The sandbox's CLI (`pulumi-immybot sandbox`, built: `dist/cli/index.js sandbox`) as a child process in tests: the compiled CLI is what users run, so the
  * tests start it with `node` rather than through ts-node. dist/ is built first when it is missing or older than a
  * sandbox source, every child still running after a test is killed, and the first stdout line (the connection
  * details as one JSON line) is read for the caller.
@@ -12,7 +12,7 @@ import { afterEach, beforeAll, expect } from "vitest";
 import type { SandboxInfo } from "../../sandbox/server";
 
 const REPO = resolve(__dirname, "../..");
-const CLI = join(REPO, "dist/sandbox/cli.js");
+const CLI = join(REPO, "dist/cli/index.js");
 const SOURCES = join(REPO, "sandbox");
 
 /** A running (or exited) CLI process. */
@@ -64,7 +64,7 @@ export function useSandboxCli(): SandboxCli {
 
   function launch(args: string[]): CliProcess {
     // stdin is a pipe so that a test can close it (--exit-on-stdin-close); the CLI reads it only with that flag.
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "sandbox", ...args], { cwd: REPO, stdio: ["pipe", "pipe", "pipe"] });
     children.push(child);
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -97,7 +97,7 @@ export function useSandboxCli(): SandboxCli {
 
 /** The CLI is missing, or older than a sandbox source (the built-in seed JSON included). */
 function isStale(): boolean {
-  const sources = readdirSync(SOURCES).filter((f) => f.endsWith(".ts") || f.endsWith(".json"));
-  const newest = Math.max(...sources.map((f) => statSync(join(SOURCES, f)).mtimeMs));
+  const sources = [SOURCES, join(REPO, "cli")].flatMap((dir) => readdirSync(dir).filter((f) => f.endsWith(".ts") || f.endsWith(".json")).map((f) => join(dir, f)));
+  const newest = Math.max(...sources.map((f) => statSync(f).mtimeMs));
   return !existsSync(CLI) || statSync(CLI).mtimeMs < newest;
 }

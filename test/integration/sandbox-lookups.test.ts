@@ -366,11 +366,11 @@ describe("CLI --seed-file", () => {
     expect(await builtIn.stop()).toBe(0);
   });
 
-  it("exits 1 with the seed's problems when the file is broken", async () => {
+  it("exits 3 (could not finish) with the seed's problems when the file is broken", async () => {
     const file = tempPath("bad.json");
     writeFileSync(file, JSON.stringify({ computers: [{ id: 1, name: "PC", tenantId: 7, kind: "Server" }] }));
     const { exit, stderr } = cli.launch(["--seed-file", file]);
-    expect(await exit).toBe(1);
-    expect(stderr()).toMatch(/sandbox: the seed file .*bad\.json is not a valid sandbox seed:\n✖ computer 1: tenantId 7 is not in tenants/);
+    expect(await exit).toBe(3);
+    expect(stderr()).toMatch(/^pulumi-immybot sandbox: the seed file .*bad\.json is not a valid sandbox seed:\n✖ computer 1: tenantId 7 is not in tenants/);
   });
 });

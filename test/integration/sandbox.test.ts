@@ -758,7 +758,7 @@ describe("CLI", () => {
     for (const args of [["--bogus"], ["--rate-429", "lots"], ["--status-5xx", "418"]]) {
       const { exit, stderr } = cli.launch(args);
       expect(await exit, args.join(" ")).toBe(2);
-      expect(stderr()).toMatch(/Usage: node dist\/sandbox\/cli\.js/);
+      expect(stderr()).toMatch(/Usage: pulumi-immybot sandbox/);
     }
   });
 });
