@@ -131,7 +131,7 @@ function describe(sandbox: Sandbox, options: SandboxOptions): string[] {
   return [
     `ImmyBot API sandbox listening on ${baseUrl} (loopback only)`,
     `  token:       POST ${tokenUrl}  (client credentials, scope ${baseUrl}/.default)`,
-    `  schedules:   GET/POST ${baseUrl}/api/v1/schedules, GET/PUT/DELETE .../{id}`,
+    `  schedules:   GET/POST ${baseUrl}/api/v1/schedules, GET/PUT/DELETE .../{id}, POST .../{id}/run-now`,
     `  deployments: GET/POST ${baseUrl}/api/v1/target-assignments, GET/PUT/DELETE .../{id}, POST .../{id}/notes, POST .../target-preview`,
     `  lookups:     GET ${baseUrl}/api/v1/tenants, computers, computers/paged, software/{global,local}, maintenance-tasks/{global,local}, tags (and .../{id}), system/timezones`,
     `  sessions:    POST ${baseUrl}/api/v1/run-immy-service(-new), GET .../maintenance-sessions/{id}, .../{id}/logs, .../{id}/last-log, .../{id}/cancel, .../dx, POST .../cancel (time scale ${options.sessionTimeScale ?? 1})`,

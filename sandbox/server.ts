@@ -5,8 +5,8 @@
  * Every request goes through one pipeline (`handle`): log it, read the body, decide a fault, wait out any
  * latency, answer the fault or route the request, then deliver, drop or delay the answer.
  *
- * Routes: schedules, deployments (target assignments, notes, target preview), maintenance sessions (start, read,
- * logs, cancel, /dx; simulated from the clock, see session-timeline.ts), and read-only lookups (tenants,
+ * Routes: schedules (and their run-now), deployments (target assignments, notes, target preview), maintenance
+ * sessions (start, read, logs, cancel, /dx; simulated from the clock, see session-timeline.ts), and read-only lookups (tenants,
  * computers, software, maintenance tasks, tags, time zones) over the seed (seed.ts).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -33,6 +33,7 @@ import { matchRoute, type Route } from "./router";
 import { bindScheduleRequest, type ScheduleFields } from "./schedule-model";
 import { scheduleRoutes } from "./schedule-routes";
 import { scheduleProblems } from "./schedule-rules";
+import { runSchedule, scheduleRunRoutes, type ScheduleRunDeps } from "./schedule-runs";
 import { ScheduleService, UI_ACTOR, type ScheduleResponse } from "./schedules";
 import { loadSeed, type Seed, type SeedData } from "./seed";
 import { LENIENT } from "./binding";
@@ -108,6 +109,7 @@ export class Sandbox {
     this.faults = new Faults(options.faults);
     this.routes = [
       ...scheduleRoutes(scheduleService),
+      ...scheduleRunRoutes(this.scheduleRuns()),
       ...deploymentRoutes(deploymentService, seedData),
       ...sessionRoutes({ sessions: sessionService, seed: seedData, deploymentExists: (id) => deploymentService.get(id) !== undefined }),
       ...lookupRoutes(seedData),
@@ -222,6 +224,16 @@ export class Sandbox {
     return this.scheduleService.remove(id);
   }
 
+  /**
+   * Runs a schedule as ImmyBot's scheduler does at its time (run-now's sessions, but started by nobody:
+   * `createdBy` null); returns the new session ids. Throws when there is no such schedule.
+   */
+  fireSchedule(id: number): number[] {
+    const started = runSchedule(this.scheduleRuns(), id, null);
+    if (!started) throw new Error(`no schedule ${id}`);
+    return started.map((s) => s.sessionId);
+  }
+
   /** The stored deployments exactly as `GET /api/v1/target-assignments` would return them (parameters in clear text). */
   deployments(): DeploymentResponse[] {
     return this.deploymentService.list();
@@ -305,6 +317,10 @@ export class Sandbox {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+  }
+
+  private scheduleRuns(): ScheduleRunDeps {
+    return { schedules: this.scheduleService, sessions: this.sessionService, seed: this.seedData };
   }
 
   /** Out-of-band deployments obey the same binding and rules as the API. */

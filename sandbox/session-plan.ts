@@ -8,7 +8,8 @@
  * - a task: found not compliant; the action follows the mode (TaskEnforce, TaskAudit, TaskMonitor, NoAction).
  * - packages and updates that are not in the seed (Chocolatey, Ninite, Windows and agent updates): like software
  *   without versions, named by their identifier.
- * - full maintenance without an item: no action.
+ * - full maintenance without an item: kind "none", no action of its own; its actions are the applicable
+ *   deployments' (full-maintenance.ts), each planned like an item. With none, the session's story says so.
  *
  * The log lines of the story live here too, so one module holds all the wording.
  */
@@ -76,7 +77,7 @@ export function storyLines(plan: ItemPlan) {
   const noAction = plan.actionType === ACTION.NoAction;
   if (plan.kind === "none") {
     return {
-      detected: "Detection finished: full maintenance without a single item; nothing was given to check",
+      detected: "Detection finished: no deployment applies; nothing to do",
       executing: "Running full maintenance",
       outcome: {
         Passed: "Full maintenance completed",

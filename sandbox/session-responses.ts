@@ -1,25 +1,26 @@
 /**
  * A stored session and its view at a moment (session-timeline.ts) as the API shows them: GetMaintenanceSessionResponse
- * (with its stages, action and sessionJobArgs), GetMaintenanceSessionLogResponse, the `/dx` row and the old start
- * route's RunImmyServiceResponseBody. Names (computer, tenant) come from the seed when read.
+ * (with its stages, actions (session-actions.ts) and sessionJobArgs), GetMaintenanceSessionLogResponse, the `/dx`
+ * row and the old start route's RunImmyServiceResponseBody. Names (computer, tenant) come from the seed when read.
+ * `createdBy` / `createdById` name who started the session (null for a schedule that ran at its time);
+ * `scheduledId` (`scheduleId` in a `/dx` row) the schedule that started it.
  *
  * Left out, as elsewhere in the sandbox, are members whose spec `$ref` is not nullable and that the sandbox has
- * nothing for: the expanded `computer` / `tenant`, a stage's `maintenanceSession`, a log line's script enums, an
- * action's `reason` / `resultReason`, and `endTime` until the action has ended.
+ * nothing for: the expanded `computer` / `tenant`, a stage's `maintenanceSession` and a log line's script enums.
  */
 import type { EmailOptionFields } from "./email-options";
 import type { Seed } from "./seed";
+import { actionResponses, iso, nameOf, type SessionActionResponse } from "./session-actions";
+
+export type { SessionActionResponse } from "./session-actions";
 import type { StageName, SessionView } from "./session-timeline";
 import type { StoredSession } from "./state";
-import { DEPLOYMENT_ENUMS, memberName, SESSION_ENUMS, type EnumTable } from "./wire-enums";
+import { SESSION_ENUMS } from "./wire-enums";
 
 const STATUS = SESSION_ENUMS.sessionStatus.values;
 const STAGE_TYPE = SESSION_ENUMS.sessionStageType.values;
-const M = DEPLOYMENT_ENUMS.maintenanceType.values;
-const ENQUEUED_ADHOC = SESSION_ENUMS.enqueuedSessionType.values.HangfireAdhoc;
+const ENQUEUED = SESSION_ENUMS.enqueuedSessionType.values;
 
-const iso = (ms: number): string => new Date(ms).toISOString();
-const nameOf = (table: EnumTable, value: number): string => memberName(table, value) ?? String(value);
 
 /** GetMaintenanceSessionStageResponse (without the back reference to the session). */
 export interface SessionStageResponse {
@@ -32,54 +33,6 @@ export interface SessionStageResponse {
   createdBy: number | null;
   updatedDateUTC: string;
   createdDateUTC: string;
-}
-
-/** GetMaintenanceActionResponse as the sandbox fills it. */
-export interface SessionActionResponse {
-  id: number;
-  parentId: number | null;
-  maintenanceSessionId: number;
-  tenantId: number | null;
-  computerId: number | null;
-  computerName: string | null;
-  isComputerOnline: boolean;
-  startTime: string;
-  endTime?: string;
-  actionType: number;
-  actionTypeName: string | null;
-  status: number;
-  statusName: string | null;
-  assignmentId: number | null;
-  assignmentType: number;
-  tenantName: string | null;
-  maintenanceType: number;
-  maintenanceIdentifier: string | null;
-  desiredSoftwareState: number;
-  description: string | null;
-  postMaintenanceTest: string | null;
-  postMaintenanceTestType: number | null;
-  postMaintenanceTestResult: boolean | null;
-  postMaintenanceTestResultMessage: string | null;
-  maintenanceTypeName: string | null;
-  maintenanceDisplayName: string | null;
-  detectedVersionString: string | null;
-  desiredVersionString: string | null;
-  result: number;
-  resultName: string | null;
-  maintenanceTaskMode: number;
-  maintenanceTaskGetResult: string | null;
-  createdDateUTC: string;
-  updatedDateUTC: string;
-  updatedBy: number | null;
-  createdBy: number | null;
-  softwareType: number;
-  maintenanceTaskType?: number;
-  resultReasonMessage: string | null;
-  dependsOnNames: string[] | null;
-  dependentsNames: string[] | null;
-  softwareActionIdForConfigurationTask: number | null;
-  softwareProviderType: number;
-  policyDescription: string | null;
 }
 
 /** The spec's SessionJobArgs: the session's inputs, enums as integers. */
@@ -267,7 +220,7 @@ export function sessionResponse(s: StoredSession, view: SessionView, seed: Seed,
     computerId: s.computerId,
     tenantId: s.tenantId,
     personId: s.personId,
-    scheduledId: null,
+    scheduledId: s.scheduleId ?? null,
     sessionStatus: view.status,
     onboarding: false,
     createdDateUTC: s.createdDateUTC,
@@ -281,7 +234,7 @@ export function sessionResponse(s: StoredSession, view: SessionView, seed: Seed,
     ...stageStatuses(view),
     sessionJobArgs: jobArgs(s),
     scheduledExecutionDate: s.scheduledExecutionDate,
-    maintenanceActions: include.actions ? actions(s, view, seed) : null,
+    maintenanceActions: include.actions ? actionResponses(s, view, seed) : null,
     stages: include.stages ? stages(s, view) : null,
     activities: include.activities ? [] : null,
     logs: null,
@@ -308,65 +261,6 @@ function stages(s: StoredSession, view: SessionView): SessionStageResponse[] {
   });
 }
 
-function actions(s: StoredSession, view: SessionView, seed: Seed): SessionActionResponse[] {
-  const action = view.action;
-  const params = s.args.maintenanceParams;
-  if (!action || !params || s.plan.actionType === null) return [];
-  const computer = seed.computer(s.computerId);
-  const isTask = params.maintenanceType === M.GlobalMaintenanceTask || params.maintenanceType === M.LocalMaintenanceTask;
-  const softwareType = params.maintenanceType === M.GlobalSoftware ? 0 : params.maintenanceType === M.LocalSoftware ? 1 : params.softwareType;
-  // The test after the action: failed (PartialPassed), passed (Success), else not run.
-  const testResult = action.postTestFailed ? false : action.endedAt !== null && action.result === SESSION_ENUMS.actionResult.values.Success ? true : null;
-  return [
-    {
-      id: s.id,
-      parentId: null,
-      maintenanceSessionId: s.id,
-      tenantId: s.tenantId,
-      computerId: s.computerId,
-      computerName: computer?.name ?? null,
-      isComputerOnline: computer?.online ?? false,
-      startTime: iso(action.startedAt),
-      ...(action.endedAt !== null ? { endTime: iso(action.endedAt) } : {}),
-      actionType: s.plan.actionType,
-      actionTypeName: nameOf(SESSION_ENUMS.actionType, s.plan.actionType),
-      status: action.status,
-      statusName: nameOf(SESSION_ENUMS.actionStatus, action.status),
-      assignmentId: s.args.deploymentId,
-      assignmentType: s.args.deploymentType,
-      tenantName: seed.tenant(s.tenantId)?.name ?? null,
-      maintenanceType: params.maintenanceType,
-      maintenanceIdentifier: params.maintenanceIdentifier,
-      desiredSoftwareState: params.desiredSoftwareState,
-      description: null,
-      postMaintenanceTest: null,
-      postMaintenanceTestType: null,
-      postMaintenanceTestResult: testResult,
-      postMaintenanceTestResultMessage: action.postTestFailed ? "The post-install test failed" : null,
-      maintenanceTypeName: nameOf(DEPLOYMENT_ENUMS.maintenanceType, params.maintenanceType),
-      maintenanceDisplayName: s.plan.displayName,
-      detectedVersionString: s.plan.detectedVersion,
-      desiredVersionString: s.plan.desiredVersion,
-      result: action.result,
-      resultName: nameOf(SESSION_ENUMS.actionResult, action.result),
-      maintenanceTaskMode: params.maintenanceTaskMode,
-      maintenanceTaskGetResult: null,
-      createdDateUTC: iso(action.startedAt),
-      updatedDateUTC: iso(action.updatedAt),
-      updatedBy: null,
-      createdBy: null,
-      softwareType,
-      ...(isTask ? { maintenanceTaskType: params.maintenanceType === M.GlobalMaintenanceTask ? 0 : 1 } : {}),
-      resultReasonMessage: action.failureReason,
-      dependsOnNames: null,
-      dependentsNames: null,
-      softwareActionIdForConfigurationTask: null,
-      softwareProviderType: params.softwareProviderType,
-      policyDescription: null,
-    },
-  ];
-}
-
 function jobArgs(s: StoredSession): SessionJobArgsResponse {
   const a = s.args;
   const params = a.maintenanceParams;
@@ -375,7 +269,7 @@ function jobArgs(s: StoredSession): SessionJobArgsResponse {
     manuallyTriggeredByUserId: s.createdById,
     manuallyResumedByPersonId: null,
     manuallyResumed: false,
-    scheduledId: null,
+    scheduledId: s.scheduleId ?? null,
     computerId: s.computerId,
     tenantId: s.tenantId,
     personId: s.personId,
@@ -429,7 +323,8 @@ function jobArgs(s: StoredSession): SessionJobArgsResponse {
     useWinningDeployment: a.useWinningDeployment,
     hasSessionFeatureBeenTracked: false,
     rerunFromScheduleId: null,
-    enqueuedSessionType: ENQUEUED_ADHOC,
+    // A schedule's sessions come from its Hangfire job, a run request's from an ad-hoc one.
+    enqueuedSessionType: s.scheduleId == null ? ENQUEUED.HangfireAdhoc : ENQUEUED.HangfireScheduled,
   };
 }
 
@@ -441,7 +336,7 @@ export function logResponses(s: StoredSession, view: SessionView): SessionLogRes
     message: line.message,
     maintenanceSessionId: s.id,
     maintenanceSessionStageId: line.stage === null ? null : stageId(s.id, line.stage),
-    maintenanceActionId: line.aboutAction ? s.id : null,
+    maintenanceActionId: line.actionId,
     scriptId: null,
     script: null,
     scriptOutput: null,
@@ -474,7 +369,7 @@ export function dxRow(s: StoredSession, view: SessionView, seed: Seed): SessionD
     createdDate: full.createdDateUTC,
     updatedDate: full.updatedDateUTC,
     ...stageStatuses(view),
-    scheduleId: null,
+    scheduleId: full.scheduledId,
     fullMaintenance: full.fullMaintenance,
     scheduledExecutionDate: full.scheduledExecutionDate,
     createdBy: full.createdBy,

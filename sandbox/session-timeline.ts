@@ -16,11 +16,17 @@
  * Cancelled. Stages that never run (onboarding, agent updates, resolution, inventory; execution in a
  * detection-only session) stay Created.
  *
- * Log ids are the session's slot numbers: (sessionId - 1) * 16 + slot, unique and in time order.
+ * A session with several actions (full maintenance, schedules) takes them through these phases together: each
+ * has its own detection, execution and outcome line, and all end as the computer's outcome says.
+ *
+ * Log ids are the session's block (state.ts `logBase`) + a slot, unique and in time order: slots 1-5 before
+ * detection ends, then per action (k = the number of actions, at least 1) the detection lines 6..5+k, the
+ * detection-only line 6+k, the scheduled-execution line 7+k, the execution lines 8+k.., the outcome lines 8+2k..
+ * and the cancel line 8+3k. With one action these are the slots 6 to 11 of older sandboxes.
  */
 import type { MaintenanceOutcome } from "./seed";
 import { storyLines } from "./session-plan";
-import type { StoredSession } from "./state";
+import { logBaseOf, type StoredAction, type StoredSession } from "./state";
 import { SESSION_ENUMS } from "./wire-enums";
 
 const STATUS = SESSION_ENUMS.sessionStatus.values;
@@ -31,7 +37,12 @@ const RESULT = SESSION_ENUMS.actionResult.values;
 /** Unscaled durations of the phases, in ms. */
 export const SESSION_DURATIONS_MS = { queue: 2_000, detection: 10_000, execution: 20_000 } as const;
 
-const LOG_SLOTS = 16;
+/** The session's actions; a session of an older sandbox has at most one, the request's item, with the session's id. */
+export function sessionActions(s: StoredSession): StoredAction[] {
+  if (s.actions) return s.actions;
+  const params = s.args.maintenanceParams;
+  return params && s.plan.actionType !== null ? [{ id: s.id, assignmentId: s.args.deploymentId, assignmentType: s.args.deploymentType, params, plan: s.plan }] : [];
+}
 
 export type StageName = "detection" | "execution";
 
@@ -42,8 +53,8 @@ export interface LogLine {
   /** SessionLogType. */
   type: number;
   stage: StageName | null;
-  /** The line is about the session's action. */
-  aboutAction: boolean;
+  /** The action the line is about, or null. */
+  actionId: number | null;
 }
 
 export interface StageView {
@@ -75,7 +86,7 @@ export interface SessionView {
   /** The last moment the session's or a stage's status changed. */
   updatedAt: number;
   stages: Partial<Record<StageName, StageView>>;
-  /** Once detection decided it; never for full maintenance without an item. */
+  /** The state of the session's actions (they move together) once detection decided them; never without actions. */
   action: ActionView | undefined;
   /** Lines whose time has come, oldest first. */
   logs: LogLine[];
@@ -88,7 +99,7 @@ interface Step {
   status?: number;
   stages?: Partial<Record<StageName, number>>;
   action?: ActionChange;
-  logs?: { slot: number; message: string; type?: number; stage?: StageName; aboutAction?: boolean }[];
+  logs?: { slot: number; message: string; type?: number; stage?: StageName; actionId?: number }[];
 }
 
 const TERMINAL = new Set<number>([STATUS.Passed, STATUS.Failed, STATUS.Cancelled, STATUS.Postponed, STATUS.PartialPassed, STATUS.Missed]);
@@ -99,6 +110,9 @@ export function isTerminal(status: number): boolean {
 
 const OUTCOME_STATUS: Record<Exclude<MaintenanceOutcome, "NeverFinishes">, number> = { Passed: STATUS.Passed, Failed: STATUS.Failed, PartialPassed: STATUS.PartialPassed };
 
+/** One action's line at a moment, from its story. */
+type ActionLine = (story: ReturnType<typeof storyLines>) => string;
+
 /** Every step of the session's course that cancellation leaves, in time order (the last may lie in the future). */
 function steps(s: StoredSession): Step[] {
   const scale = s.timeScale;
@@ -106,8 +120,13 @@ function steps(s: StoredSession): Step[] {
   const detection = SESSION_DURATIONS_MS.detection / scale;
   const execution = SESSION_DURATIONS_MS.execution / scale;
   const created = Date.parse(s.createdDateUTC);
-  const story = storyLines(s.plan);
-  const hasAction = s.plan.actionType !== null;
+  const actions = sessionActions(s);
+  const hasAction = actions.length > 0;
+  const k = Math.max(1, actions.length);
+  // Without an action the session's own story (full maintenance with nothing to do) takes the one action's slots.
+  const stories = hasAction ? actions.map((a) => ({ story: storyLines(a.plan), actionId: a.id as number | undefined })) : [{ story: storyLines(s.plan), actionId: undefined }];
+  const perAction = (first: number, line: ActionLine, extra: { stage?: StageName; type?: number } = {}) =>
+    stories.map(({ story, actionId }, i) => ({ slot: first + i, message: line(story), ...extra, ...(actionId === undefined ? {} : { actionId }) }));
 
   const waits = s.offlineBehaviorApplied === "ApplyOnConnect";
   const out: Step[] = [
@@ -133,12 +152,12 @@ function steps(s: StoredSession): Step[] {
 
   const detectionEnd = detectionStart + detection;
   const decided = hasAction ? { status: ACTION_STATUS.DeterminingAction, result: RESULT.Pending } : undefined;
-  const detected: Step = { at: detectionEnd, stages: { detection: STATUS.Passed }, action: decided, logs: [{ slot: 6, message: story.detected, stage: "detection", aboutAction: hasAction }] };
+  const detected: Step = { at: detectionEnd, stages: { detection: STATUS.Passed }, action: decided, logs: perAction(6, (story) => story.detected, { stage: "detection" }) };
   out.push(detected);
   if (s.args.detectionOnly) {
     detected.status = STATUS.Passed;
     if (hasAction) detected.action = { status: ACTION_STATUS.Skipped, result: RESULT.Pending, ends: true };
-    detected.logs!.push({ slot: 7, message: "Detection only: nothing was changed" });
+    detected.logs!.push({ slot: 6 + k, message: "Detection only: nothing was changed" });
     return out;
   }
 
@@ -149,20 +168,20 @@ function steps(s: StoredSession): Step[] {
     detected.stages!.execution = STATUS.Pending;
     if (hasAction) detected.action = { status: ACTION_STATUS.PendingExecution, result: RESULT.Pending };
     const zone = s.args.timeZoneInfoId ?? "UTC";
-    detected.logs!.push({ slot: 8, message: `Execution scheduled for ${new Date(executionStart).toISOString()} (${s.args.updateTime} ${zone})`, stage: "execution" });
+    detected.logs!.push({ slot: 7 + k, message: `Execution scheduled for ${new Date(executionStart).toISOString()} (${s.args.updateTime} ${zone})`, stage: "execution" });
   }
   out.push({
     at: executionStart,
     status: STATUS.Running,
     stages: { execution: STATUS.Running },
     action: hasAction ? { status: ACTION_STATUS.PerformingAction, result: RESULT.Pending } : undefined,
-    logs: [{ slot: 9, message: story.executing, stage: "execution", aboutAction: hasAction }],
+    logs: perAction(8 + k, (story) => story.executing, { stage: "execution" }),
   });
 
   const executionEnd = executionStart + execution;
   const outcome = s.outcome;
   if (outcome === "NeverFinishes") {
-    out.push({ at: executionEnd, logs: [{ slot: 10, message: story.outcome.NeverFinishes, stage: "execution", type: LOG.Progress, aboutAction: hasAction }] });
+    out.push({ at: executionEnd, logs: perAction(8 + 2 * k, (story) => story.outcome.NeverFinishes, { stage: "execution", type: LOG.Progress }) });
     return out;
   }
   const final = OUTCOME_STATUS[outcome];
@@ -174,12 +193,13 @@ function steps(s: StoredSession): Step[] {
       ? {
           status: ACTION_STATUS.Complete,
           result: outcome === "Failed" ? RESULT.Failed : RESULT.Success,
-          failureReason: outcome === "Failed" ? story.failureReason : null,
+          // Every action ends alike; the reason is the first action's (actions of one kind fail alike).
+          failureReason: outcome === "Failed" ? stories[0]!.story.failureReason : null,
           postTestFailed: outcome === "PartialPassed",
           ends: true,
         }
       : undefined,
-    logs: [{ slot: 10, message: story.outcome[outcome], stage: "execution", type: outcome === "Failed" ? LOG.Error : LOG.Generic, aboutAction: hasAction }],
+    logs: perAction(8 + 2 * k, (story) => story.outcome[outcome], { stage: "execution", type: outcome === "Failed" ? LOG.Error : LOG.Generic }),
   });
   return out;
 }
@@ -191,15 +211,16 @@ export function viewAt(s: StoredSession, now: number): SessionView {
   if (cancelledAt !== undefined) course = course.filter((step) => step.at <= cancelledAt);
 
   const view: SessionView = { status: STATUS.Created, updatedAt: Date.parse(s.createdDateUTC), stages: {}, action: undefined, logs: [] };
+  const base = logBaseOf(s);
   for (const step of course) {
     if (step.at > now) break;
-    apply(view, step, s.id);
+    apply(view, step, base);
   }
-  if (cancelledAt !== undefined && cancelledAt <= now) apply(view, cancelStep(view, cancelledAt), s.id);
+  if (cancelledAt !== undefined && cancelledAt <= now) apply(view, cancelStep(view, cancelledAt, 8 + 3 * Math.max(1, sessionActions(s).length)), base);
   return view;
 }
 
-function apply(view: SessionView, step: Step, sessionId: number): void {
+function apply(view: SessionView, step: Step, logBase: number): void {
   let changed = false;
   if (step.status !== undefined && step.status !== view.status) {
     view.status = step.status;
@@ -221,22 +242,22 @@ function apply(view: SessionView, step: Step, sessionId: number): void {
   if (changed) view.updatedAt = step.at;
   for (const line of step.logs ?? []) {
     view.logs.push({
-      id: (sessionId - 1) * LOG_SLOTS + line.slot,
+      id: logBase + line.slot,
       at: step.at,
       message: line.message,
       type: line.type ?? LOG.Generic,
       stage: line.stage ?? null,
-      aboutAction: line.aboutAction ?? false,
+      actionId: line.actionId ?? null,
     });
   }
 }
 
 /** Cancelled at `at`: stages in progress and a pending action are cancelled with it. */
-function cancelStep(view: SessionView, at: number): Step {
+function cancelStep(view: SessionView, at: number, slot: number): Step {
   const stages: Partial<Record<StageName, number>> = {};
   for (const [name, stage] of Object.entries(view.stages) as [StageName, StageView][]) {
     if (stage.status === STATUS.Running || stage.status === STATUS.Pending) stages[name] = STATUS.Cancelled;
   }
   const action: ActionChange | undefined = view.action && view.action.endedAt === null ? { status: ACTION_STATUS.Complete, result: RESULT.Cancelled, ends: true } : undefined;
-  return { at, status: STATUS.Cancelled, stages, action, logs: [{ slot: 11, message: "Session cancelled" }] };
+  return { at, status: STATUS.Cancelled, stages, action, logs: [{ slot, message: "Session cancelled" }] };
 }

@@ -1,12 +1,12 @@
 /**
  * The maintenance-session store: starting sessions from a bound and validated RunImmyServiceRequestBody (one per
- * target), reading them at the clock's current moment, cancelling, the `/dx` rows, and bringing computers online.
+ * target) or for a schedule (schedule-runs.ts), reading them at the clock's current moment, cancelling, the `/dx` rows, and bringing computers online.
  * What a session is doing is never stored: session-timeline.ts computes it from the stored moments on every read.
  *
  * Visibility: `run-immy-service` answers with the new ids, so its sessions are visible at once;
  * `run-immy-service-new` answers 202 and ImmyBot creates the sessions in a background job, so here they exist at
  * once but stay hidden (404, not in /dx, not cancellable) for `enqueueDelayMs` on the sandbox's clock. Clients
- * must discover them by polling /dx, as against the real API.
+ * must discover them by polling /dx, as against the real API. A schedule's sessions come from a background job too.
  *
  * Connectivity is checked when a session is created: a computer that is offline then waits (ApplyOnConnect) or
  * fails (Skip); a computer going offline later does not touch sessions under way. Tenants and persons have no
@@ -15,6 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { Collection } from "./collection";
 import { nextOccurrence } from "./next-occurrence";
+import { plannedActions, type ItemRef, type PlannedAction, type SessionTarget } from "./full-maintenance";
 import type { Actor } from "./schedules";
 import type { Seed } from "./seed";
 import type { RunFields, SessionArgs, TargetEntry } from "./session-model";
@@ -30,7 +31,7 @@ import {
   type StartedSession,
 } from "./session-responses";
 import { isTerminal, viewAt } from "./session-timeline";
-import type { StateStore, StoredSession } from "./state";
+import { logBlockSize, type StateStore, type StoredAction, type StoredSession } from "./state";
 import { SCHEDULE_ENUMS, SESSION_ENUMS } from "./wire-enums";
 
 export interface SessionServiceOptions {
@@ -42,6 +43,15 @@ export interface SessionServiceOptions {
 
 /** Which start route created the sessions. */
 export type StartRoute = "run-immy-service" | "run-immy-service-new";
+
+interface OpenOptions {
+  /** Who started the sessions; null for a schedule that ran at its time. */
+  actor: Actor | null;
+  /** Made by a background job: hidden for the enqueue delay. */
+  enqueued: boolean;
+  /** The schedule that started them. */
+  scheduleId?: number;
+}
 
 const TYPE = SESSION_ENUMS.sessionType.values;
 const SKIP = SCHEDULE_ENUMS.offlineBehavior.values.Skip;
@@ -65,28 +75,56 @@ export class SessionService {
     this.options.enqueueDelayMs = ms;
   }
 
-  /** One session per distinct target of the (single) non-empty target list; all share one session group id. */
+  /**
+   * A run request: one session per distinct target of the (single) non-empty target list; all share one session
+   * group id. Each runs the request's item, or with fullMaintenance and no item, every deployment that applies to
+   * its target (full-maintenance.ts).
+   */
   start(fields: RunFields, route: StartRoute, actor: Actor): StartedSession[] {
     const { computers, tenants, persons, sessionGroupId, ...rest } = fields;
     const args: SessionArgs = { ...structuredClone(rest), sessionGroupId: sessionGroupId ?? randomUUID() };
+    const targets: SessionTarget[] = [
+      ...distinct(computers).map((id) => ({ kind: "computer" as const, id })),
+      ...distinct(tenants).map((id) => ({ kind: "tenant" as const, id })),
+      ...distinct(persons).map((id) => ({ kind: "person" as const, id })),
+    ];
+    const item = args.maintenanceParams;
+    const requested: PlannedAction[] = item ? [{ assignmentId: args.deploymentId, assignmentType: args.deploymentType, params: item, plan: planFor(item, this.seed) }] : [];
+    const actionsFor = (t: SessionTarget) => (item === null && args.fullMaintenance ? plannedActions(t, this.store.state.deployments, this.seed) : requested);
+    return this.open(targets, args, actionsFor, { actor, enqueued: route === "run-immy-service-new" });
+  }
+
+  /**
+   * A schedule's run: one session per target, each running the deployments that apply to it (only `item`'s, when
+   * the schedule is limited to one), made by a background job. `actor` null: the schedule ran at its time.
+   */
+  startForSchedule(scheduleId: number, targets: readonly SessionTarget[], args: Omit<SessionArgs, "sessionGroupId">, item: ItemRef | undefined, actor: Actor | null): StartedSession[] {
+    const actionsFor = (t: SessionTarget) => plannedActions(t, this.store.state.deployments, this.seed, item);
+    return this.open(targets, { ...structuredClone(args), sessionGroupId: randomUUID() }, actionsFor, { actor, enqueued: true, scheduleId });
+  }
+
+  private open(targets: readonly SessionTarget[], args: SessionArgs, actionsFor: (t: SessionTarget) => PlannedAction[], o: OpenOptions): StartedSession[] {
+    const state = this.store.state;
     const at = this.now().getTime();
-    const visibleAt = route === "run-immy-service-new" ? at + this.options.enqueueDelayMs : at;
+    const visibleAt = o.enqueued ? at + this.options.enqueueDelayMs : at;
     const scheduled = args.updateTime === null ? null : nextOccurrence({ disabled: false, customCronExpression: null, time: args.updateTime, day: null, timeZoneInfoId: args.timeZoneInfoId }, at);
     const plan = planFor(args.maintenanceParams, this.seed);
-    const targets = [
-      ...distinct(computers).map((id) => this.computerTarget(id, args)),
-      ...distinct(tenants).map((id) => ({ sessionType: TYPE.Cloud, computerId: null, tenantId: id, personId: null, offline: null, outcome: "Passed" as const })),
-      ...distinct(persons).map((id) => ({ sessionType: TYPE.Person, computerId: null, tenantId: this.seed.person(id)?.tenantId ?? null, personId: id, offline: null, outcome: "Passed" as const })),
-    ];
-    return targets.map((t) => {
+    return targets.map((target) => {
+      const t = this.targetDetails(target, args);
+      const actions: StoredAction[] = actionsFor(target).map((a) => ({ id: state.nextActionId++, ...structuredClone(a) }));
+      const logBase = state.nextLogId;
+      state.nextLogId += logBlockSize(actions.length);
       const stored: StoredSession = {
-        id: this.store.state.nextSessionId++,
+        id: state.nextSessionId++,
         sessionType: t.sessionType,
         computerId: t.computerId,
         tenantId: t.tenantId,
         personId: t.personId,
         args: structuredClone(args),
         plan,
+        actions,
+        logBase,
+        ...(o.scheduleId === undefined ? {} : { scheduleId: o.scheduleId }),
         outcome: t.outcome,
         timeScale: this.options.timeScale,
         createdDateUTC: new Date(at).toISOString(),
@@ -96,12 +134,11 @@ export class SessionService {
         scheduledExecutionDate: scheduled === null ? null : new Date(scheduled).toISOString(),
         cancelledAt: null,
         cancelledById: null,
-        createdBy: actor.name,
-        createdById: actor.userId,
+        createdBy: o.actor?.name ?? null,
+        createdById: o.actor?.userId ?? null,
       };
       this.rows.add(stored);
-      const target = stored.sessionType === TYPE.Computer ? "computer" : stored.sessionType === TYPE.Cloud ? "tenant" : "person";
-      return { sessionId: stored.id, computerId: target === "computer" ? stored.computerId : null, tenantId: target === "tenant" ? stored.tenantId : null, personId: stored.personId };
+      return { sessionId: stored.id, computerId: target.kind === "computer" ? target.id : null, tenantId: target.kind === "tenant" ? target.id : null, personId: stored.personId };
     });
   }
 
@@ -168,10 +205,15 @@ export class SessionService {
     return true;
   }
 
-  private computerTarget(id: number, args: SessionArgs) {
-    const computer = this.seed.computer(id)!;
+  /** Where a session runs and how it goes: a computer's connectivity and seeded outcome; tenants and persons pass. */
+  private targetDetails(target: SessionTarget, args: SessionArgs) {
+    if (target.kind === "tenant") return { sessionType: TYPE.Cloud, computerId: null, tenantId: target.id, personId: null, offline: null, outcome: "Passed" as const };
+    if (target.kind === "person") {
+      return { sessionType: TYPE.Person, computerId: null, tenantId: this.seed.person(target.id)?.tenantId ?? null, personId: target.id, offline: null, outcome: "Passed" as const };
+    }
+    const computer = this.seed.computer(target.id)!;
     const offline = computer.online ? null : args.offlineBehavior === SKIP ? ("Skip" as const) : ("ApplyOnConnect" as const);
-    return { sessionType: TYPE.Computer, computerId: id, tenantId: computer.tenantId, personId: null, offline, outcome: computer.maintenanceOutcome };
+    return { sessionType: TYPE.Computer, computerId: target.id, tenantId: computer.tenantId, personId: null, offline, outcome: computer.maintenanceOutcome };
   }
 
   private visible(id: number): StoredSession | undefined {

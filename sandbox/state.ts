@@ -15,7 +15,7 @@ import { dirname } from "node:path";
 import type { DeploymentFields } from "./deployment-model";
 import type { ScheduleFields } from "./schedule-model";
 import type { MaintenanceOutcome } from "./seed";
-import type { SessionArgs } from "./session-model";
+import type { MaintenanceParams, SessionArgs } from "./session-model";
 import type { ItemPlan } from "./session-plan";
 
 export interface Credentials {
@@ -48,6 +48,20 @@ export interface StoredDeployment extends DeploymentFields {
   sortOrder: number;
 }
 
+/** One maintenance action of a session, decided when the session is created. */
+export interface StoredAction {
+  /** Unique among all sessions' actions. */
+  id: number;
+  /** The deployment it comes from (the action's assignmentId), or null. */
+  assignmentId: number | null;
+  /** DatabaseType of that deployment. */
+  assignmentType: number;
+  /** The item and its desired state. */
+  params: MaintenanceParams;
+  /** What detection finds and the action it decides (session-plan.ts). */
+  plan: ItemPlan;
+}
+
 /** A maintenance session as stored. Times are ISO 8601 on the sandbox's clock. */
 export interface StoredSession {
   id: number;
@@ -58,8 +72,17 @@ export interface StoredSession {
   personId: number | null;
   /** The request, minus the target lists (sessionJobArgs is built from it). */
   args: SessionArgs;
-  /** What detection finds and the action it decides (session-plan.ts). */
+  /** What detection finds for the request's item (session-plan.ts); kind "none" without one. */
   plan: ItemPlan;
+  /**
+   * The session's actions: the request's item, or one per applicable deployment (full maintenance, schedules).
+   * Absent in files of older sandboxes: then the request's item is the one action, with the session's id.
+   */
+  actions?: StoredAction[];
+  /** Its log lines' ids are this + their slot. Absent in files of older sandboxes: (id - 1) * 16. */
+  logBase?: number;
+  /** The schedule that started it; absent or null for sessions started by a run request. */
+  scheduleId?: number | null;
   /** How execution ends: the computer's seeded maintenanceOutcome; "Passed" for tenants and persons. */
   outcome: MaintenanceOutcome;
   /** The sandbox's sessionTimeScale when it was created (a restart with another scale does not bend it). */
@@ -76,8 +99,9 @@ export interface StoredSession {
   /** Set only when a cancel found it still in progress. */
   cancelledAt: string | null;
   cancelledById: number | null;
-  createdBy: string;
-  createdById: number;
+  /** Who started it: the user's name and id; null for a schedule that ran at its time. */
+  createdBy: string | null;
+  createdById: number | null;
 }
 
 export interface SandboxState {
@@ -92,6 +116,10 @@ export interface SandboxState {
   /** The id the next created session gets; never reused. (Absent from files of older sandboxes: then 1.) */
   nextSessionId: number;
   sessions: StoredSession[];
+  /** The id the next maintenance action gets; never reused. (Absent from older files: above every session id.) */
+  nextActionId: number;
+  /** The first id of the next session's block of log line ids. (Absent from older files: after the last block.) */
+  nextLogId: number;
   /** Computer id -> agent connected, for computers changed with setComputerOnline (overrides the seed). */
   computersOnline: Record<string, boolean>;
   /** Issued access token -> expiry (ms since epoch). */
@@ -99,6 +127,20 @@ export interface SandboxState {
 }
 
 export class StateFileError extends Error {}
+
+/** The log ids a session of older files reserved: the block (id - 1) * 16. */
+const LEGACY_LOG_BLOCK = 16;
+
+/** A session's log ids are this + the line's slot. */
+export const logBaseOf = (s: StoredSession): number => s.logBase ?? (s.id - 1) * LEGACY_LOG_BLOCK;
+
+/**
+ * How many log ids a session with `actions` actions reserves: 16, or more when it has more than two actions
+ * (session-timeline.ts numbers its lines within the block).
+ */
+export function logBlockSize(actions: number): number {
+  return Math.max(LEGACY_LOG_BLOCK, 9 + 3 * Math.max(1, actions));
+}
 
 export class StateStore {
   private constructor(
@@ -148,6 +190,8 @@ function emptyState(): SandboxState {
     deployments: [],
     nextSessionId: 1,
     sessions: [],
+    nextActionId: 1,
+    nextLogId: 0,
     computersOnline: {},
     tokens: {},
   };
@@ -191,6 +235,9 @@ function readStateFile(file: string): SandboxState {
     deployments,
     nextSessionId: Math.max(s.nextSessionId ?? 1, ...sessions.map((x) => x.id + 1)),
     sessions,
+    // Sessions of older files use their own id as their action's id, and the block (id - 1) * 16 for log ids.
+    nextActionId: Math.max(s.nextActionId ?? 1, ...sessions.map((x) => (x.actions ? Math.max(0, ...x.actions.map((a) => a.id)) : x.id) + 1)),
+    nextLogId: Math.max(s.nextLogId ?? 0, ...sessions.map((x) => logBaseOf(x) + logBlockSize(x.actions?.length ?? 1))),
     computersOnline: s.computersOnline ?? {},
     tokens: s.tokens ?? {},
   };

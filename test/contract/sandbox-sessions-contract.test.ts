@@ -2,8 +2,9 @@
  * The maintenance-session routes against ImmyBot's own OpenAPI spec (May 2025, the committed subset): the request
  * bodies the tests send must be RunImmyServiceRequestBody / CancelSessionsRequestBody, every JSON 200 body must
  * validate at every stage of a session's course (queued, running, pending, waiting for connectivity, passed,
- * failed, cancelled), routes the spec documents without a body must answer none, and the validator must reject
- * what the spec forbids. The enum tables are checked in sandbox-enums.test.ts.
+ * failed, cancelled), full-maintenance sessions with their actions and the sessions a schedule's run-now starts
+ * too, routes the spec documents without a body must answer none, and the validator must reject what the spec
+ * forbids. The enum tables are checked in sandbox-enums.test.ts.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { MAINTENANCE_PARAM_KINDS, RUN_FIELD_NAMES } from "../../sandbox/session-model";
@@ -11,7 +12,7 @@ import { createAjv } from "../helpers/openapi";
 import { PROBLEM_DETAILS, useSpecSandbox } from "../helpers/spec-sandbox";
 
 let t = Date.parse("2025-06-02T10:00:00.000Z");
-const { spec, call, expectSpecBody } = useSpecSandbox({ now: () => new Date(t), sessionEnqueueDelayMs: 100 });
+const { spec, call, expectSpecBody, sandbox } = useSpecSandbox({ now: () => new Date(t), sessionEnqueueDelayMs: 100 });
 
 const RUN = "/api/v1/run-immy-service";
 const RUN_NEW = "/api/v1/run-immy-service-new";
@@ -205,5 +206,57 @@ describe("the spec check can fail", () => {
     expect(spec.validateSchema("RunImmyServiceRequestBody", { ...REQUESTS.computers, maintenanceParams: { ...install, semanticVersion: "24.08" } }).valid).toBe(false);
     expect(spec.validateSchema("CancelSessionsRequestBody", { sessionIds: [1, 1] }).valid).toBe(false);
     expect(spec.validateResponse("GET", LAST_LOG, { id: 1, time: null }).errors.join("\n")).toMatch(/\/time: must be string/);
+  });
+});
+
+describe("full-maintenance and schedule sessions answer what the spec documents", () => {
+  const SCHEDULES = "/api/v1/schedules";
+  const RUN_NOW = "/api/v1/schedules/{scheduleId}/run-now";
+  let deployments: number[];
+
+  beforeAll(() => {
+    const deploy = (fields: Record<string, unknown>) =>
+      sandbox().createDeployment({ targetType: 21, targetCategory: 0, tenantId: 2, targetEnforcement: 1, softwareProviderType: 3, desiredSoftwareState: 5, maintenanceType: 0, ...fields }).id;
+    deployments = [deploy({ maintenanceIdentifier: "303" }), deploy({ maintenanceType: 6, maintenanceIdentifier: "12", maintenanceTaskMode: 1, targetType: 2, target: "6" })];
+  });
+
+  /** The session by id (every include) and its logs, checked against the spec. */
+  async function checked(id: number): Promise<any> {
+    const s = expectSpecBody(await call("GET", `${at(ONE, id)}?includeStages=true&includeActions=true`), "GET", ONE);
+    expect(expectSpecBody(await call("GET", at(LOGS, id)), "GET", LOGS).length).toBeGreaterThan(0);
+    return s;
+  }
+
+  it("a full-maintenance run: one action per applicable deployment, each with its assignmentId; createdBy a user name", async () => {
+    const request = specRequest("RunImmyServiceRequestBody", { computers: [{ computerId: 6 }, { computerId: 8 }], fullMaintenance: true, offlineBehavior: 2, rebootPreference: 1 });
+    const answer = await call("POST", RUN, request);
+    expect(answer.status, answer.text).toBe(200);
+    const [ws001, lt022] = answer.json.sessionsStarted.map((s: { sessionId: number }) => s.sessionId);
+    for (const step of [0, 12_000, 20_000]) {
+      t += step;
+      const s = await checked(ws001);
+      expect(s).toMatchObject({ fullMaintenance: true, createdBy: "Sandbox API" });
+      await checked(lt022);
+    }
+    const done = await checked(ws001);
+    expect(done.maintenanceActions.map((a: any) => [a.assignmentId, a.assignmentType])).toEqual(deployments.map((id) => [id, 1]));
+    expect((await checked(lt022)).maintenanceActions.map((a: any) => [a.assignmentId, a.result])).toEqual([[deployments[0], 2]]);
+  });
+
+  it("POST /schedules/{scheduleId}/run-now: 200 without a body, as the spec documents; its sessions carry the schedule", async () => {
+    expect(spec.responseSchema("POST", RUN_NOW)).toBeUndefined();
+    const schedule = { targetType: 21, targetCategory: 0, tenantId: 2, targetGroupFilter: 2, time: "20:00", maintenanceType: 0, maintenanceIdentifier: null, rebootPreference: 0, promptTimeoutAction: 0, promptTimeoutMinutes: 60, offlineBehavior: 1 };
+    const created = expectSpecBody(await call("POST", SCHEDULES, specRequest("CreateScheduleRequest", schedule)), "POST", SCHEDULES);
+    const answer = await call("POST", RUN_NOW.replace("{scheduleId}", String(created.id)));
+    expect([answer.status, answer.text]).toEqual([200, ""]);
+    t += 100;
+    const rows = expectSpecBody(await call("GET", `${DX}?filter=${encodeURIComponent(JSON.stringify(["scheduleId", "=", created.id]))}`), "GET", DX).data;
+    // Contoso's workstations (targetGroupFilter Workstations; laptops are portable devices): CONTOSO-WS001 alone.
+    expect(rows.map((r: any) => r.computerId)).toEqual([6]);
+    const s = await checked(rows[0].id);
+    expect(s).toMatchObject({ scheduledId: created.id, createdBy: "Sandbox API", sessionJobArgs: { scheduledId: created.id, enqueuedSessionType: 3 } });
+    const fired = sandbox().fireSchedule(created.id);
+    t += 100;
+    expect(await checked(fired[0]!)).toMatchObject({ createdBy: null, createdById: null, scheduledId: created.id });
   });
 });

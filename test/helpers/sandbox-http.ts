@@ -67,3 +67,31 @@ export function expectJsonOk(answer: Answer): void {
   expect(answer.status, answer.text).toBe(200);
   expect(answer.contentType).toBe("application/json; charset=utf-8");
 }
+
+/** A sandbox on a clock the test moves by hand, with a raw call that carries its token. */
+export interface World {
+  sandbox: Sandbox;
+  call: (method: string, path: string, body?: unknown) => Promise<Answer>;
+  /** Moves the sandbox's clock on by `ms`. */
+  advance: (ms: number) => void;
+  /** The clock, ms since epoch. */
+  now: () => number;
+}
+
+/** Starts worlds for a test file (each stopped after its test), their clocks starting at `startAt` (ms). */
+export function useWorlds(startAt: number): (options?: SandboxOptions, from?: number) => Promise<World> {
+  const start = useSandboxes();
+  return async (options = {}, from = startAt) => {
+    let t = from;
+    const sandbox = await start({ now: () => new Date(t), ...options });
+    const token = await tokenFor(sandbox.info);
+    return { sandbox, call: (method, path, b) => api(sandbox.info.baseUrl, token, method, path, b), advance: (ms) => (t += ms), now: () => t };
+  };
+}
+
+/** The JSON of a 200 answer (failing the test on anything else). */
+export async function okJson(answer: Promise<Answer>): Promise<any> {
+  const a = await answer;
+  expectJsonOk(a);
+  return a.json;
+}

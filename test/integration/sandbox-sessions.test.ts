@@ -11,7 +11,7 @@ import { describe, expect, it } from "vitest";
 import { DatabaseType, DesiredSoftwareState, MaintenanceTaskMode, MaintenanceType, OfflineBehavior, RebootPreference, SoftwareProviderType } from "../../sandbox/enums";
 import { Sandbox, SeedError, type SandboxOptions, type SeedData } from "../../sandbox/server";
 import { useSandboxCli } from "../helpers/sandbox-cli";
-import { api, expectJsonOk, tokenFor, useSandboxes, type Answer } from "../helpers/sandbox-http";
+import { api, okJson, tokenFor, useSandboxes, useWorlds, type Answer, type World } from "../helpers/sandbox-http";
 import { useTempDir } from "../helpers/temp-dir";
 
 const REPO = resolve(__dirname, "../..");
@@ -44,31 +44,8 @@ function body(computerIds: number[], changes: Record<string, unknown> = {}): Rec
 }
 
 const start = useSandboxes();
-
-type Call = (method: string, path: string, body?: unknown) => Promise<Answer>;
-
-interface World {
-  sandbox: Sandbox;
-  call: Call;
-  /** Moves the sandbox's clock on by `ms`. */
-  advance: (ms: number) => void;
-  /** The clock, ms since epoch. */
-  now: () => number;
-}
-
-/** A sandbox on a clock the test moves by hand, starting at T0. */
-async function world(options: SandboxOptions = {}, startAt = T0): Promise<World> {
-  let t = startAt;
-  const sandbox = await start({ now: () => new Date(t), ...options });
-  const token = await tokenFor(sandbox.info);
-  return { sandbox, call: (method, path, b) => api(sandbox.info.baseUrl, token, method, path, b), advance: (ms) => (t += ms), now: () => t };
-}
-
-async function ok(answer: Promise<Answer>): Promise<any> {
-  const a = await answer;
-  expectJsonOk(a);
-  return a.json;
-}
+const world = useWorlds(T0);
+const ok = okJson;
 
 async function expect400(answer: Promise<Answer>, field: string, message: RegExp): Promise<void> {
   const a = await answer;
