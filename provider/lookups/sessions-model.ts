@@ -170,8 +170,9 @@ export function parseMoment(text: string): Moment | undefined {
   }
   if (!DATE_ONLY.test(t) && !DATE_TIME.test(t)) return undefined;
   const at = Date.parse(DATE_ONLY.test(t) ? `${t}T00:00:00Z` : t);
-  // Date.parse rolls 2025-02-30 over to March: a date that does not exist is refused.
-  return Number.isFinite(at) && new Date(at).toISOString().slice(0, 10) === new Date(Date.parse(`${t.slice(0, 10)}T00:00:00Z`)).toISOString().slice(0, 10) ? { at } : undefined;
+  // V8 rolls 2025-02-30 over to March 2: the date as written must survive a round trip.
+  const day = Date.parse(`${t.slice(0, 10)}T00:00:00Z`);
+  return Number.isFinite(at) && Number.isFinite(day) && new Date(day).toISOString().slice(0, 10) === t.slice(0, 10) ? { at } : undefined;
 }
 
 export function resolveMoment(m: Moment, now: number): number {
