@@ -46,5 +46,5 @@ export type {
   MaintenanceSessionsLookup,
   SessionStatusGroup,
 } from "./lookups/sessions-model";
-export { STATUS_GROUPS, STATUS_GROUP_MEMBERS, SESSIONS_LIMIT, LOG_LIMIT, parseMoment } from "./lookups/sessions-model";
+export { STATUS_GROUPS, STATUS_GROUP_MEMBERS, SESSIONS_LIMIT, LOG_LIMIT, parseMoment, parseSessionsArgs } from "./lookups/sessions-model";
 export { dxFilter, findMaintenanceSessionLogs, findMaintenanceSessions, type SessionLookupOptions } from "./lookups/sessions";

@@ -222,7 +222,7 @@ const limit = (bounds: { default: number; max: number }) =>
     .number()
     .int({ error: (i) => `must be a whole number from 1 to ${bounds.max}; got ${JSON.stringify(i.input)}` })
     .min(1, { error: (i) => `must be from 1 to ${bounds.max}; got ${JSON.stringify(i.input)}` })
-    .max(bounds.max, { error: (i) => `must be from 1 to ${bounds.max}; got ${JSON.stringify(i.input)}: narrow the window (from, to) or the filters instead` })
+    .max(bounds.max, { error: (i) => `must be from 1 to ${bounds.max}; got ${JSON.stringify(i.input)}: narrow the window or the filters instead` })
     .default(bounds.default);
 
 const sessionsFields = {
@@ -259,18 +259,33 @@ const logsFields = {
 export type LogsQuery = z.output<z.ZodObject<typeof logsFields>>;
 const logsModel: InputModel<typeof logsFields> = { kind: "Maintenance session logs lookup", fields: logsFields, rules: [], replaceOnChanges: [] };
 
-/** The checked sessions query and its window on `now`'s clock, or a LookupError naming every bad argument. */
-export function checkSessionsArgs(args: unknown, now: number): { query: SessionsQuery; from: number | null; to: number | null } {
+/** What {@link parseSessionsArgs} found: the checked query and its window, or each problem with the argument it is about. */
+export type ParsedSessionsArgs =
+  | { ok: true; query: SessionsQuery; from: number | null; to: number | null }
+  | { ok: false; problems: readonly { property: string; reason: string }[] };
+
+/**
+ * The checked sessions query and its window on `now`'s clock, or every problem found. `label` names an argument
+ * in the reasons that mention another one (the report command's `--since` for `from`); properties stay as they are.
+ */
+export function parseSessionsArgs(args: unknown, now: number, label: (property: string) => string = (p) => p): ParsedSessionsArgs {
   const parsed = parseInputs(sessionsModel, args as Record<string, unknown>);
-  if (!parsed.value) throw argumentsError(sessionsModel.kind, parsed.failures);
+  if (!parsed.value) return { ok: false, problems: parsed.failures };
   const query = parsed.value;
   const from = query.from ? resolveMoment(query.from, now) : null;
   const to = query.to ? resolveMoment(query.to, now) : null;
   if (from !== null && to !== null && from >= to) {
     const shown = (m: number) => new Date(m).toISOString();
-    throw argumentsError(sessionsModel.kind, [{ property: "from", reason: `${shown(from)} is not before to (${shown(to)}): swap them, or move from earlier` }]);
+    return { ok: false, problems: [{ property: "from", reason: `${shown(from)} is not before ${label("to")} (${shown(to)}): swap them, or move ${label("from")} earlier` }] };
   }
-  return { query, from, to };
+  return { ok: true, query, from, to };
+}
+
+/** The checked sessions query and its window on `now`'s clock, or a LookupError naming every bad argument. */
+export function checkSessionsArgs(args: unknown, now: number): { query: SessionsQuery; from: number | null; to: number | null } {
+  const parsed = parseSessionsArgs(args, now);
+  if (!parsed.ok) throw argumentsError(sessionsModel.kind, parsed.problems);
+  return parsed;
 }
 
 /** The checked logs query, or a LookupError naming every bad argument. */
