@@ -6,9 +6,11 @@
  * reached or refuses the credentials) and no secret in anything it prints.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { STATUS_GROUP_MEMBERS } from "../../provider/lookups";
 import { useReviewFleet } from "../helpers/session-review";
 
@@ -130,6 +132,17 @@ describe("pulumi-immybot sessions: formats", () => {
     const cut = await sessions([...WEEK, "--limit", "2"]);
     expect(cut.code).toBe(0);
     expect(cut.stdout).toContain("By status: Passed 2\nOnly the newest 2 sessions are shown: more match. Narrow the window or the filters, or raise --limit (at most 1000).\n");
+  });
+});
+
+describe("pulumi-immybot sessions: the nightly review of examples/github-actions", () => {
+  it("runs the workflow's commands as written (with today's clock: no session of 2025 in the window)", async () => {
+    const wf = parse(readFileSync(join(REPO, "examples/github-actions/immybot-policy.yml"), "utf8")) as { jobs: { review: { steps: { run?: string }[] } } };
+    const commands = wf.jobs.review.steps.flatMap((s) => (s.run?.startsWith("npx pulumi-immybot sessions ") ? [s.run] : []));
+    expect(commands).toHaveLength(2);
+    const [report, gate] = await Promise.all(commands.map((c) => sessions(c.replace(/ >> "\$GITHUB_STEP_SUMMARY"$/, "").split(" ").slice(3))));
+    expect([report!.code, gate!.code]).toEqual([0, 0]);
+    expect(report!.stdout).toMatch(/^## ImmyBot maintenance sessions\n\n0 sessions created /);
   });
 });
 
