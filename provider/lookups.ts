@@ -1,6 +1,7 @@
 /**
  * Lookups (data sources): find exactly one tenant, computer, software, maintenance task or tag by name or by id,
- * and return it in the provider's own terms (names for enums, string ids where ImmyBot's routes take strings).
+ * and return it in the provider's own terms (names for enums, string ids where ImmyBot's routes take strings); and
+ * review maintenance sessions (a filtered list, one session's log lines: `lookups/sessions.ts`).
  *
  * - By name: a trimmed, case-insensitive exact match over the whole list. No match is a {@link LookupError}
  *   (`IMMYBOT_LOOKUP_NONE`) that lists close matches (typos and partial names); several matches are one
@@ -13,7 +14,7 @@
  * The parts, in `lookups/`: `model.ts` (results, arguments and their checks), `errors.ts` (`LookupError`),
  * `match.ts` (exactly one of the candidates, close matches), `shared.ts` (routes and paging), and one file per
  * family with its wire mapping and lookup: `tenants.ts`, `computers.ts`, `catalog.ts` (software and tasks),
- * `tags.ts`.
+ * `tags.ts`; the session reviews in `sessions-model.ts` (results, arguments, status groups) and `sessions.ts`.
  */
 export type {
   Computer,
@@ -36,3 +37,14 @@ export { findTenant } from "./lookups/tenants";
 export { allComputers, findComputer } from "./lookups/computers";
 export { findMaintenanceTask, findSoftware } from "./lookups/catalog";
 export { findTag } from "./lookups/tags";
+export type {
+  MaintenanceSessionInfo,
+  MaintenanceSessionList,
+  MaintenanceSessionLogLine,
+  MaintenanceSessionLogs,
+  MaintenanceSessionLogsLookup,
+  MaintenanceSessionsLookup,
+  SessionStatusGroup,
+} from "./lookups/sessions-model";
+export { STATUS_GROUPS, STATUS_GROUP_MEMBERS, SESSIONS_LIMIT, LOG_LIMIT, parseMoment, parseSessionsArgs } from "./lookups/sessions-model";
+export { dxFilter, findMaintenanceSessionLogs, findMaintenanceSessions, type SessionLookupOptions } from "./lookups/sessions";

@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import type { InputModel, RuleContext } from "./check";
-import type { MaintenanceActionResultName, MaintenanceActionStatusName, MaintenanceActionTypeName, MaintenanceTypeName, SessionStatusName } from "./models/enums";
+import type { DatabaseTypeName, MaintenanceActionResultName, MaintenanceActionStatusName, MaintenanceActionTypeName, MaintenanceTypeName, SessionStatusName } from "./models/enums";
 import { emailFields, executionFields, maintenanceOptionRules, rebootFields, type EmailArgs, type ExecutionArgs, type RebootArgs } from "./models/maintenance-options";
 import { idNumber, idString } from "./models/target";
 import { didYouMean } from "./models/similar";
@@ -162,6 +162,10 @@ export interface SessionAction {
   detectedVersion: string | null;
   /** The software version the deployment wants, when it names one. */
   desiredVersion: string | null;
+  /** The deployment the action came from (ImmyBot's assignmentId): a Deployment's id when deploymentType is "Local". */
+  deploymentId: number | null;
+  /** "Local" (your instance's deployments, the Deployment resource's) or "Global" (ImmyBot's); null when not sent. */
+  deploymentType: DatabaseTypeName | null;
 }
 
 /** One session of the run: one target (computer, tenant or person). */

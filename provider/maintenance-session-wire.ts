@@ -120,6 +120,8 @@ function actionFromWire(a: SessionAnswer["maintenanceActions"][number]): Session
     reason: str(a.resultReasonMessage),
     detectedVersion: str(a.detectedVersionString),
     desiredVersion: str(a.desiredVersionString),
+    deploymentId: a.assignmentId,
+    deploymentType: a.assignmentType === null ? null : DatabaseType.fromWire(a.assignmentType),
   };
 }
 

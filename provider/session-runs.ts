@@ -12,8 +12,8 @@ import { z } from "zod";
 import type { ImmyBotClient } from "./client";
 import { ImmyBotHttpError } from "./client/errors";
 import { readOrGone } from "./lifecycle";
-import { MaintenanceActionResult, MaintenanceActionStatus, MaintenanceActionType, SessionStatus, SessionType, type SessionStatusName } from "./models/enums";
-import { decodeAnswer, enumValue, int, intOrNull, textOrNull, type Answer } from "./models/wire";
+import { DatabaseType, MaintenanceActionResult, MaintenanceActionStatus, MaintenanceActionType, SessionStatus, SessionType, type SessionStatusName } from "./models/enums";
+import { decodeAnswer, enumOrNull, enumValue, flagOrNull, int, intOrNull, textOrNull, type Answer } from "./models/wire";
 import { parseUtc, pollUntil, realClock, type Clock } from "./write-once";
 
 export type Wire = Record<string, unknown>;
@@ -97,6 +97,9 @@ const actionAnswer = z.object({
   resultReasonMessage: textOrNull,
   detectedVersionString: textOrNull,
   desiredVersionString: textOrNull,
+  // The deployment the action came from (API notes §4.5), and whether that id is a Local or a Global one.
+  assignmentId: intOrNull,
+  assignmentType: enumOrNull(DatabaseType),
 });
 
 /** The fields of a `GetMaintenanceSessionResponse` this provider reads (see `models/wire.ts` for what is required). */
@@ -117,13 +120,21 @@ export const sessionAnswer = z.object({
   createdDateUTC: textOrNull,
   updatedDateUTC: textOrNull,
   scheduledExecutionDate: textOrNull,
+  // What a review shows (lookups/sessions.ts); lenient, so a run's reads never fail over a field only a review reads.
+  scheduledId: intOrNull,
+  fullMaintenance: flagOrNull,
+  onboarding: flagOrNull,
+  createdBy: textOrNull,
   // Left out unless asked for (includeActions): none is an empty list.
   maintenanceActions: z
     .array(actionAnswer, { error: "expected a list of maintenance actions, or null" })
     .nullish()
     .transform((v) => v ?? []),
   sessionJobArgs: z
-    .object({ sessionGroupId: textOrNull }, { error: "expected an object, or null" })
+    .object(
+      { sessionGroupId: textOrNull, deploymentId: intOrNull, deploymentType: enumOrNull(DatabaseType), scheduledId: intOrNull },
+      { error: "expected an object, or null" },
+    )
     .nullish()
     .transform((v) => v ?? null),
 });

@@ -5,10 +5,11 @@
  * `totalCount` is -1 unless requireTotalCount=true (then the count before skip/take); groupCount is always -1 and
  * summary null.
  *
- * Filters the sandbox understands: a binary condition `["field", op, value]` with op one of = <> < > <= >=
- * contains (text, any case), or a list of conditions (or such lists) joined by "and". Text compares without
- * regard to case; dates compare as instants. Anything else (or, !, functions, unknown fields, a value of the
- * wrong type) is a 400 naming what it takes: a filter the sandbox cannot apply must not match everything.
+ * Filters the sandbox understands, as DevExtreme defines them: a binary condition `["field", op, value]` with op one
+ * of = <> < > <= >= contains (text, any case), `["field", value]` for "=", and groups of conditions and groups
+ * joined by "and" or by "or" (nested to any depth; see compileFilter). Text compares without regard to case; dates
+ * compare as instants. Anything else (!, functions, mixed and/or in one group, unknown fields, a value of the wrong
+ * type) is a 400 naming what it takes: a filter the sandbox cannot apply must not match everything.
  * `group`, `groupSummary` and `totalSummary` are refused the same way (they would change the answer's shape).
  * Without a sort the rows come in id order.
  */
@@ -88,36 +89,59 @@ function findField<T>(fields: readonly DxField<T>[], name: unknown): DxField<T> 
 
 const fieldNames = <T>(fields: readonly DxField<T>[]): string => fields.map((f) => f.name).join(", ");
 
-const FILTER_SHAPE = 'a condition ["field", "op", value] (op one of = <> < > <= >= contains) or conditions joined by "and", e.g. [["computerId", "=", 6], "and", ["sessionStatus", "<>", 4]]';
+const FILTER_SHAPE =
+  'a condition ["field", "op", value] (op one of = <> < > <= >= contains; ["field", value] means "=") or a group of conditions and groups joined by "and" or by "or", e.g. [["computerId", "=", 6], "and", [["sessionStatus", "=", 2], "or", ["sessionStatus", "=", 7]]]';
 
+/**
+ * A filter as DevExtreme defines it (DevExtreme.AspNet.Data's FilterExpressionCompiler): an array whose first item
+ * is an array is a group, else a condition. In a group, criteria are joined by the operator before them ("and" or
+ * "or", any case); two criteria side by side are joined by "and"; one group uses one operator (DevExtreme refuses
+ * "Mixing of and/or is not allowed inside a single group": nest a group instead). Refused as well, where
+ * DevExtreme would ignore them: an operator that joins nothing (first, last, or twice in a row).
+ */
 function compileFilter<T>(json: unknown, fields: readonly DxField<T>[], errors: FieldErrors): Predicate<T> | undefined {
   if (json === undefined) return undefined;
   if (!Array.isArray(json) || json.length === 0) return fail(errors, "filter", `filter ${JSON.stringify(json)} is not ${FILTER_SHAPE}.`);
-  if (typeof json[0] === "string" && !Array.isArray(json[1])) return compileCondition(json, fields, errors);
-  // A group: operands at even positions, "and" between them.
+  if (json[0] === "!") return fail(errors, "filter", `the sandbox does not apply "!" (negation): ${JSON.stringify(json)}; write the condition with "<>" instead.`);
+  if (!Array.isArray(json[0])) return compileCondition(json, fields, errors);
   const parts: Predicate<T>[] = [];
-  for (let i = 0; i < json.length; i++) {
-    if (i % 2 === 1) {
-      if (typeof json[i] === "string" && json[i].toLowerCase() === "and") continue;
-      return fail(errors, "filter", `the sandbox joins filter conditions only with "and", not ${JSON.stringify(json[i])}; ${FILTER_SHAPE}.`);
+  let joiner: "and" | "or" | undefined;
+  let next: "and" | "or" = "and";
+  let afterOperator = false;
+  for (const item of json) {
+    if (Array.isArray(item)) {
+      const part = compileFilter(item, fields, errors);
+      if (!part) return undefined;
+      if (parts.length > 0) {
+        if (joiner !== undefined && joiner !== next) return fail(errors, "filter", `Mixing of and/or is not allowed inside a single group: ${JSON.stringify(json)}; nest a group, e.g. [a, "and", [b, "or", c]].`);
+        joiner = next;
+      }
+      parts.push(part);
+      next = "and";
+      afterOperator = false;
+    } else if (typeof item === "string" && /^(and|or)$/i.test(item)) {
+      if (parts.length === 0 || afterOperator) return fail(errors, "filter", `${JSON.stringify(item)} in ${JSON.stringify(json)} joins nothing: put it between two conditions; ${FILTER_SHAPE}.`);
+      next = item.toLowerCase() as "and" | "or";
+      afterOperator = true;
+    } else {
+      return fail(errors, "filter", `${JSON.stringify(item)} in ${JSON.stringify(json)} is neither a condition nor "and" / "or"; ${FILTER_SHAPE}.`);
     }
-    const part = compileFilter(json[i], fields, errors);
-    if (!part) return undefined;
-    parts.push(part);
   }
-  if (json.length % 2 === 0) return fail(errors, "filter", `filter ${JSON.stringify(json)} ends with "and"; ${FILTER_SHAPE}.`);
-  return (row) => parts.every((p) => p(row));
+  if (afterOperator) return fail(errors, "filter", `filter ${JSON.stringify(json)} ends with ${JSON.stringify(json[json.length - 1])}; ${FILTER_SHAPE}.`);
+  return joiner === "or" ? (row) => parts.some((p) => p(row)) : (row) => parts.every((p) => p(row));
 }
 
 function compileCondition<T>(json: unknown[], fields: readonly DxField<T>[], errors: FieldErrors): Predicate<T> | undefined {
-  if (json.length !== 3 || typeof json[1] !== "string") return fail(errors, "filter", `${JSON.stringify(json)} is not ${FILTER_SHAPE}.`);
-  const field = findField(fields, json[0]);
-  if (!field) return fail(errors, "filter", `cannot filter sessions by "${json[0]}"; filter by one of ${fieldNames(fields)}.`);
-  const op = OPERATORS.find((o) => o === String(json[1]).toLowerCase());
-  if (!op) return fail(errors, "filter", `operator ${JSON.stringify(json[1])} is not one the sandbox applies; use one of ${OPERATORS.join(" ")}.`);
+  // ["field", value] is ["field", "=", value] in DevExtreme.
+  const [name, rawOp, rawValue] = json.length === 2 ? [json[0], "=", json[1]] : json;
+  if (json.length < 2 || json.length > 3 || typeof rawOp !== "string") return fail(errors, "filter", `${JSON.stringify(json)} is not ${FILTER_SHAPE}.`);
+  const field = findField(fields, name);
+  if (!field) return fail(errors, "filter", `cannot filter sessions by "${name}"; filter by one of ${fieldNames(fields)}.`);
+  const op = OPERATORS.find((o) => o === rawOp.toLowerCase());
+  if (!op) return fail(errors, "filter", `operator ${JSON.stringify(rawOp)} is not one the sandbox applies; use one of ${OPERATORS.join(" ")}.`);
   if (op === "contains" && field.type !== "string") return fail(errors, "filter", `"contains" applies to text; ${field.name} is not text.`);
-  const wanted = convertValue(field.type, json[2]);
-  if (wanted === undefined) return fail(errors, "filter", `${JSON.stringify(json[2])} is not a value for ${field.name}, which takes ${describeType(field.type)}.`);
+  const wanted = convertValue(field.type, rawValue);
+  if (wanted === undefined) return fail(errors, "filter", `${JSON.stringify(rawValue)} is not a value for ${field.name}, which takes ${describeType(field.type)}.`);
   return (row) => matches(op, normalise(field.type, field.get(row)), wanted);
 }
 

@@ -30,6 +30,7 @@ function typeOf(p) {
   if (p.type === "array" && p.items) return `${typeOf(p.items)}[]`;
   if (p.$ref) return refName(p.$ref).replace(/</g, "&lt;").replace(/\|/g, " \\| ");
   if (Array.isArray(p.type)) return p.type.join(" \\| ");
+  if (p.anyOf) return p.anyOf.map(typeOf).join(" \\| ");
   return p.type ?? "any";
 }
 
@@ -41,7 +42,8 @@ function table(schema, header) {
     return d && d.enum && d.enum.length <= 8 ? d : p;
   };
   const rows = Object.entries(schema.properties).map(([k, p]) => {
-    const t = resolve(p);
+    // A named enum or null (`DatabaseTypeName | null`) is an anyOf: each side resolved like a plain property.
+    const t = p.anyOf ? { ...p, anyOf: p.anyOf.map(resolve) } : resolve(p);
     const req = (schema.required ?? []).includes(k) ? "yes" : "";
     return `| \`${k}\` | ${typeOf(t)} | ${req} | ${(p.description ?? t.description ?? "").replace(/\n/g, " ").replace(/\|/g, "\\|")} |`;
   });

@@ -1,6 +1,6 @@
 /**
  * Lookups for programs: find a tenant, computer, software, maintenance task or tag by name or id, to use its id in
- * a resource. They run in the program's own process (not in the dynamic-provider host), during preview and update.
+ * a resource; and review maintenance sessions (`getMaintenanceSessions`, `getMaintenanceSessionLogs`). They run in the program's own process (not in the dynamic-provider host), during preview and update.
  *
  * Settings are the provider's: stack config `immybot:*`, each falling back to its `IMMYBOT_*` environment
  * variable. All lookups of a process share one client (one token, one connection pool per instance), and the
@@ -16,12 +16,18 @@ import * as pulumi from "@pulumi/pulumi";
 import { clientFor, resolveSettings, type ImmyBotClient } from "../provider/client";
 import {
   findComputer,
+  findMaintenanceSessionLogs,
+  findMaintenanceSessions,
   findMaintenanceTask,
   findSoftware,
   findTag,
   findTenant,
   type Computer,
   type ComputerLookup,
+  type MaintenanceSessionList,
+  type MaintenanceSessionLogs,
+  type MaintenanceSessionLogsLookup,
+  type MaintenanceSessionsLookup,
   type MaintenanceTask,
   type MaintenanceTaskLookup,
   type Software,
@@ -33,11 +39,16 @@ import {
 } from "../provider/lookups";
 import type { Inputs } from "./resource";
 
-export { LookupError } from "../provider/lookups";
+export { LookupError, STATUS_GROUP_MEMBERS } from "../provider/lookups";
 export type {
   Computer,
   LookupCandidate,
   LookupErrorCode,
+  MaintenanceSessionInfo,
+  MaintenanceSessionList,
+  MaintenanceSessionLogLine,
+  MaintenanceSessionLogs,
+  SessionStatusGroup,
   MaintenanceTask,
   MaintenanceTaskParameter,
   MaintenanceTaskParameterTypeName,
@@ -56,6 +67,11 @@ export type GetSoftwareArgs = SoftwareLookup;
 export type GetMaintenanceTaskArgs = MaintenanceTaskLookup;
 /** Arguments of {@link getTag}: exactly one of `name` and `id`. */
 export type GetTagArgs = TagLookup;
+
+/** Arguments of {@link getMaintenanceSessions}: filters, all optional (every one given must hold), and `limit`. */
+export type GetMaintenanceSessionsArgs = MaintenanceSessionsLookup;
+/** Arguments of {@link getMaintenanceSessionLogs}: `sessionId`, optionally `actionId` and `limit`. */
+export type GetMaintenanceSessionLogsArgs = MaintenanceSessionLogsLookup;
 
 /** The process-wide client for the stack's settings (stack config, then IMMYBOT_* variables). */
 function client(): ImmyBotClient {
@@ -160,4 +176,38 @@ export async function getTag(args: GetTagArgs): Promise<Tag> {
 /** {@link getTag} taking Pulumi inputs and returning an Output. */
 export function getTagOutput(args: Inputs<GetTagArgs>): pulumi.Output<Tag> {
   return whenKnown(args, getTag);
+}
+
+/**
+ * The maintenance sessions that match every filter given, newest first, at most `limit` (default 100, at most
+ * 1000): by status (names, or the groups "Completed", "Failed", "InProgress"), computer, tenant, session type,
+ * deployment, schedule and creation window (`from`, `to`: ISO 8601 or a time ago such as "7d"). Each session carries
+ * its statuses, computer and tenant, times, actions (with the deployment each came from), what started it and its
+ * last log line. ImmyBot filters the list itself (`/maintenance-sessions/dx`); then each session costs two
+ * requests (with `deploymentId`, each candidate one more: the dx list does not say the deployment).
+ * @example
+ * const failed = await immybot.getMaintenanceSessions({ tenantName: "Contoso", statusGroup: "Failed", from: "7d" });
+ * // failed.sessions[0]: { id, status, computerName, lastLog, actions: [{ item, result, deploymentId, ... }], ... }
+ */
+export async function getMaintenanceSessions(args: GetMaintenanceSessionsArgs = {}): Promise<MaintenanceSessionList> {
+  return lookup((c, a: GetMaintenanceSessionsArgs) => findMaintenanceSessions(c, a), args);
+}
+
+/** {@link getMaintenanceSessions} taking Pulumi inputs and returning an Output. */
+export function getMaintenanceSessionsOutput(args: Inputs<GetMaintenanceSessionsArgs> = {}): pulumi.Output<MaintenanceSessionList> {
+  return whenKnown(args, getMaintenanceSessions);
+}
+
+/**
+ * One session's log lines (time, message, type, the action each belongs to), oldest first: the newest `limit`
+ * (default 500, at most 5000), only those of `actionId` when given.
+ * @example const log = await immybot.getMaintenanceSessionLogs({ sessionId: failed.sessions[0].id, limit: 50 });
+ */
+export async function getMaintenanceSessionLogs(args: GetMaintenanceSessionLogsArgs): Promise<MaintenanceSessionLogs> {
+  return lookup(findMaintenanceSessionLogs, args);
+}
+
+/** {@link getMaintenanceSessionLogs} taking Pulumi inputs and returning an Output. */
+export function getMaintenanceSessionLogsOutput(args: Inputs<GetMaintenanceSessionLogsArgs>): pulumi.Output<MaintenanceSessionLogs> {
+  return whenKnown(args, getMaintenanceSessionLogs);
 }

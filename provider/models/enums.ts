@@ -201,6 +201,10 @@ export type SessionStatusName = (typeof SessionStatus.names)[number];
 export const SessionType = wireEnum("SessionType", { Cloud: 1, Computer: 2, Person: 3 });
 export type SessionTypeName = (typeof SessionType.names)[number];
 
+/** The kind of a session log line. */
+export const SessionLogType = wireEnum("SessionLogType", { Generic: 0, Error: 1, Command: 2, CommandResult: 3, Progress: 4 });
+export type SessionLogTypeName = (typeof SessionLogType.names)[number];
+
 /** What a maintenance action did (or decided to do) for one item. */
 export const MaintenanceActionType = wireEnum("MaintenanceActionType", {
   NoAction: 0,

@@ -563,7 +563,7 @@ describe("GET /maintenance-sessions/dx", () => {
     expect((await dx(w, `sort=${json([{ selector: "computerName", desc: false }, { selector: "id", desc: true }])}`)).data.map((r: any) => r.id)).toEqual([5, 2, 3, 1, 4]); // null first, then by name, ties by id descending
   });
 
-  it("applies DevExtreme filters: a condition, or conditions joined by and", async () => {
+  it("applies DevExtreme filters: a condition, conditions joined by and, by or, and nested groups", async () => {
     const w = await fleet();
     const ids = async (filter: unknown): Promise<number[]> => (await dx(w, `filter=${json(filter)}`)).data.map((r: any) => r.id);
     expect(await ids(["computerId", "=", 6])).toEqual([1, 3]);
@@ -572,16 +572,21 @@ describe("GET /maintenance-sessions/dx", () => {
     expect(await ids(["computerId", "=", null])).toEqual([5]);
     expect(await ids(["fullMaintenance", "=", true])).toEqual([5]);
     expect(await ids(["id", "<", 3])).toEqual([1, 2]);
+    expect(await ids([["id", "=", 1], "or", ["id", "=", 4], "OR", ["computerId", "=", 8]])).toEqual([1, 2, 4]);
+    expect(await ids([["tenantId", "=", 2], "and", [["sessionStatus", "=", S.Failed], "or", ["computerId", "=", 6]]])).toEqual([1, 2, 3]);
+    expect(await ids([[["id", "=", 1], "or", ["id", "=", 5]], "and", [["id", "=", 5], "or", ["id", "=", 2]]])).toEqual([5]);
+    expect(await ids([["computerId", 6], ["id", ">", 1]])).toEqual([3]); // ["field", value] is "="; side by side is "and"
     const selected = await dx(w, `select=${json(["id", "statusName"])}&take=1`);
     expect(selected.data).toEqual([{ id: 1, statusName: "Passed" }]);
   });
 
   it.each([
-    ["or", `filter=${encodeURIComponent(JSON.stringify([["id", "=", 1], "or", ["id", "=", 2]]))}`, "filter", /only with "and"/],
+    ["and and or mixed in one group", `filter=${encodeURIComponent(JSON.stringify([["id", "=", 1], "or", ["id", "=", 2], "and", ["id", "=", 3]]))}`, "filter", /Mixing of and\/or is not allowed inside a single group/],
+    ["an operator that joins nothing", `filter=${encodeURIComponent(JSON.stringify([["id", "=", 1], "or"]))}`, "filter", /ends with "or"/],
     ["an unknown field", `filter=${encodeURIComponent(JSON.stringify(["sessionGroupId", "=", GROUP]))}`, "filter", /cannot filter sessions by "sessionGroupId"/],
     ["an unknown operator", `filter=${encodeURIComponent(JSON.stringify(["id", "startswith", 1]))}`, "filter", /operator "startswith"/],
     ["a value of the wrong type", `filter=${encodeURIComponent(JSON.stringify(["computerId", "=", "six"]))}`, "filter", /"six" is not a value for computerId/],
-    ["negation", `filter=${encodeURIComponent(JSON.stringify(["!", ["id", "=", 1]]))}`, "filter", /is not a condition/],
+    ["negation", `filter=${encodeURIComponent(JSON.stringify(["!", ["id", "=", 1]]))}`, "filter", /does not apply "!"/],
     ["a filter that is not JSON", "filter=id%3D1", "filter", /filter is not JSON/],
     ["a sort on an unknown field", `sort=${encodeURIComponent(JSON.stringify([{ selector: "priority", desc: true }]))}`, "sort", /cannot sort sessions by "priority"/],
     ["a sort that is not a list", `sort=${encodeURIComponent(JSON.stringify({ selector: "id" }))}`, "sort", /is not a list/],

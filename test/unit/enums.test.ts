@@ -8,7 +8,7 @@ const spec = JSON.parse(readFileSync(join(__dirname, "../fixtures/immybot-openap
 // Integers the spec allows that have no documented name (PromptTimeoutAction 3 appeared in the May-2025 spec).
 const unnamed: Record<string, number[]> = { PromptTimeoutAction: [3] };
 
-it.each([enums.MaintenanceType, enums.TargetType, enums.TargetCategory, enums.TargetGroupFilter, enums.RebootPreference, enums.PromptTimeoutAction, enums.OfflineBehavior, enums.DesiredSoftwareState, enums.MaintenanceTaskMode, enums.TargetEnforcement, enums.SoftwareProviderType, enums.DatabaseType, enums.SessionStatus, enums.MaintenanceActionType, enums.MaintenanceActionStatus, enums.MaintenanceActionResult, enums.SessionType])(
+it.each([enums.MaintenanceType, enums.TargetType, enums.TargetCategory, enums.TargetGroupFilter, enums.RebootPreference, enums.PromptTimeoutAction, enums.OfflineBehavior, enums.DesiredSoftwareState, enums.MaintenanceTaskMode, enums.TargetEnforcement, enums.SoftwareProviderType, enums.DatabaseType, enums.SessionStatus, enums.MaintenanceActionType, enums.MaintenanceActionStatus, enums.MaintenanceActionResult, enums.SessionType, enums.SessionLogType])(
   "$enumName: every name maps to an integer the real spec has, and every spec integer has a name",
   (e) => {
     const specValues: number[] = spec.components.schemas[e.enumName].enum;

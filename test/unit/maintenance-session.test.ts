@@ -517,7 +517,7 @@ describe("MaintenanceSession outputs", () => {
     const s = sessionFromWire(
       wireSession(101, 2, {
         maintenanceActions: [
-          { id: 501, maintenanceIdentifier: "303", maintenanceDisplayName: "7-Zip", actionType: 2, status: 4, result: 2, resultReasonMessage: "exit code 1603", detectedVersionString: "19.0", desiredVersionString: "23.1" },
+          { id: 501, maintenanceIdentifier: "303", maintenanceDisplayName: "7-Zip", actionType: 2, status: 4, result: 2, resultReasonMessage: "exit code 1603", detectedVersionString: "19.0", desiredVersionString: "23.1", assignmentId: 42, assignmentType: 1 },
           { id: 502, maintenanceIdentifier: "7", maintenanceDisplayName: "", actionType: 8, status: 2, result: 0, resultReasonMessage: null, detectedVersionString: null, desiredVersionString: null },
         ],
       }),
@@ -525,8 +525,8 @@ describe("MaintenanceSession outputs", () => {
       true,
     );
     expect(s.actions).toEqual([
-      { id: 501, item: "7-Zip", actionType: "Update", status: "Complete", result: "Failed", reason: "exit code 1603", detectedVersion: "19.0", desiredVersion: "23.1" },
-      { id: 502, item: null, actionType: "TaskEnforce", status: "PerformingAction", result: "Pending", reason: null, detectedVersion: null, desiredVersion: null },
+      { id: 501, item: "7-Zip", actionType: "Update", status: "Complete", result: "Failed", reason: "exit code 1603", detectedVersion: "19.0", desiredVersion: "23.1", deploymentId: 42, deploymentType: "Local" },
+      { id: 502, item: null, actionType: "TaskEnforce", status: "PerformingAction", result: "Pending", reason: null, detectedVersion: null, desiredVersion: null, deploymentId: null, deploymentType: null },
     ]);
     expect(sessionFromWire(wireSession(101, 1, { maintenanceActions: null }), null, true).actions).toEqual([]);
   });
