@@ -133,7 +133,7 @@ function oneLine(text: string): string {
 /** The line the CLI shows under "Diagnostics:": check has no resource name, so the deployment and the targets say which run. */
 export function previewLine(v: Props, planned: string): string {
   const of = typeof v.deploymentId === "string" && !containsUnknown(v.deploymentId) ? ` of deployment ${v.deploymentId}` : "";
-  return `immybot: MaintenanceSession${of}: a new run would start${/^\d/.test(planned) ? ` on ${planned}` : `; ${planned}`}`;
+  return `immybot: MaintenanceSession${of}: a new run would start${/^[1-9]/.test(planned) ? ` on ${planned}` : `; ${planned}`}`;
 }
 
 /**
