@@ -7,12 +7,14 @@ import { LifecycleError } from "./errors";
 import type { Lifecycle } from "./rest-resource";
 import * as deployment from "./deployment";
 import * as maintenanceSession from "./maintenance-session";
+import { withRunPreview } from "./run-preview";
 import * as schedule from "./schedule";
 
 const resources: Record<string, Lifecycle> = {
   Schedule: schedule.lifecycle,
   Deployment: deployment.lifecycle,
-  MaintenanceSession: maintenanceSession.lifecycle,
+  // Check also says which targets a new run would start on (the one read it makes: run-preview.ts).
+  MaintenanceSession: withRunPreview(maintenanceSession.lifecycle),
 };
 
 export function configure(config: { get(key: string): string | undefined }): void {

@@ -232,6 +232,14 @@ export interface MaintenanceSessionComputed {
    * preview resolved at create. A target without a session in `sessions` has none yet.
    */
   targets: RunTarget[];
+  /**
+   * What the preview said the run would start on: the count and the first five names, e.g. "7 computers: DC01,
+   * DC02, FS01, WS001, LT014 and 2 more", read from ImmyBot when the run was about to start (the deployment's target
+   * preview, or the computers, tenants or people given), or why it could not say. Only informs: never compared (a
+   * computer that joins later starts no new run), and the start resolves its targets again (`targets`).
+   * `pulumi preview --diff` shows it.
+   */
+  plannedTargets?: string;
 }
 
 export type MaintenanceSessionOutputs = MaintenanceSessionInputs & MaintenanceSessionComputed;
@@ -251,6 +259,7 @@ export const outputKeys: readonly string[] = [
     maintenanceType: true,
     maintenanceIdentifier: true,
     targets: true,
+    plannedTargets: true,
   }),
 ];
 

@@ -60,7 +60,7 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 const checked = (inputs: Record<string, unknown>): MaintenanceSessionInputs => checkedValue(model, inputs);
 
 /** The deployment the run enforces; a clear error when it does not exist, or its answer is not one. */
-async function readDeployment(api: ImmyBotClient, id: string): Promise<RunDeployment> {
+export async function readDeployment(api: ImmyBotClient, id: string): Promise<RunDeployment> {
   const path = `${DEPLOYMENTS}/${id}`;
   const found = await readOrGone(() => api.get<unknown>(path));
   if (!found) {
@@ -73,15 +73,7 @@ async function readDeployment(api: ImmyBotClient, id: string): Promise<RunDeploy
 async function resolveTargets(api: ImmyBotClient, v: MaintenanceSessionInputs, deployment: RunDeployment): Promise<RunTarget[]> {
   const given = givenTargets(v);
   if (given) return given;
-  const category = TargetCategory.fromWire(deployment.targetCategory);
-  if (category !== "Computer") {
-    throw new LifecycleError(
-      "IMMYBOT_RUN_NO_TARGETS",
-      `computers: deployment ${v.deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`,
-    );
-  }
-  const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, targetPreviewRequest(deployment));
-  const ids = [...new Set((preview ?? []).map((c) => c.id).filter((id): id is number => typeof id === "number"))].sort((a, b) => a - b);
+  const ids = (await deploymentComputers(api, v.deploymentId as string, deployment)).map((c) => c.id);
   if (ids.length === 0) {
     throw new LifecycleError(
       "IMMYBOT_RUN_NO_TARGETS",
@@ -96,6 +88,30 @@ function fullMaintenanceTargets(v: MaintenanceSessionInputs): RunTarget[] {
   const given = givenTargets(v);
   if (!given) throw new LifecycleError("IMMYBOT_RUN_NO_TARGETS", `computers: ${FULL_MAINTENANCE_TARGETS}`);
   return given;
+}
+
+/** A computer ImmyBot's target preview found, with its name when the answer gives one. */
+export interface TargetedComputer {
+  id: number;
+  name: string | null;
+}
+
+/**
+ * The computers the deployment's target reaches now, in id order (ImmyBot's target preview: a POST that changes
+ * nothing). A deployment for tenants or people is an error: its run needs `tenants` or `persons`.
+ */
+export async function deploymentComputers(api: ImmyBotClient, deploymentId: string, deployment: RunDeployment): Promise<TargetedComputer[]> {
+  const category = TargetCategory.fromWire(deployment.targetCategory);
+  if (category !== "Computer") {
+    throw new LifecycleError(
+      "IMMYBOT_RUN_NO_TARGETS",
+      `computers: deployment ${deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`,
+    );
+  }
+  const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, targetPreviewRequest(deployment));
+  const byId = new Map<number, string | null>();
+  for (const c of preview ?? []) if (typeof c.id === "number" && !byId.has(c.id)) byId.set(c.id, typeof c.cn === "string" && c.cn.trim() !== "" ? c.cn : null);
+  return [...byId].sort(([a], [b]) => a - b).map(([id, name]) => ({ id, name }));
 }
 
 /** Progress lines go to the host's output, which the Pulumi CLI shows while the step runs. */

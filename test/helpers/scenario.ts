@@ -39,12 +39,18 @@ export function useScenario(): ScenarioContext {
   return ctx;
 }
 
-/** Requests that change something in ImmyBot: POST, PUT and DELETE under /api/v1/, and a session's cancel (a GET). */
+/**
+ * Requests that change something in ImmyBot: POST, PUT and DELETE under /api/v1/, and a session's cancel (a GET).
+ * ImmyBot's target preview is a POST that changes nothing: not a write.
+ */
 export function writeRequests(sandbox: Sandbox): string[] {
   return sandbox.requests.filter(isWrite).map((r) => `${r.method} ${r.path}`);
 }
 
+export const TARGET_PREVIEW = "/api/v1/target-assignments/target-preview";
+
 function isWrite(r: RequestLogEntry): boolean {
   if (/\/cancel(\/|$)/i.test(r.path)) return true;
+  if (r.method === "POST" && r.path.toLowerCase() === TARGET_PREVIEW) return false;
   return ["POST", "PUT", "DELETE", "PATCH"].includes(r.method) && r.path.startsWith("/api/v1/");
 }

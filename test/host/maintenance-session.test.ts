@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { HostError, ProviderHost, REPO, serializedProvider, UNKNOWN, urnFor } from "../helpers/host";
 import { forwardToHost, value } from "../helpers/program";
+import { writeRequests } from "../helpers/scenario";
 
 const require = createRequire(__filename);
 const PASSWORD = "BIOS-pa55word-never-in-a-session";
@@ -66,7 +67,9 @@ describe("MaintenanceSession through the dynamic-provider host", () => {
     const d = await host.diff(urn, "00000000-0000-4000-8000-000000000000", { ...checked.inputs, deploymentId: sevenZip, triggers: [1] }, checked.inputs);
     expect(d).toMatchObject({ changes: "some" });
     expect(d.replaces).toEqual(expect.arrayContaining(["deploymentId", "triggers"]));
-    expect(sandbox.requests).toEqual([]);
+    // Only the read that names the computers (run-preview.test.ts); nothing started, nothing written.
+    expect(sandbox.requests.filter((r) => r.path.startsWith("/api/")).map((r) => `${r.method} ${r.path}`)).toEqual(["GET /api/v1/computers/6"]);
+    expect(writeRequests(sandbox)).toEqual([]);
   });
 
   it("starts a run, waits until it has passed, and refreshes to an empty plan", async () => {

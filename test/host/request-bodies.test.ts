@@ -168,7 +168,9 @@ describe("request bodies the provider sends", () => {
       [6, 6, 1, 1, 3],
     ]);
     expect(bodies("PUT /api/v1/target-assignments/{id}")[0]).toMatchObject({ desiredSoftwareState: 3, softwareSemanticVersion: "24.08", targetEnforcement: 3 });
-    expect(bodies("POST /api/v1/target-assignments/target-preview")).toEqual([expect.objectContaining({ targetType: 21, targetGroupFilter: 0, tenantId: 3 })]);
+    // The same target twice: the check says where the run would start (run-preview.ts), and the create resolves it again.
+    const target = expect.objectContaining({ targetType: 21, targetGroupFilter: 0, tenantId: 3 });
+    expect(bodies("POST /api/v1/target-assignments/target-preview")).toEqual([target, target]);
     const starts = bodies("POST /api/v1/run-immy-service-new");
     expect(starts).toHaveLength(4);
     expect(starts[0]).toMatchObject({ deploymentType: 1, rebootPreference: 1, offlineBehavior: 1, maintenanceParams: { maintenanceType: 0, desiredSoftwareState: 3, semanticVersion: "24.08", softwareProviderType: 3 } });
