@@ -171,6 +171,18 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
+/**
+ * One problem for every missing client credential, each fix said once: the setting, how to set it (stack config or
+ * variable), then the alternative of a pre-issued token. Indented to line up under the error's "  - " list.
+ */
+function missingCredentials(missing: readonly SettingKey[]): string {
+  const intro = missing.length === 3 ? "no credentials are set" : "client credentials are incomplete";
+  const lines = missing.map(
+    (k) => `      immybot:${k}: ${howToSet(k)}${k === "azureTenantId" ? `, or the token endpoint instead: ${howToSet("tokenUrl")}` : ""}`,
+  );
+  return [`${intro}; set ${missing.length === 1 ? "it" : "each of them"}:`, ...lines, `    or, instead of client credentials, a pre-issued access token: ${howToSet("accessToken")}`].join("\n");
+}
+
 const INSTANCE = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(\.immy\.bot)?$/;
 const TENANT = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
@@ -227,16 +239,7 @@ export function resolveSettings(get: (key: string) => string | undefined, env: N
   } else {
     const missing: SettingKey[] = (["clientId", "clientSecret"] as const).filter((k) => raw[k] === undefined);
     if (raw.azureTenantId === undefined && raw.tokenUrl === undefined) missing.push("azureTenantId");
-    if (missing.length > 0) {
-      const intro = missing.length === 3 ? "no credentials are set" : "client credentials are incomplete";
-      for (const k of missing) {
-        problems.push(
-          `${intro}: ${label(k)} is missing; set it with ${howToSet(k)}` +
-            (k === "azureTenantId" ? ` (or give the token endpoint: ${howToSet("tokenUrl")})` : "") +
-            `. Alternatively authenticate with a pre-issued token: ${howToSet("accessToken")}.`,
-        );
-      }
-    }
+    if (missing.length > 0) problems.push(missingCredentials(missing));
     if (raw.azureTenantId !== undefined && !TENANT.test(raw.azureTenantId)) {
       problems.push(
         `${label("azureTenantId")} must be an Entra tenant id (GUID) or verified domain (got ${JSON.stringify(raw.azureTenantId)}); ` +
