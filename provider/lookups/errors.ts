@@ -2,17 +2,19 @@
 
 /**
  * Why a lookup failed. Each comment is documentation (docs/errors.md and the function pages are generated from
- * it): what happened, and `@fix` what the user does.
+ * it): what happened, `@fix` what the user does, `@resources` the functions that fail with it (none listed: any).
  */
 export type LookupErrorCode =
   /**
    * Nothing has this name (or id); the message lists close matches, if any.
    * @fix Use one of the close matches, or check the name in ImmyBot (case and surrounding spaces do not matter).
+   * @resources getTenant, getComputer, getSoftware, getMaintenanceTask, getTag
    */
   | "IMMYBOT_LOOKUP_NONE"
   /**
    * Several items have this name; the message lists each with its id.
    * @fix Pass what the message says tells them apart: `scope`, `tenantId` or `id`.
+   * @resources getTenant, getComputer, getSoftware, getMaintenanceTask, getTag
    */
   | "IMMYBOT_LOOKUP_AMBIGUOUS"
   /**

@@ -65,7 +65,9 @@ export function readCode(repo) {
       const param = signature.getParameters()[0];
       const argsType = param ? checker.getTypeOfSymbolAtLocation(param, decl) : undefined;
       const returned = checker.getReturnTypeOfSignature(signature);
-      const result = checker.getPromisedTypeOfPromise(returned) ?? returned;
+      const promised = checker.getPromisedTypeOfPromise(returned) ?? returned;
+      // A list of results is described by its element.
+      const result = checker.isArrayType(promised) ? checker.getTypeArguments(promised)[0] : promised;
       functions.push({
         name: symbol.name,
         doc: docOf(checker, symbol),
@@ -73,7 +75,7 @@ export function readCode(repo) {
         args: argsType && describeType(checker, argsType, decl),
         argsName: param && decl.parameters[0].type ? decl.parameters[0].type.getText() : undefined,
         result: describeType(checker, result, decl),
-        resultName: checker.typeToString(result),
+        resultName: checker.typeToString(promised),
       });
     }
   }
@@ -138,11 +140,20 @@ function staticGet(checker, classSymbol) {
  */
 export function describeType(checker, type, at) {
   const nested = new Map();
-  const rowsOf = (t) =>
-    checker.getPropertiesOfType(t).map((p) => {
-      const pt = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(p, at));
-      return { name: p.name, type: typeText(pt), required: (p.flags & ts.SymbolFlags.Optional) === 0, doc: docOf(checker, p).text };
-    });
+  const isObject = (t) => (t.flags & ts.TypeFlags.Object) !== 0 || t.isIntersection();
+  /** Properties of an object type; of a union of object types (`{ name } | { id }`), those of every member. */
+  const rowsOf = (t) => {
+    const members = t.isUnion() && t.types.every(isObject) ? t.types : [t];
+    const rows = new Map();
+    for (const m of members) {
+      for (const p of checker.getPropertiesOfType(m)) {
+        const pt = checker.getNonNullableType(checker.getTypeOfSymbolAtLocation(p, at));
+        const required = (p.flags & ts.SymbolFlags.Optional) === 0 && members.every((o) => checker.getPropertyOfType(o, p.name));
+        if (!rows.has(p.name)) rows.set(p.name, { name: p.name, type: typeText(pt), required, doc: docOf(checker, p).text });
+      }
+    }
+    return [...rows.values()];
+  };
   const named = (t) => {
     const s = t.aliasSymbol ?? t.symbol;
     const decl = s?.declarations?.[0];

@@ -83,8 +83,9 @@ function typeTable(rows, header) {
 /** A function's arguments and result (the block `GENERATED:<name>`). */
 export function functionTables(f) {
   const parts = [];
-  parts.push(f.args && f.args.rows.length > 0 ? `Arguments (\`${f.argsName}\`):\n\n${typeTable(f.args.rows, "argument")}` : "Arguments: none.");
-  parts.push(`Result (\`${f.resultName}\`):\n\n${typeTable(f.result.rows, "field")}`);
+  const named = f.argsName && /^[\w.]+$/.test(f.argsName) ? ` (\`${f.argsName}\`)` : "";
+  parts.push(f.args && f.args.rows.length > 0 ? `Arguments${named}:\n\n${typeTable(f.args.rows, "argument")}` : "Arguments: none.");
+  parts.push(f.result.rows.length > 0 ? `Result (\`${f.resultName}\`)${f.resultName.endsWith("[]") ? ", each" : ""}:\n\n${typeTable(f.result.rows, "field")}` : `Result: \`${f.resultName}\`.`);
   const seen = new Set();
   for (const n of [...(f.args?.nested ?? []), ...f.result.nested]) {
     if (seen.has(n.name)) continue;
