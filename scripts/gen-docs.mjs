@@ -2,7 +2,7 @@
 // - docs/<resource>.schema.json: JSON Schema of each resource's arguments (typescript-json-schema);
 // - every block between `<!-- BEGIN GENERATED:<key> ... -->` and `<!-- END GENERATED:<key> -->` in README.md and
 //   docs/**/*.md: argument, output and error tables, summaries and examples from TSDoc, the settings, the
-//   command's --help, the policy format and the index of pages (see docs/README.md for the layout);
+//   command's --help, the policy format and the index of pages (docs/layout.md says how);
 // - a page of its own for every resource and function the SDK exports (docs/resources/, docs/functions/): a page
 //   that does not exist yet is created with its generated blocks, ready for prose around them.
 // `node scripts/gen-docs.mjs` writes; `--check` exits 1 when anything is stale or missing (a test runs it);
