@@ -11,22 +11,35 @@
 import { z } from "zod";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { LifecycleError } from "./errors";
-import { MAX_DEPTH, plainCopy, PROTO_KEY, TOO_DEEP, tooDeepAt, type Path } from "./models/plain";
+import { formatPath, MAX_DEPTH, plainCopy, PROTO_KEY, TOO_DEEP, tooDeepAt, type Path } from "./models/plain";
 import { closestName } from "./models/similar";
 
 /** What the engine sends for a value that is not known yet (preview of an output of another resource). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
 export interface CheckFailure {
+  /** Where, as the user writes it: `computers[0]`, `software.version` (see `formatPath`). */
   property: string;
   reason: string;
+}
+
+/** A failure with its path as segments, for callers that name the place in their own terms (the policy loader). */
+export interface PathFailure extends CheckFailure {
+  path: Path;
+}
+
+/** A failure at `path`. */
+export function failureAt(path: readonly PropertyKey[], reason: string): PathFailure {
+  const segments = path.map((p) => (typeof p === "number" ? p : String(p)));
+  return { property: formatPath(segments), path: segments, reason };
 }
 
 export interface RuleContext<T> {
   readonly value: T;
   /** False when the field's value is unknown at preview: rules that read it must not judge it. */
   known(key: string): boolean;
-  issue(property: string, reason: string): void;
+  /** A failure at `property`: a key, or a path (`"software.version"`, `["computers", 0]`). */
+  issue(property: string | readonly PropertyKey[], reason: string): void;
 }
 
 export type Rule<T> = (ctx: RuleContext<T>) => void;
@@ -61,7 +74,7 @@ export interface ParsedInputs<T> {
   inputs: Record<string, unknown>;
   /** The parsed known values (when there is no failure). */
   value?: T;
-  failures: CheckFailure[];
+  failures: PathFailure[];
   unknown: ReadonlySet<string>;
 }
 
@@ -76,9 +89,9 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
   const given: Record<string, unknown> = {};
   const restore: Record<string, unknown> = {};
   const unknown = new Set<string>();
-  const failures: CheckFailure[] = [];
+  const failures: PathFailure[] = [];
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) {
-    return { inputs: {}, failures: [{ property: "", reason: `the arguments must be an object; got ${shown(raw)}` }], unknown };
+    return { inputs: {}, failures: [failureAt([], `the arguments must be an object; got ${shown(raw)}`)], unknown };
   }
   /** Arguments refused before the parse (too deep): left out of it, like values that failed it. */
   const refused = new Set<string>();
@@ -91,7 +104,7 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
     }
     const deep = tooDeepAt(v, MAX_DEPTH);
     if (deep) {
-      failures.push({ property: deepProperty(model.fields, k, deep), reason: TOO_DEEP });
+      failures.push(failureAt(deepPath(model.fields, k, deep), TOO_DEEP));
       refused.add(k);
       continue;
     }
@@ -115,14 +128,15 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
     for (const issue of parsed.error.issues) for (const f of failuresOf(issue, model.fields)) failures.push(f);
     // Judge the cross-field rules on the fields that did parse, treating the bad ones like unknown values,
     // so one run reports every problem.
-    skip = new Set([...skip, ...failures.map((f) => f.property.split(".")[0] as string)]);
+    skip = new Set([...skip, ...failures.map((f) => String(f.path[0] ?? ""))]);
     parsed = parse(skip);
     if (!parsed.success) return { inputs: { ...given, ...restore }, failures, unknown };
   }
   const known = (k: string) => !skip.has(k);
   let value = parsed.data as z.output<z.ZodObject<S>>;
   if (model.normalize) value = model.normalize(value, known);
-  for (const rule of model.rules) rule({ value, known, issue: (property, reason) => failures.push({ property, reason }) });
+  const issue = (property: string | readonly PropertyKey[], reason: string) => failures.push(failureAt(typeof property === "string" ? property.split(".") : property, reason));
+  for (const rule of model.rules) rule({ value, known, issue });
   if (failures.length > 0) return { inputs: { ...given, ...restore }, failures, unknown };
   return { inputs: plainJson({ ...value, ...restore }), value, failures, unknown };
 }
@@ -174,7 +188,7 @@ export function checkedValue<S extends z.ZodRawShape>(model: InputModel<S>, inpu
 export function checkWith<S extends z.ZodRawShape>(model: InputModel<S>, news: Record<string, unknown>): dynamic.CheckResult {
   try {
     const { inputs, failures } = parseInputs(model, news);
-    return { inputs, failures };
+    return { inputs, failures: failures.map(({ property, reason }) => ({ property, reason })) };
   } catch (e) {
     return { inputs: {}, failures: [{ property: "", reason: `could not be checked (${e instanceof Error ? e.message : String(e)}); this is a bug in pulumi-immybot: please report it` }] };
   }
@@ -221,56 +235,56 @@ export function plainJson<T>(v: T): T {
 }
 
 /** Keys `keys` of the object at `path` that its schema does not have: unknown properties, with "did you mean". */
-function unknownKeyFailures(path: readonly PropertyKey[], keys: readonly string[], fields: z.ZodRawShape): CheckFailure[] {
-  const property = path.map(String).join(".");
+function unknownKeyFailures(path: readonly PropertyKey[], keys: readonly string[], fields: z.ZodRawShape): PathFailure[] {
+  const property = formatPath(path);
   const at = unwrap(schemaAt(fields, path));
   const known = at instanceof z.ZodObject ? Object.keys(at.shape) : [];
   const where = path.length === 0 ? "" : ` of ${property}`;
   return keys.map((k) => {
     const near = k === PROTO_KEY ? undefined : closestName(k, known);
     const fix = near ? `; did you mean ${JSON.stringify(near)}?` : path.length > 0 && known.length <= 8 ? `: remove it (the properties${where} are ${known.join(", ")})` : ": remove it";
-    return { property: [...path.map(String), k].join("."), reason: `is not a known property${where}${fix}` };
+    return failureAt([...path, k], `is not a known property${where}${fix}`);
   });
 }
 
 /** A `__proto__` key at `path` (which ends with it): an unknown property of an object, else a key that cannot travel. */
-function protoKeyFailure(fields: z.ZodRawShape, path: Path): CheckFailure {
+function protoKeyFailure(fields: z.ZodRawShape, path: Path): PathFailure {
   const parent = path.slice(0, -1);
   if (unwrap(schemaAt(fields, parent)) instanceof z.ZodObject) return unknownKeyFailures(parent, [PROTO_KEY], fields)[0]!;
-  return {
-    property: path.join("."),
-    reason: `cannot be used as a key: JavaScript drops a key named "${PROTO_KEY}" (Pulumi's provider host already does), so it would never reach ImmyBot: rename it or remove it`,
-  };
+  return failureAt(
+    path,
+    `cannot be used as a key: JavaScript drops a key named "${PROTO_KEY}" (Pulumi's provider host already does), so it would never reach ImmyBot: rename it or remove it`,
+  );
 }
 
 /** Where a too-deep value is reported: the argument, or for a record (parameters) the entry by its name. */
-function deepProperty(fields: z.ZodRawShape, key: string, path: Path): string {
-  return unwrap(schemaAt(fields, [key])) instanceof z.ZodRecord && path.length > 0 ? `${key}.${String(path[0])}` : key;
+function deepPath(fields: z.ZodRawShape, key: string, path: Path): Path {
+  return unwrap(schemaAt(fields, [key])) instanceof z.ZodRecord && path.length > 0 ? [key, path[0]!] : [key];
 }
 
-function failuresOf(issue: z.core.$ZodIssue, fields: z.ZodRawShape): CheckFailure[] {
-  const property = issue.path.map(String).join(".");
+function failuresOf(issue: z.core.$ZodIssue, fields: z.ZodRawShape): PathFailure[] {
+  const at = (reason: string) => [failureAt(issue.path, reason)];
   const input = (issue as { input?: unknown }).input;
   switch (issue.code) {
     case "unrecognized_keys":
       return unknownKeyFailures(issue.path, issue.keys, fields);
     case "invalid_type":
-      if (input === undefined) return [{ property, reason: `is required (${issue.expected})` }];
+      if (input === undefined) return at(`is required (${issue.expected})`);
       // A schema's own message says more than the type ("is not a computer id ..."); zod's own is replaced.
-      if (!issue.message.startsWith("Invalid input")) return [{ property, reason: issue.message }];
-      return [{ property, reason: `must be ${TYPE_NAMES[issue.expected] ?? article(issue.expected)}; got ${shown(input)}${typeHint(issue.expected, input, schemaAt(fields, issue.path))}` }];
+      if (!issue.message.startsWith("Invalid input")) return at(issue.message);
+      return at(`must be ${TYPE_NAMES[issue.expected] ?? article(issue.expected)}; got ${shown(input)}${typeHint(issue.expected, input, schemaAt(fields, issue.path))}`);
     case "too_big":
     case "too_small":
       // zod's own words ("Too big: expected string to have <=128 characters") become the bound and the fix; a
       // schema's own message is kept.
-      return [{ property, reason: /^Too (big|small):/.test(issue.message) ? boundReason(issue, input) : issue.message }];
+      return at(/^Too (big|small):/.test(issue.message) ? boundReason(issue, input) : issue.message);
     case "invalid_key": {
       // A record's key (e.g. a parameter name): the path ends with the key itself.
       const key = issue.path.at(-1);
-      return [{ property: issue.path.slice(0, -1).map(String).join("."), reason: `has the key ${JSON.stringify(key)}: ${issue.issues[0]?.message ?? issue.message}` }];
+      return [failureAt(issue.path.slice(0, -1), `has the key ${JSON.stringify(key)}: ${issue.issues[0]?.message ?? issue.message}`)];
     }
     default:
-      return [{ property, reason: issue.message }];
+      return at(issue.message);
   }
 }
 

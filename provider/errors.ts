@@ -6,36 +6,98 @@
  * `reasons`); the code is for code that calls the lifecycle directly, and for tests.
  */
 
+/**
+ * Each code's comment is documentation (docs/errors.md and the resource pages are generated from it): what
+ * happened, `@fix` what the user does, `@resources` the resources that fail with it (none listed: any).
+ */
 export type LifecycleErrorCode =
-  /** A create's POST failed without a clear answer and no object appeared: it was not sent again. */
+  /**
+   * A create's POST failed without a clear answer and no object appeared: it was not sent again.
+   * @fix Look in ImmyBot where the message says: if an object with these arguments is there, set `adoptId` to its id and run `pulumi up` (it is taken over, not recreated); if not, run `pulumi up` again.
+   * @resources Schedule, Deployment
+   */
   | "IMMYBOT_CREATE_UNCONFIRMED"
-  /** Several objects match where one was expected (a lost answer or a leftover): the user picks one. */
+  /**
+   * Several objects match where one was expected (a lost answer or a leftover): the user picks one.
+   * @fix Set `adoptId` to the id of the one to keep, and delete the others in ImmyBot.
+   * @resources Schedule, Deployment
+   */
   | "IMMYBOT_SEVERAL_MATCHES"
-  /** A run's start got no clear answer and none of its sessions appeared: it was not started again. */
+  /**
+   * A run's start got no clear answer and none of its sessions appeared: it was not started again.
+   * @fix Run `pulumi up` again: it looks for the run's sessions by their group id and never starts a second run. Only when ImmyBot has no session of that group (Sessions in ImmyBot), change `triggers` to start a new run.
+   * @resources MaintenanceSession
+   */
   | "IMMYBOT_RUN_UNCONFIRMED"
-  /** `adoptId` names an object ImmyBot does not have (404): nothing was created. */
+  /**
+   * `adoptId` names an object ImmyBot does not have (404): nothing was created.
+   * @fix Check the id in ImmyBot, or remove `adoptId` to create a new object.
+   * @resources Schedule, Deployment
+   */
   | "IMMYBOT_ADOPT_MISSING"
-  /** An update found the object deleted outside Pulumi (404): refresh drops it, the next up creates it again. */
+  /**
+   * An update found the object deleted outside Pulumi (404): refresh drops it, the next up creates it again.
+   * @fix Run `pulumi refresh`, then `pulumi up`.
+   * @resources Schedule, Deployment
+   */
   | "IMMYBOT_UPDATE_GONE"
-  /** create or update got arguments that fail check (state from an import or an older version): nothing was sent. */
+  /**
+   * create or update got arguments that fail check (state from an import or an older version): nothing was sent.
+   * @fix Correct the arguments the message names (check says the same at preview); for state written elsewhere, run `pulumi refresh`.
+   */
   | "IMMYBOT_INVALID_ARGUMENTS"
-  /** A resource id that is not one of ImmyBot's ids (e.g. an import with a mistyped id): nothing was sent. */
+  /**
+   * A resource id that is not one of ImmyBot's ids (e.g. an import with a mistyped id): nothing was sent.
+   * @fix Give the object's id as ImmyBot shows it, a whole number such as "42".
+   * @resources Schedule, Deployment
+   */
   | "IMMYBOT_INVALID_ID"
-  /** The object holds an item this provider does not manage (a deployment of a Chocolatey or Ninite item). */
+  /**
+   * The object holds an item this provider does not manage (a deployment of a Chocolatey or Ninite item).
+   * @fix Leave that deployment to ImmyBot's UI: remove its `adoptId`, or its resource (`pulumi state delete <urn>` when it is in the state).
+   * @resources Deployment
+   */
   | "IMMYBOT_UNSUPPORTED_ITEM"
-  /** A MaintenanceSession's deployment does not exist (404): nothing was started. */
+  /**
+   * A MaintenanceSession's deployment does not exist (404): nothing was started.
+   * @fix Check `deploymentId`, or pass the Deployment resource (`deployment: d`) so the run follows it.
+   * @resources MaintenanceSession
+   */
   | "IMMYBOT_DEPLOYMENT_MISSING"
-  /** A MaintenanceSession without targets whose deployment reaches no computer (or targets tenants or people): nothing was started. */
+  /**
+   * A MaintenanceSession without targets whose deployment reaches no computer (or targets tenants or people): nothing was started.
+   * @fix Give `computers`, `tenants` or `persons` explicitly, or correct the deployment's target.
+   * @resources MaintenanceSession
+   */
   | "IMMYBOT_RUN_NO_TARGETS"
-  /** Every session of a run vanished from ImmyBot (while waiting, or before an update could wait for them). */
+  /**
+   * Every session of a run vanished from ImmyBot (while waiting, or before an update could wait for them).
+   * @fix Run `pulumi refresh` to drop the run from the state, or change `triggers` to start a new one.
+   * @resources MaintenanceSession
+   */
   | "IMMYBOT_RUN_VANISHED"
-  /** Targets of a run got no session within its timeout; the sessions found are kept in state (partial failure). */
+  /**
+   * Targets of a run got no session within its timeout; the sessions found are kept in state (partial failure).
+   * @fix Find out why ImmyBot started no session for the targets named (offline, excluded from maintenance, licensing: docs/troubleshooting.md); `pulumi up` again looks for them and starts no second run.
+   * @resources MaintenanceSession
+   */
   | "IMMYBOT_RUN_INCOMPLETE"
-  /** A session of a run ended in a failing status; the run is kept in state (partial failure). */
+  /**
+   * A session of a run ended in a failing status; the run is kept in state (partial failure).
+   * @fix Read each failed computer's last log line in the message (and its session in ImmyBot), fix the cause, then change `triggers` to run again; `pulumi up` with unchanged arguments only waits for the same sessions.
+   * @resources MaintenanceSession
+   */
   | "IMMYBOT_RUN_FAILED"
-  /** Sessions of a run did not settle within its timeout; they keep running, the run is kept in state (partial failure). */
+  /**
+   * Sessions of a run did not settle within its timeout; they keep running, the run is kept in state (partial failure).
+   * @fix Run `pulumi up` again to wait for the same sessions, raise `timeout`, or wait less (`waitFor: "started"`).
+   * @resources MaintenanceSession
+   */
   | "IMMYBOT_RUN_TIMEOUT"
-  /** The provider was asked for a resource type it does not have (a state written by another version). */
+  /**
+   * The provider was asked for a resource type it does not have (a state written by another version).
+   * @fix Use the pulumi-immybot version that wrote the state, or a newer one.
+   */
   | "IMMYBOT_UNKNOWN_RESOURCE";
 
 /** What the dynamic-provider host turns into a partial failure: the engine keeps `id` and `properties` in state. */

@@ -1,5 +1,5 @@
 /**
- * MaintenanceSession's arguments and outputs: the documented interfaces (the source of the README tables and the
+ * MaintenanceSession's arguments and outputs: the documented interfaces (the source of the docs tables and the
  * JSON Schema), the zod model tied to them at compile time, and the cross-field rules. The wire mapping is in
  * `maintenance-session-wire.ts`, the lifecycle in `maintenance-session.ts`.
  */

@@ -1,95 +1,161 @@
-// Generates the reference docs from the documented TypeScript interfaces (the one source of field docs):
-// docs/<resource>.schema.json (JSON Schema of the arguments, via typescript-json-schema) and the argument and
-// output tables in README.md between `<!-- BEGIN GENERATED:<name> -->` and `<!-- END GENERATED:<name> -->`.
-// `node scripts/gen-docs.mjs` writes; `--check` exits 1 when a committed file is stale (a test runs it).
-import { readFileSync, writeFileSync } from "node:fs";
+// Generates the reference docs from the code (the one source of what they say):
+// - docs/<resource>.schema.json: JSON Schema of each resource's arguments (typescript-json-schema);
+// - every block between `<!-- BEGIN GENERATED:<key> ... -->` and `<!-- END GENERATED:<key> -->` in README.md and
+//   docs/**/*.md: argument, output and error tables, summaries and examples from TSDoc, the settings, the
+//   command's --help, the policy format and the index of pages (docs/layout.md says how);
+// - a page of its own for every resource and function the SDK exports (docs/resources/, docs/functions/): a page
+//   that does not exist yet is created with its generated blocks, ready for prose around them.
+// `node scripts/gen-docs.mjs` writes; `--check` exits 1 when anything is stale or missing (a test runs it);
+// `--docs-root DIR` reads and writes README.md and docs/ under DIR instead (tests use a copy).
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { COMPILER_OPTIONS, readCode, runCode } from "./docs/code.mjs";
+import * as md from "./docs/render.mjs";
 
 const require = createRequire(import.meta.url);
 const TJS = require("typescript-json-schema");
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..");
-const check = process.argv.includes("--check");
+const argv = process.argv.slice(2);
+const check = argv.includes("--check");
+const rootAt = argv.indexOf("--docs-root");
+const ROOT = rootAt >= 0 ? argv[rootAt + 1] : REPO;
+const DOCS = join(ROOT, "docs");
 
-const resources = [
-  { name: "Schedule", file: "provider/schedule.ts", args: "ScheduleArgs", computed: "ScheduleComputed" },
-  { name: "Deployment", file: "provider/deployment.ts", args: "DeploymentArgs", computed: "DeploymentComputed" },
-  { name: "MaintenanceSession", file: "provider/maintenance-session.ts", args: "MaintenanceSessionArgs", computed: "MaintenanceSessionComputed", echo: "as given: a run has nothing to read them back from" },
+const code = readCode(REPO);
+const run = await runCode(REPO);
+const SETTINGS = { required: true, noExtraProps: true, ignoreErrors: true };
+
+// What the code leaves undocumented shows as an empty cell: said here, so whoever added it can write it.
+const undocumented = [
+  ...Object.entries(code.errors).flatMap(([kind, codes]) => codes.filter((c) => !c.what || !c.fix).map((c) => `${kind} error code ${c.code}: no comment with what happened and @fix`)),
+  ...Object.keys(run.settingKeys).filter((k) => !code.settingDocs[k]).map((k) => `setting ${k}: no TSDoc in settingKeys`),
+  ...[...code.resources, ...code.functions].filter((x) => !x.doc.text).map((x) => `${x.name}: no TSDoc`),
 ];
+for (const u of undocumented) console.error(`gen-docs: warning: ${u}`);
 
-const program = TJS.getProgramFromFiles(resources.map((r) => join(REPO, r.file)), { strict: true, skipLibCheck: true, esModuleInterop: true });
-const settings = { required: true, noExtraProps: true, ignoreErrors: true };
-
-const refName = (ref) => decodeURIComponent(ref.replace("#/definitions/", ""));
-
-function typeOf(p) {
-  if (p.enum) return p.enum.map((v) => `"${v}"`).join(" \\| ");
-  // A nullable enum (e.g. `MaintenanceTypeName | null`): each alternative.
-  if (p.anyOf) return p.anyOf.map(typeOf).join(" \\| ");
-  if (p.type === "array" && p.items) return `${typeOf(p.items)}[]`;
-  if (p.$ref) return refName(p.$ref).replace(/</g, "&lt;").replace(/\|/g, " \\| ");
-  if (Array.isArray(p.type)) return p.type.join(" \\| ");
-  if (p.anyOf) return p.anyOf.map(typeOf).join(" \\| ");
-  return p.type ?? "any";
+const programs = new Map();
+/** JSON Schema of `type`, from a program of `files` (one generator per type, so names never clash across types). */
+function schemaOf(files, type) {
+  const key = files.join("\n");
+  if (!programs.has(key)) programs.set(key, TJS.getProgramFromFiles(files.map((f) => join(REPO, f)), COMPILER_OPTIONS));
+  const schema = TJS.generateSchema(programs.get(key), type, SETTINGS);
+  if (!schema) throw new Error(`typescript-json-schema made no schema of ${type} (${files.join(", ")})`);
+  return schema;
 }
 
-function table(schema, header) {
-  // Named enums resolve to their values; named objects keep their name (they get their own table).
-  // Long enums (e.g. SessionStatusName) keep their name and are listed once, under the tables.
-  const resolve = (p) => {
-    const d = p.$ref ? schema.definitions[refName(p.$ref)] : p;
-    return d && d.enum && d.enum.length <= 8 ? d : p;
-  };
-  const rows = Object.entries(schema.properties).map(([k, p]) => {
-    // A named enum or null (`DatabaseTypeName | null`) is an anyOf: each side resolved like a plain property.
-    const t = p.anyOf ? { ...p, anyOf: p.anyOf.map(resolve) } : resolve(p);
-    const req = (schema.required ?? []).includes(k) ? "yes" : "";
-    return `| \`${k}\` | ${typeOf(t)} | ${req} | ${(p.description ?? t.description ?? "").replace(/\n/g, " ").replace(/\|/g, "\\|")} |`;
-  });
-  return [`| ${header} | type | required | description |`, "|---|---|---|---|", ...rows].join("\n");
+const stale = [];
+const problems = [];
+/** Writes `text` to `file` when it differs (or, with --check, notes it as stale). */
+function put(file, text) {
+  let old;
+  try {
+    old = readFileSync(file, "utf8");
+  } catch {}
+  if (old === text) return;
+  stale.push(relative(ROOT, file) || file);
+  if (!check) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  }
 }
 
-let stale = [];
-let readme = readFileSync(join(REPO, "README.md"), "utf8");
-for (const r of resources) {
-  const args = TJS.generateSchema(program, r.args, settings);
-  const computed = TJS.generateSchema(program, r.computed, settings);
+// ---- what each generated block holds ---------------------------------------------------------------------------------
+
+const blocks = new Map();
+/** Pages that must exist, with the blocks they must hold, and the page to create when one is missing. */
+const pages = [];
+const resourceFiles = [...new Set(code.resources.flatMap((r) => [r.argsFile, r.computedFile]))];
+
+for (const r of code.resources) {
+  const args = schemaOf(resourceFiles, `${r.name}Args`);
+  const computed = schemaOf(resourceFiles, `${r.name}Computed`);
   const schemaText = JSON.stringify({ $comment: "Generated by scripts/gen-docs.mjs from provider/*.ts. Do not edit.", ...args }, null, 2) + "\n";
-  const schemaFile = join(REPO, "docs", `${r.name.toLowerCase()}.schema.json`);
-  let old = "";
-  try { old = readFileSync(schemaFile, "utf8"); } catch {}
-  if (old !== schemaText) {
-    stale.push(schemaFile);
-    if (!check) writeFileSync(schemaFile, schemaText);
-  }
-  const begin = `<!-- BEGIN GENERATED:${r.name} (scripts/gen-docs.mjs; do not edit) -->`;
-  const end = `<!-- END GENERATED:${r.name} -->`;
-  // Nested objects (e.g. SoftwareItem, SessionResult) get a table of their own.
-  const nestedOf = (schema) =>
-    Object.entries(schema.definitions ?? {})
-      .filter(([, d]) => d.type === "object" && d.properties)
-      .map(([n, d]) => `\`${n}\`:\n\n${table({ ...d, definitions: schema.definitions }, "field")}`)
-      .join("\n\n");
-  const [nested, nestedOut] = [nestedOf(args), nestedOf(computed)];
-  const longEnums = Object.entries({ ...args.definitions, ...computed.definitions })
-    .filter(([, d]) => d.enum && d.enum.length > 8)
-    .map(([n, d]) => `\`${n}\`: ${d.enum.map((v) => `"${v}"`).join(", ")}.`)
-    .join("\n\n");
-  const body =
-    `${begin}\nArguments:\n\n${table(args, "argument")}\n${nested ? `\n${nested}\n` : ""}` +
-    `\nOutputs: every argument (${r.echo ?? "as ImmyBot echoes it"}), \`id\`, and:\n\n${table(computed, "output")}\n${nestedOut ? `\n${nestedOut}\n` : ""}${longEnums ? `\n${longEnums}\n` : ""}${end}`;
-  const re = new RegExp(`<!-- BEGIN GENERATED:${r.name} [^\\n]*-->[\\s\\S]*?<!-- END GENERATED:${r.name} -->`);
-  if (!re.test(readme)) throw new Error(`README.md has no GENERATED:${r.name} block`);
-  const next = readme.replace(re, body);
-  if (next !== readme) {
-    stale.push(`README.md (${r.name})`);
-    readme = next;
-  }
+  put(join(DOCS, `${r.name.toLowerCase()}.schema.json`), schemaText);
+  blocks.set(`${r.name}:summary`, md.resourceSummary(r));
+  blocks.set(r.name, md.resourceTables(r, args, computed));
+  blocks.set(`${r.name}:errors`, md.resourceErrors(r, code.errors));
+  const schemaLink = `The JSON Schema of the arguments: [\`docs/${r.name.toLowerCase()}.schema.json\`](../${r.name.toLowerCase()}.schema.json).`;
+  pages.push({
+    path: join(DOCS, "resources", `${md.kebab(r.name)}.md`),
+    keys: [`${r.name}:summary`, r.name, `${r.name}:errors`],
+    skeleton: () => `# ${r.name}\n\n${marked(`${r.name}:summary`)}\n\n## Arguments and outputs\n\n${marked(r.name)}\n\n${schemaLink}\n\n## Errors\n\n${marked(`${r.name}:errors`)}\n`,
+  });
 }
-if (!check) writeFileSync(join(REPO, "README.md"), readme);
-if (check && stale.length) {
-  console.error(`Generated docs are stale: ${stale.join(", ")}. Run \`npm run docs\`.`);
-  process.exit(1);
+
+for (const f of code.functions) {
+  blocks.set(`${f.name}:summary`, md.functionSummary(f));
+  blocks.set(f.name, md.functionTables(f));
+  blocks.set(`${f.name}:errors`, md.functionErrors(f, code.errors));
+  pages.push({
+    path: join(DOCS, "functions", `${md.kebab(f.name)}.md`),
+    keys: [`${f.name}:summary`, f.name, `${f.name}:errors`],
+    skeleton: () => `# ${f.name}\n\n${marked(`${f.name}:summary`)}\n\n## Arguments and result\n\n${marked(f.name)}\n\n## Errors\n\n${marked(`${f.name}:errors`)}\n`,
+  });
 }
+
+blocks.set("settings", md.settingsTable(run.settingKeys, run.settingDefaults, code.settingDocs));
+blocks.set("errors:lifecycle", md.codeTable(code.errors.lifecycle, { withResources: true }));
+blocks.set("errors:client", md.codeTable(code.errors.client));
+blocks.set("errors:lookup", md.codeTable(code.errors.lookup, { withResources: true }));
+blocks.set("cli", md.cliReference(run.cli));
+blocks.set("reference", md.referenceList(code, "docs"));
+blocks.set("reference:readme", md.referenceList(code, "."));
+blocks.set("functions", md.functionList(code));
+const policy = schemaOf(["sdk/policy/types.ts"], "PolicyFile");
+blocks.set("policy-format", [md.schemaTable(policy, "key"), md.nestedTables(policy), md.longEnums(policy)].filter(Boolean).join("\n\n"));
+
+for (const [path, keys] of [
+  ["README.md", ["reference:readme"]],
+  ["docs/README.md", ["reference"]],
+  ["docs/functions/README.md", ["functions"]],
+  ["docs/configuration.md", ["settings"]],
+  ["docs/errors.md", ["errors:lifecycle", "errors:client", "errors:lookup"]],
+  ["docs/cli.md", ["cli"]],
+  ["docs/policy-repository.md", ["policy-format"]],
+]) {
+  pages.push({ path: join(ROOT, path), keys });
+}
+
+// ---- the pages ---------------------------------------------------------------------------------------------------------
+
+function marked(key) {
+  return `<!-- BEGIN GENERATED:${key} (scripts/gen-docs.mjs; do not edit) -->\n${blocks.get(key)}\n<!-- END GENERATED:${key} -->`;
+}
+
+const BLOCK = /<!-- BEGIN GENERATED:([\w:.-]+) [^\n]*-->[\s\S]*?<!-- END GENERATED:([\w:.-]+) -->/g;
+
+/** `text` with every generated block brought up to date; unknown or unclosed blocks are problems. */
+function regenerate(file, text) {
+  return text.replace(BLOCK, (whole, key, end) => {
+    if (key !== end || !blocks.has(key)) {
+      problems.push(`${relative(ROOT, file)}: the generated block ${key} ${key !== end ? `ends as ${end}` : "is not one the generator makes (a resource or function renamed or removed?)"}`);
+      return whole;
+    }
+    return marked(key);
+  });
+}
+
+const markdownFiles = (dir) =>
+  existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? markdownFiles(join(dir, e.name)) : e.name.endsWith(".md") ? [join(dir, e.name)] : [])) : [];
+
+const required = new Map(pages.map((p) => [p.path, p]));
+for (const file of [join(ROOT, "README.md"), ...markdownFiles(DOCS)]) {
+  const text = readFileSync(file, "utf8");
+  const page = required.get(file);
+  for (const key of page?.keys ?? []) {
+    if (!text.includes(`<!-- BEGIN GENERATED:${key} `)) problems.push(`${relative(ROOT, file)} has no generated block ${key}: put \`<!-- BEGIN GENERATED:${key} -->\` ... \`<!-- END GENERATED:${key} -->\` back`);
+  }
+  put(file, regenerate(file, text));
+  required.delete(file);
+}
+for (const page of required.values()) {
+  if (page.skeleton) put(page.path, page.skeleton());
+  else problems.push(`${relative(ROOT, page.path)} is missing: it holds the generated blocks ${page.keys.join(", ")}`);
+}
+
+if (problems.length > 0) console.error(`Generated docs cannot be made:\n  ${problems.join("\n  ")}`);
+if (check && stale.length) console.error(`Generated docs are stale: ${stale.join(", ")}. Run \`npm run docs\`.`);
+if (problems.length > 0 || (check && stale.length)) process.exit(1);
 console.log(check ? "docs up to date" : `docs written${stale.length ? `: ${stale.join(", ")}` : " (no change)"}`);

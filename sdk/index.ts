@@ -1,6 +1,6 @@
 /**
  * pulumi-immybot: ImmyBot maintenance configuration as Pulumi resources.
- * Configure with `pulumi config set immybot:instance <subdomain>` and credentials (see the README).
+ * Configure with `pulumi config set immybot:instance <subdomain>` and credentials (docs/configuration.md).
  */
 export { Schedule, type ScheduleArgs } from "./schedule";
 export { Deployment, type DeploymentArgs } from "./deployment";

@@ -8,12 +8,35 @@
  */
 import { STATUS_CODES } from "node:http";
 
-/** Stable error codes. HTTP failures carry their status: `IMMYBOT_HTTP_404`. */
+/**
+ * Stable error codes. HTTP failures carry their status: `IMMYBOT_HTTP_404`. Each comment is documentation
+ * (docs/errors.md is generated from it): what happened, and `@fix` what the user does.
+ */
 export type ImmyBotErrorCode =
+  /**
+   * ImmyBot answered with this HTTP status (429 and 5xx only after the retries); the message carries ImmyBot's own words.
+   * @fix 400: correct what ImmyBot's message names. 401, 403: the app registration has no access (its Enterprise Application must be a person and user in ImmyBot). 404: the object is gone (`pulumi refresh`). 429, 5xx: run again later, or lower `maxConcurrency`.
+   */
   | `IMMYBOT_HTTP_${number}`
+  /**
+   * The token endpoint refused the credentials, or ImmyBot refused the token (401 after a renewal, or a pre-issued token).
+   * @fix Check clientId, clientSecret and azureTenantId (or the access token and its expiry), and that the app is set up as a user in ImmyBot.
+   */
   | "IMMYBOT_AUTH"
+  /**
+   * Provider settings are missing or invalid; the message lists every problem with its fix.
+   * @fix Set what it names, as stack config or IMMYBOT_* variable (docs/configuration.md).
+   */
   | "IMMYBOT_CONFIG"
+  /**
+   * No usable answer: connection refused or reset, unknown host, timeout (after the retries).
+   * @fix Check the instance's address and the network; for a slow instance raise `requestTimeoutMs`; run again.
+   */
   | "IMMYBOT_TRANSPORT"
+  /**
+   * An answer that is not what the route gives: an HTML page (ImmyBot's web app answers unknown routes), or a field missing or of the wrong type.
+   * @fix Check `baseUrl` (the instance root, without /api/v1); when the instance is newer than this provider, report the message.
+   */
   | "IMMYBOT_UNEXPECTED_RESPONSE";
 
 /** Structured fields shared by every ImmyBot error. */

@@ -60,21 +60,38 @@ interface KeySpec {
   example: string;
 }
 
-/** Every setting: its stack config key is `immybot:<name>`, its environment variable `env`. */
+/**
+ * Every setting: its stack config key is `immybot:<name>`, its environment variable `env`. Each key's comment is
+ * documentation (docs/configuration.md is generated from it): what it is, and why its default.
+ */
 export const settingKeys = {
+  /** Your instance's subdomain: `contoso` for `https://contoso.immy.bot`. Give this or baseUrl. */
   instance: { env: "IMMYBOT_INSTANCE", example: "contoso" },
+  /** The instance's URL instead of `instance`, for another domain (or the sandbox); `http://` only to loopback, so credentials never travel unencrypted. Wins over instance. */
   baseUrl: { env: "IMMYBOT_BASE_URL", example: "https://contoso.immy.bot" },
+  /** The Entra ID tenant (GUID or verified domain) of the app registration the provider signs in as. */
   azureTenantId: { env: "IMMYBOT_AZURE_TENANT_ID", example: "<Entra tenant id (GUID)>" },
+  /** The app registration's client id (client credentials). */
   clientId: { env: "IMMYBOT_CLIENT_ID", example: "<app registration client id>" },
+  /** Its client secret: keep it secret (`pulumi config set --secret`, or a CI secret). Never stored in the state. */
   clientSecret: { env: "IMMYBOT_CLIENT_SECRET", secret: true, example: "<client secret value>" },
+  /** The token endpoint; by default Entra's `https://login.microsoftonline.com/{azureTenantId}/oauth2/v2.0/token`, which is where ImmyBot's app registrations live. */
   tokenUrl: { env: "IMMYBOT_TOKEN_URL", example: "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token" },
+  /** A pre-issued access token instead of client credentials (it cannot be renewed: for short runs). Not together with clientSecret. */
   accessToken: { env: "IMMYBOT_ACCESS_TOKEN", secret: true, example: "<bearer token>" },
+  /** Requests in flight to the instance at once, for all resources of a run. ImmyBot publishes no rate limit; 4 keeps a large refresh fast without loading the instance (429s are honoured either way). */
   maxConcurrency: { env: "IMMYBOT_MAX_CONCURRENCY", example: "4" },
+  /** Time allowed for one request's answer (headers, then body). 30 s is far above ImmyBot's usual answer times; a write that times out is looked for, never sent again. */
   requestTimeoutMs: { env: "IMMYBOT_REQUEST_TIMEOUT_MS", example: "30000" },
+  /** Retries of a failed idempotent request (GET, PUT, DELETE; a POST only after a failure that proves ImmyBot did not take it); 0 turns retries off. 4 rides out a short outage or a burst of 429s. */
   maxRetries: { env: "IMMYBOT_MAX_RETRIES", example: "4" },
+  /** The first retry's backoff; it doubles per retry, with jitter. A server's `Retry-After` wins, capped at 60 s. */
   retryMinDelayMs: { env: "IMMYBOT_RETRY_MIN_DELAY_MS", example: "500" },
+  /** The longest backoff between retries. */
   retryMaxDelayMs: { env: "IMMYBOT_RETRY_MAX_DELAY_MS", example: "30000" },
+  /** How far back (minutes) a create looks for a likely leftover of an interrupted run: an object with exactly its arguments that no resource of the run holds (0: no look). An hour covers a cancelled CI job run again. */
   leftoverMinutes: { env: "IMMYBOT_LEFTOVER_MINUTES", example: "60" },
+  /** `true` takes such a leftover over instead of creating a new object. Off by default: the provider cannot prove the object is not another stack's (docs/reliability.md). */
   adoptLeftovers: { env: "IMMYBOT_ADOPT_LEFTOVERS", example: "true" },
 } as const satisfies Record<string, KeySpec>;
 
@@ -171,6 +188,18 @@ function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
+/**
+ * One problem for every missing client credential, each fix said once: the setting, how to set it (stack config or
+ * variable), then the alternative of a pre-issued token. Indented to line up under the error's "  - " list.
+ */
+function missingCredentials(missing: readonly SettingKey[]): string {
+  const intro = missing.length === 3 ? "no credentials are set" : "client credentials are incomplete";
+  const lines = missing.map(
+    (k) => `      immybot:${k}: ${howToSet(k)}${k === "azureTenantId" ? `, or the token endpoint instead: ${howToSet("tokenUrl")}` : ""}`,
+  );
+  return [`${intro}; set ${missing.length === 1 ? "it" : "each of them"}:`, ...lines, `    or, instead of client credentials, a pre-issued access token: ${howToSet("accessToken")}`].join("\n");
+}
+
 const INSTANCE = /^([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(\.immy\.bot)?$/;
 const TENANT = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$/;
 
@@ -227,16 +256,7 @@ export function resolveSettings(get: (key: string) => string | undefined, env: N
   } else {
     const missing: SettingKey[] = (["clientId", "clientSecret"] as const).filter((k) => raw[k] === undefined);
     if (raw.azureTenantId === undefined && raw.tokenUrl === undefined) missing.push("azureTenantId");
-    if (missing.length > 0) {
-      const intro = missing.length === 3 ? "no credentials are set" : "client credentials are incomplete";
-      for (const k of missing) {
-        problems.push(
-          `${intro}: ${label(k)} is missing; set it with ${howToSet(k)}` +
-            (k === "azureTenantId" ? ` (or give the token endpoint: ${howToSet("tokenUrl")})` : "") +
-            `. Alternatively authenticate with a pre-issued token: ${howToSet("accessToken")}.`,
-        );
-      }
-    }
+    if (missing.length > 0) problems.push(missingCredentials(missing));
     if (raw.azureTenantId !== undefined && !TENANT.test(raw.azureTenantId)) {
       problems.push(
         `${label("azureTenantId")} must be an Entra tenant id (GUID) or verified domain (got ${JSON.stringify(raw.azureTenantId)}); ` +

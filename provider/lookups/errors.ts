@@ -1,7 +1,27 @@
 /** The lookups' one error, with stable codes: callers branch on `code`, never on the message. */
 
-/** Why a lookup failed: nothing matched, several matched, or the arguments were wrong (no request was sent). */
-export type LookupErrorCode = "IMMYBOT_LOOKUP_NONE" | "IMMYBOT_LOOKUP_AMBIGUOUS" | "IMMYBOT_LOOKUP_ARGS";
+/**
+ * Why a lookup failed. Each comment is documentation (docs/errors.md and the function pages are generated from
+ * it): what happened, `@fix` what the user does, `@resources` the functions that fail with it (none listed: any).
+ */
+export type LookupErrorCode =
+  /**
+   * Nothing has this name (or id); the message lists close matches, if any.
+   * @fix Use one of the close matches, or check the name in ImmyBot (case and surrounding spaces do not matter).
+   * @resources getTenant, getComputer, getSoftware, getMaintenanceTask, getTag
+   */
+  | "IMMYBOT_LOOKUP_NONE"
+  /**
+   * Several items have this name; the message lists each with its id.
+   * @fix Pass what the message says tells them apart: `scope`, `tenantId` or `id`.
+   * @resources getTenant, getComputer, getSoftware, getMaintenanceTask, getTag
+   */
+  | "IMMYBOT_LOOKUP_AMBIGUOUS"
+  /**
+   * The arguments are wrong: no request was sent.
+   * @fix Pass exactly one of `name` and `id`, as the message says.
+   */
+  | "IMMYBOT_LOOKUP_ARGS";
 
 /** One item named in a lookup error. */
 export interface LookupCandidate {

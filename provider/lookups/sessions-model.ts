@@ -115,7 +115,11 @@ export const LOG_LIMIT = { default: 500, max: 5000 } as const;
 export interface MaintenanceSessionsLookup {
   /** Only sessions with one of these statuses, by name: "Passed", "Failed", "Running", "PendingConnectivity", ... */
   status?: SessionStatusName | SessionStatusName[];
-  /** Only sessions in one of these groups: "Completed", "Failed", "InProgress" (see the README's status groups). With `status`, either matches. */
+  /**
+   * Only sessions in one of these groups: "Completed" (every terminal status), "Failed" (Failed, Cancelled, Missed,
+   * PartialPassed and the licensing statuses; not Postponed), "InProgress" (every status that is not terminal). With
+   * `status`, either matches.
+   */
   statusGroup?: SessionStatusGroup | SessionStatusGroup[];
   /** Only sessions of this computer, by id. Not with computerName. */
   computerId?: number;

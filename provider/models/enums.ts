@@ -29,7 +29,15 @@ export interface WireEnum<N extends string> {
   wireInt(value: unknown): number;
 }
 
-export function wireEnum<const M extends Record<string, number>>(enumName: string, values: M): WireEnum<Extract<keyof M, string>> {
+/**
+ * `labels`: what ImmyBot's UI calls a member where that differs from the API's name (`{ "If necessary": "Normal" }`),
+ * so a value copied from the UI is answered with the name to write.
+ */
+export function wireEnum<const M extends Record<string, number>>(
+  enumName: string,
+  values: M,
+  labels: Readonly<Record<string, Extract<keyof M, string>>> = {},
+): WireEnum<Extract<keyof M, string>> {
   type N = Extract<keyof M, string>;
   const names = Object.keys(values) as N[];
   const byInt = new Map<number, N>(names.map((n) => [values[n] as number, n]));
@@ -38,7 +46,7 @@ export function wireEnum<const M extends Record<string, number>>(enumName: strin
     error: (issue) => {
       const input = issue.input;
       const named = typeof input === "number" ? byInt.get(input) : undefined;
-      const hint = named !== undefined ? `; give the name: ${input} is ImmyBot's number for ${JSON.stringify(named)}` : didYouMean(input, names);
+      const hint = named !== undefined ? `; give the name: ${input} is ImmyBot's number for ${JSON.stringify(named)}` : didYouMean(input, names, labels);
       return `must be one of ${names.map((n) => JSON.stringify(n)).join(", ")}; got ${JSON.stringify(input)}${hint}`;
     },
   });
@@ -99,7 +107,7 @@ export const TargetType = wireEnum("TargetType", {
 });
 export type TargetTypeName = (typeof TargetType.names)[number];
 
-export const TargetCategory = wireEnum("TargetCategory", { Computer: 0, Tenant: 1, Person: 2 });
+export const TargetCategory = wireEnum("TargetCategory", { Computer: 0, Tenant: 1, Person: 2 }, { Cloud: "Tenant" });
 export type TargetCategoryName = (typeof TargetCategory.names)[number];
 
 export const TargetGroupFilter = wireEnum("TargetGroupFilter", {
@@ -114,7 +122,7 @@ export const TargetGroupFilter = wireEnum("TargetGroupFilter", {
 export type TargetGroupFilterName = (typeof TargetGroupFilter.names)[number];
 
 /** `Normal` is the UI's "If necessary". */
-export const RebootPreference = wireEnum("RebootPreference", { Normal: 0, Suppress: 1, Prompt: 2, Force: -1 });
+export const RebootPreference = wireEnum("RebootPreference", { Normal: 0, Suppress: 1, Prompt: 2, Force: -1 }, { "If necessary": "Normal" });
 export type RebootPreferenceName = (typeof RebootPreference.names)[number];
 
 export const PromptTimeoutAction = wireEnum("PromptTimeoutAction", { Reboot: 0, Suppress: 1, FailSession: 2 });
@@ -137,20 +145,24 @@ export const DayOfWeek = wireEnum("DayOfWeek", {
 export type DayOfWeekName = (typeof DayOfWeek.names)[number];
 
 /** A software deployment's desired state. UI names: NotPresent "Uninstalled", AnyVersion "Installed – any", LatestVersion "Installed – latest", NoAction "Ignored". */
-export const DesiredSoftwareState = wireEnum("DesiredSoftwareState", {
-  NewerOrEqualVersion: 0,
-  NotPresent: 1,
-  AnyVersion: 2,
-  ThisVersion: 3,
-  OlderOrEqualVersion: 4,
-  LatestVersion: 5,
-  NoAction: 6,
-  UpdateIfFound: 7,
-});
+export const DesiredSoftwareState = wireEnum(
+  "DesiredSoftwareState",
+  {
+    NewerOrEqualVersion: 0,
+    NotPresent: 1,
+    AnyVersion: 2,
+    ThisVersion: 3,
+    OlderOrEqualVersion: 4,
+    LatestVersion: 5,
+    NoAction: 6,
+    UpdateIfFound: 7,
+  },
+  { Uninstalled: "NotPresent", "Installed – any": "AnyVersion", "Installed – latest": "LatestVersion", Ignored: "NoAction" },
+);
 export type DesiredSoftwareStateName = (typeof DesiredSoftwareState.names)[number];
 
 /** A task deployment's mode: Enforce = test, set, test; Audit = test only; NoAction is the UI's "Ignore". */
-export const MaintenanceTaskMode = wireEnum("MaintenanceTaskMode", { Enforce: 0, Audit: 1, Monitor: 2, NoAction: 3 });
+export const MaintenanceTaskMode = wireEnum("MaintenanceTaskMode", { Enforce: 0, Audit: 1, Monitor: 2, NoAction: 3 }, { Ignore: "NoAction" });
 export type MaintenanceTaskModeName = (typeof MaintenanceTaskMode.names)[number];
 
 /** When a deployment applies: every session (Required), on request (Optional, Adhoc) or during onboarding. No 0. */

@@ -8,6 +8,20 @@
 export type Path = (string | number)[];
 
 /**
+ * A path as the user writes it: `computers[0]`, `software.version`, `parameters["Admin Password"]` (the form of
+ * the policy files and of JavaScript, so a check failure names the place as the program or the file spells it).
+ */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else if (typeof segment === "string" && /^[A-Za-z_$][\w$-]*$/.test(segment)) out += out === "" ? segment : `.${segment}`;
+    else out += `[${JSON.stringify(String(segment))}]`;
+  }
+  return out;
+}
+
+/**
  * How deep an argument's value may nest (a list of lists of numbers is 2 levels). No ImmyBot setting comes close;
  * Pulumi's provider host itself cannot decode a request nested a thousand or so levels deep.
  */

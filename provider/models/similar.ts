@@ -36,9 +36,31 @@ export function closestName(word: string, candidates: readonly string[]): string
   return closestWord(word, candidates, Math.min(3, Math.ceil(word.length / 3)));
 }
 
-/** `; did you mean "X"?` when `input` is text close to one of `candidates` (and not exactly it), else "". */
-export function didYouMean(input: unknown, candidates: readonly string[]): string {
+/** Letters and digits only, lower case: "Installed – latest" and "installed-latest" are the same words. */
+function squashed(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]/g, "");
+}
+
+/**
+ * The one candidate that begins with `word` ("Latest" -> "LatestVersion"), for a shortened name that is too
+ * many edits away to count as a typo; undefined when none or several do, or when `word` is too short to tell.
+ */
+export function startOf(word: string, candidates: readonly string[]): string | undefined {
+  const w = squashed(word);
+  if (w.length < 3) return undefined;
+  const found = candidates.filter((c) => squashed(c).startsWith(w));
+  return found.length === 1 ? found[0] : undefined;
+}
+
+/**
+ * `; did you mean "X"?` when `input` is text close to one of `candidates` (and not exactly it), else "". Close is,
+ * in this order: one of ImmyBot's UI `labels` (label -> name, e.g. `{ "If necessary": "Normal" }`), a typo (a
+ * few edits), or the start of exactly one candidate.
+ */
+export function didYouMean(input: unknown, candidates: readonly string[], labels: Readonly<Record<string, string>> = {}): string {
   if (typeof input !== "string") return "";
-  const near = closestName(input, candidates);
+  const label = Object.keys(labels).find((l) => squashed(l) === squashed(input) && squashed(input) !== "");
+  if (label !== undefined) return `; did you mean ${JSON.stringify(labels[label])}? (ImmyBot's UI calls it ${JSON.stringify(label)})`;
+  const near = closestName(input, candidates) ?? startOf(input, candidates);
   return near === undefined || near === input ? "" : `; did you mean ${JSON.stringify(near)}?`;
 }

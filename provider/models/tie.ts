@@ -1,5 +1,5 @@
 /**
- * Compile-time tie between a documented TypeScript interface (the source of TSDoc, JSON Schema and README
+ * Compile-time tie between a documented TypeScript interface (the source of TSDoc, JSON Schema and the docs
  * tables) and the zod schema that validates it: same keys, and each side assignable to the other.
  * Usage: `const _tie: Tie<z.input<typeof schema>, Args> = true;` fails to compile when they drift.
  */

@@ -3,7 +3,7 @@
  * one wire normalisation (ImmyBot may echo `HH:mm:ss` for a time sent as `HH:mm`).
  */
 import { z } from "zod";
-import { didYouMean } from "./similar";
+import { closestName, didYouMean } from "./similar";
 
 const HH_MM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
@@ -63,6 +63,53 @@ export function canonicalTimeZone(zone: string): string {
   return resolved.toLowerCase() === lower ? resolved : zone;
 }
 
+/** IANA's areas: a city given alone ("London") is looked for under each ("Europe/London"). */
+const AREAS = ["Europe", "America", "Asia", "Africa", "Australia", "Pacific", "Atlantic", "Indian", "Antarctica", "Arctic"];
+/** "GMT+1", "UTC-05:00", "+01:00": an offset from UTC, as people write it. */
+const OFFSET = /^(?:GMT|UTC|Z)?\s*([+\-\u2212])\s*(\d{1,2})(?::?(\d{2}))?$/i;
+
+/**
+ * What to write instead of `input`, which is not an IANA time zone id: `; did you mean "..."?` with why, or "".
+ * - an offset ("GMT+1", "UTC-5"): the `Etc/GMT` zone of that offset, whose sign IANA inverts, with that said;
+ * - a city alone ("London", "new york"): its zone ("Europe/London");
+ * - a Windows time zone name ("W. Europe Standard Time"): say that ImmyBot wants the IANA id;
+ * - else a near spelling of an id or of its city ("Europe/Berln", "Londn").
+ * Never throws: it runs inside check, on whatever text the user gave.
+ */
+export function timeZoneHint(input: unknown): string {
+  if (typeof input !== "string" || input.length > 100) return "";
+  const text = input.trim();
+  const offset = OFFSET.exec(text);
+  if (offset) return offsetHint(offset[1] === "+" ? 1 : -1, Number(offset[2]), Number(offset[3] ?? 0));
+  if (/standard time$/i.test(text)) {
+    return `; that is a Windows time zone name: give the IANA id of the same zone, e.g. "Europe/Berlin" for "W. Europe Standard Time", "America/New_York" for "Eastern Standard Time"`;
+  }
+  const city = text.replace(/\s+/g, "_");
+  if (!city.includes("/") && city !== "") {
+    const lower = city.toLowerCase();
+    const listed = zones().filter((id) => id.split("/").at(-1)!.toLowerCase() === lower);
+    const found = listed.length > 0 ? listed : AREAS.map((area) => `${area}/${city}`).filter(isIanaTimeZone).map(canonicalTimeZone);
+    if (found.length > 0) return `; did you mean ${found.slice(0, 3).map((id) => JSON.stringify(id)).join(" or ")}?`;
+    const near = closestName(city, zones().map((id) => id.split("/").at(-1)!));
+    const id = near === undefined ? undefined : zones().find((z) => z.endsWith(`/${near}`));
+    if (id !== undefined) return `; did you mean ${JSON.stringify(id)}?`;
+  }
+  return didYouMean(text, zones());
+}
+
+/** The `Etc/GMT` zone of UTC + `sign` `hours`:`minutes`, or why there is none. */
+function offsetHint(sign: 1 | -1, hours: number, minutes: number): string {
+  const place = 'for a place, give its own zone (e.g. "Europe/Berlin"), which also follows its daylight saving time';
+  if (minutes !== 0) return `; an offset with minutes has no Etc/GMT zone: give the place's own zone, e.g. "Asia/Kolkata" for UTC+05:30`;
+  if (hours === 0) return `; did you mean "UTC"?`;
+  if (hours > (sign > 0 ? 14 : 12)) return `; no time zone is ${hours} hours ${sign > 0 ? "ahead of" : "behind"} UTC`;
+  const etc = `Etc/GMT${sign > 0 ? "-" : "+"}${hours}`;
+  return (
+    `; did you mean ${JSON.stringify(etc)}? IANA's Etc/GMT zones have the opposite sign (POSIX): ${JSON.stringify(etc)} is UTC${sign > 0 ? "+" : "-"}${hours}, ` +
+    `${hours} hour${hours === 1 ? "" : "s"} ${sign > 0 ? "ahead of" : "behind"} UTC all year; ${place}`
+  );
+}
+
 /**
  * An IANA time zone id, canonicalised to IANA's spelling: ImmyBot may echo the canonical id, and a zone kept as
  * typed ("europe/berlin") would then show a change on every refresh.
@@ -70,7 +117,7 @@ export function canonicalTimeZone(zone: string): string {
 export const timeZone = z
   .string()
   .refine(isIanaTimeZone, {
-    error: (i) => `${JSON.stringify(i.input)} is not an IANA time zone id (e.g. "Europe/Berlin", "America/New_York", "UTC")${didYouMean(i.input, zones())}`,
+    error: (i) => `${JSON.stringify(i.input)} is not an IANA time zone id (e.g. "Europe/Berlin", "America/New_York", "UTC")${timeZoneHint(i.input)}`,
   })
   .transform(canonicalTimeZone);
 

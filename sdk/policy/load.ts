@@ -86,10 +86,13 @@ export function load(dir: string): Policy {
 export function parse(sources: readonly PolicySource[]): Policy {
   const problems: PolicyProblem[] = [];
   const files: LoadedPolicyFile[] = [];
+  /** Every file that reads as a mapping, valid or not: resource names clash across files whatever else is wrong. */
+  const named: NamedEntries[] = [];
   const stems = new Map<string, string>();
   for (const source of sources) {
     const stem = basename(source.path).replace(YAML_FILE, "");
     const fileProblem = (message: string) => problems.push({ file: source.path, path: "", message });
+    const stemOk = NAME.test(stem) && !stems.has(stem);
     if (!NAME.test(stem)) {
       fileProblem(`the file name ${JSON.stringify(stem)} prefixes its resources' names: use letters, digits, ".", "_" and "-", e.g. "contoso.yaml"`);
     } else if (stems.has(stem)) {
@@ -97,25 +100,29 @@ export function parse(sources: readonly PolicySource[]): Policy {
     } else {
       stems.set(stem, source.path);
     }
-    const content = checkFile(source, problems);
+    const { content, raw } = checkFile(source, problems);
     if (content) files.push({ path: source.path, stem, content });
+    if (raw && stemOk) named.push({ path: source.path, stem, raw });
   }
-  checkResourceNames(files, problems);
+  checkResourceNames(named, problems);
   if (problems.length > 0) throw new PolicyError(problems);
   return { files };
 }
 
 // ---- one file ---------------------------------------------------------------------------------------------------
 
-/** The file's content when it has no problem; its problems are added to `problems`. */
-function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile | undefined {
+/**
+ * The file's content when it has no problem (its problems are added to `problems`), and the data it holds when
+ * it reads as a mapping at all, problems or not.
+ */
+function checkFile(source: PolicySource, problems: PolicyProblem[]): { content?: PolicyFile; raw?: Entry } {
   const before = problems.length;
   const lines = new LineCounter();
   // Measured before the document is composed, which is recursive (see depth.ts).
   const deep = yamlTooDeep(source.text);
   if (deep) {
     problems.push({ file: source.path, path: formatPath(deep.path), message: TOO_DEEP, line: deep.line, column: deep.col });
-    return undefined;
+    return {};
   }
   // `merge`: `<<: *defaults` shares settings between entries (YAML 1.1 merge keys, which YAML 1.2 left out).
   const doc = parseDocument(source.text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, merge: true });
@@ -124,7 +131,7 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile 
       const { line, col } = lines.linePos(e.pos[0]);
       problems.push({ file: source.path, path: "", message: `line ${line}, column ${col}: ${e.message} (YAML syntax)`, line, column: col });
     }
-    return undefined;
+    return {};
   }
   const seen = new Set<string>();
   const add = (path: Path, message: string) => {
@@ -141,17 +148,17 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile 
     raw = withoutNulls(doc.toJS());
   } catch (e) {
     add([], e instanceof RangeError ? "nests too deeply through its aliases (*name) to be read: flatten it" : `cannot be read as data: ${(e as Error).message}`);
-    return undefined;
+    return {};
   }
   // Aliases repeat what they name, so the data can nest deeper than the text did.
   const deepData = tooDeepAt(raw, FILE_DEPTH);
   if (deepData) {
     add(shownPath(deepData), TOO_DEEP);
-    return undefined;
+    return {};
   }
   if (raw === undefined || raw === null) {
     add([], "is empty: a policy file needs at least `tenant: <name>`");
-    return undefined;
+    return {};
   }
   if (isPlainObject(raw)) {
     for (const list of Object.keys(LISTS)) {
@@ -174,7 +181,7 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile 
       add(path, issue.message);
     }
   }
-  if (!isPlainObject(raw)) return undefined;
+  if (!isPlainObject(raw)) return {};
 
   // Values: every entry through its resource's model; then what only the policy knows.
   for (const list of Object.keys(LISTS) as ListKey[]) {
@@ -188,11 +195,11 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): PolicyFile 
   }
   checkNames(raw, add);
   checkReferences(raw, add);
-  if (problems.length === before) return raw as unknown as PolicyFile;
+  if (problems.length === before) return { content: raw as unknown as PolicyFile, raw };
   // In the order of the file (a stable sort: problems of one value keep their order).
   const found = problems.splice(before).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   problems.push(...found);
-  return undefined;
+  return { raw };
 }
 
 /** 1-based line and column of the value at `path`, or of the nearest enclosing value. */
@@ -246,28 +253,20 @@ const REWRITES: [RegExp, string][] = [
   [/give at least one id, or leave it out/, "give at least one computer name, or leave it out"],
 ];
 
-function policyPath(list: ListKey, property: string, parameterNames: readonly string[] = []): Path {
-  const segments = property.split(".");
-  if (segments[0] === "parameters" && segments.length > 1) {
-    // The model joins the path with "."; a parameter's name may hold dots: take the longest name that fits.
-    const rest = segments.slice(1).join(".");
-    const name = [...parameterNames].sort((a, b) => b.length - a.length).find((n) => rest === n || rest.startsWith(`${n}.`));
-    return name === undefined || name === rest ? ["parameters", rest] : ["parameters", name, ...rest.slice(name.length + 1).split(".")];
-  }
+/** The model's path of a failure -> the path in the policy entry (a parameter's path is the same in both). */
+function policyPath(list: ListKey, path: Path): Path {
+  if (path[0] === "parameters") return path;
   const renames = PROPERTY_PATHS[list];
-  for (let n = segments.length; n > 0; n--) {
-    const prefix = segments.slice(0, n).join(".");
-    if (Object.hasOwn(renames, prefix)) return [renames[prefix] as string, ...segments.slice(n).map(index)];
+  for (let n = path.length; n > 0; n--) {
+    const prefix = path.slice(0, n).join(".");
+    if (Object.hasOwn(renames, prefix)) return [renames[prefix] as string, ...path.slice(n)];
   }
-  return segments.map(index);
+  return path;
 }
 
-const index = (s: string): string | number => (/^\d+$/.test(s) ? Number(s) : s);
-
 function judge<S extends z.ZodRawShape>(list: ListKey, model: InputModel<S>, args: Entry, report: Report): void {
-  const parameterNames = isPlainObject(args.parameters) ? Object.keys(args.parameters) : [];
   for (const f of parseInputs(model, defined(args)).failures) {
-    report(policyPath(list, f.property, parameterNames), REWRITES.reduce((text, [re, to]) => text.replace(re, to), f.reason));
+    report(policyPath(list, f.path), REWRITES.reduce((text, [re, to]) => text.replace(re, to), f.reason));
   }
 }
 
@@ -377,17 +376,31 @@ function checkReferences(raw: Entry, add: Report): void {
   }
 }
 
-/** Resource names (`<stem>-<name>`) are unique per resource type across all files. */
-function checkResourceNames(files: readonly LoadedPolicyFile[], problems: PolicyProblem[]): void {
+/** A file's data as read, for the checks across files. */
+interface NamedEntries {
+  path: string;
+  stem: string;
+  raw: Entry;
+}
+
+/**
+ * Resource names (`<stem>-<name>`) are unique per resource type across all files: checked on every entry with a
+ * usable name, also in files with other problems, so one run reports a clash with the rest.
+ */
+function checkResourceNames(files: readonly NamedEntries[], problems: PolicyProblem[]): void {
   for (const list of Object.keys(LISTS) as ListKey[]) {
-    const owner = new Map<string, string>();
+    const owner = new Map<string, { file: string; at: string }>();
     for (const file of files) {
-      (file.content[list] ?? []).forEach((entry, i) => {
-        const resource = `${file.stem}-${entry.name}`;
+      const entries = Array.isArray(file.raw[list]) ? (file.raw[list] as unknown[]) : [];
+      entries.forEach((entry, i) => {
+        const name = isPlainObject(entry) ? entry.name : undefined;
+        if (typeof name !== "string" || !NAME.test(name)) return;
+        const resource = `${file.stem}-${name}`;
         const path = formatPath([list, i, "name"]);
         const other = owner.get(resource);
-        if (other === undefined) owner.set(resource, `${file.path}: ${path}`);
-        else problems.push({ file: file.path, path, message: `makes the resource name ${JSON.stringify(resource)}, as ${other} does: rename one of them` });
+        if (other === undefined) owner.set(resource, { file: file.path, at: `${file.path}: ${path}` });
+        // The same name twice in one file is the file's own problem (checkNames), reported there.
+        else if (other.file !== file.path) problems.push({ file: file.path, path, message: `makes the resource name ${JSON.stringify(resource)}, as ${other.at} does: rename one of them` });
       });
     }
   }

@@ -3,6 +3,7 @@
  * what is wrong and how to fix it (e.g. `tenants/contoso.yaml: schedules[1].executionTime: "25:00" is not HH:mm
  * (24-hour, e.g. "22:00")`).
  */
+import { formatPath } from "../../provider/models/plain";
 import { closestName } from "../../provider/models/similar";
 
 /** One problem in one policy file. */
@@ -25,15 +26,7 @@ export function formatProblem(p: PolicyProblem): string {
 }
 
 /** A path in a file as text: `schedules[1].executionTime`, `deployments[0].parameters["Admin Password"]`. */
-export function formatPath(path: readonly (string | number)[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
-}
+export { formatPath };
 
 /** The key a misspelt key most likely meant: a few edits away (fewer for short keys), whatever the case. */
 export function closestKey(word: string, keys: readonly string[]): string | undefined {

@@ -7,7 +7,7 @@
  * over gRPC) for it, as `pulumi refresh` / `pulumi up` would; the wall time leaves out the host's start. The sandbox
  * counts requests, token requests and TCP connections; the host's peak memory is its VmHWM from /proc (Linux).
  *
- * Prints the table, writes it to docs/bench.md and puts it into README.md between the bench markers. Options (env): BENCH_SIZES (default "100,1000"),
+ * Prints the table and puts it into docs/bench.md between the bench markers. Options (env): BENCH_SIZES (default "100,1000"),
  * BENCH_LATENCY_MS (default 20), BENCH_PARALLEL (engine steps in flight, default 4 x CPUs as in pulumi up).
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -231,11 +231,11 @@ async function main(): Promise<void> {
   }
   const table = render(rows);
   console.log(table);
-  writeFileSync(join(REPO, "docs/bench.md"), `# npm run bench: latest results\n\n${table}`);
-  const readme = join(REPO, "README.md");
-  const text = readFileSync(readme, "utf8");
+  const page = join(REPO, "docs/bench.md");
+  const text = readFileSync(page, "utf8");
   const marked = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
-  if (marked.test(text)) writeFileSync(readme, text.replace(marked, (_m, a: string, b: string) => `${a}${table}${b}`));
+  if (marked.test(text)) writeFileSync(page, text.replace(marked, (_m, a: string, b: string) => `${a}${table}${b}`));
+  else console.error("bench: docs/bench.md has no <!-- bench:start --> ... <!-- bench:end --> block; the table is printed above");
 }
 
 function render(rows: Row[]): string {

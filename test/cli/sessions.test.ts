@@ -213,7 +213,7 @@ describe("pulumi-immybot sessions: exit codes", () => {
     fleet.sandbox().clearRequests();
     const bare = await sessions([], {});
     expect([bare.code, bare.stdout]).toEqual([2, ""]);
-    expect(bare.stderr).toMatch(/^pulumi-immybot sessions: ImmyBot provider configuration has 4 problems:\n/);
+    expect(bare.stderr).toMatch(/^pulumi-immybot sessions: ImmyBot provider configuration has 2 problems:\n  - the ImmyBot instance is not set[^\n]*\n  - no credentials are set; set each of them:\n/);
     for (const name of ["IMMYBOT_INSTANCE", "IMMYBOT_CLIENT_ID", "IMMYBOT_CLIENT_SECRET", "IMMYBOT_AZURE_TENANT_ID"]) expect(bare.stderr).toContain(name);
     expect(fleet.sandbox().requests).toEqual([]);
     const typo = await sessions(["--tenant", "Contso"]);

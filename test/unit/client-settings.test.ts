@@ -127,19 +127,21 @@ describe("resolveSettings: environment fallback", () => {
 });
 
 describe("resolveSettings: one error listing every problem", () => {
-  it("lists instance, clientId, clientSecret and azureTenantId when nothing is set, each with key, variable and fix", () => {
+  it("lists the instance, then clientId, clientSecret and azureTenantId in one problem, each fix once, when nothing is set", () => {
     const problems = problemsOf({});
-    expect(problems).toHaveLength(4);
-    const [instance, clientId, clientSecret, tenant] = problems as [string, string, string, string];
+    expect(problems).toHaveLength(2);
+    const [instance, credentials] = problems as [string, string];
     expect(instance).toContain("pulumi config set immybot:instance");
     expect(instance).toContain("IMMYBOT_INSTANCE");
     expect(instance).toContain("IMMYBOT_BASE_URL");
-    expect(clientId).toContain("immybot:clientId (IMMYBOT_CLIENT_ID)");
-    expect(clientSecret).toContain("pulumi config set --secret immybot:clientSecret");
-    expect(clientSecret).toContain("IMMYBOT_CLIENT_SECRET");
-    expect(tenant).toContain("immybot:azureTenantId (IMMYBOT_AZURE_TENANT_ID)");
-    expect(tenant).toContain("immybot:tokenUrl");
-    for (const p of problems.slice(1)) expect(p).toContain("immybot:accessToken"); // the alternative is always offered
+    expect(credentials).toMatch(/^no credentials are set; set each of them:\n/);
+    const count = (text: string) => credentials.split(text).length - 1;
+    for (const [key, env] of [["clientId", "IMMYBOT_CLIENT_ID"], ["clientSecret", "IMMYBOT_CLIENT_SECRET"], ["azureTenantId", "IMMYBOT_AZURE_TENANT_ID"], ["tokenUrl", "IMMYBOT_TOKEN_URL"], ["accessToken", "IMMYBOT_ACCESS_TOKEN"]]) {
+      expect(count(`pulumi config set ${key === "clientSecret" || key === "accessToken" ? "--secret " : ""}immybot:${key} `), key).toBe(1);
+      expect(count(env), env).toBe(1);
+    }
+    // The alternative comes once, after the list of what to set.
+    expect(credentials.split("\n").at(-1)).toMatch(/^ {4}or, instead of client credentials, a pre-issued access token: `pulumi config set --secret immybot:accessToken/);
   });
 
   it("puts all problems into the one message", () => {
@@ -151,16 +153,16 @@ describe("resolveSettings: one error listing every problem", () => {
     }
     expect(err).toBeInstanceOf(ImmyBotConfigError);
     const { message, problems } = err as ImmyBotConfigError;
-    expect(problems).toHaveLength(4);
-    expect(message).toMatch(/^ImmyBot provider configuration has 4 problems:\n/);
+    expect(problems).toHaveLength(2);
+    expect(message).toMatch(/^ImmyBot provider configuration has 2 problems:\n/);
     for (const p of problems) expect(message).toContain(p);
   });
 
   it("lists only what is missing from partial client credentials", () => {
     const problems = problemsOf({ "immybot:instance": "contoso", "immybot:clientId": "x" });
-    expect(problems).toHaveLength(2);
-    expect(problems[0]).toContain("client credentials are incomplete: immybot:clientSecret");
-    expect(problems[1]).toContain("immybot:azureTenantId");
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^client credentials are incomplete; set each of them:\n {6}immybot:clientSecret: .*\n {6}immybot:azureTenantId: /);
+    expect(problems[0]).not.toContain("immybot:clientId:");
   });
 
   it("collects every invalid value at once", () => {

@@ -89,7 +89,7 @@ describe("Deployment check", () => {
 
   it("reports only the __proto__ key, as a parameter name, and keeps the other parameters", async () => {
     const r = parseInputs(model, { ...task, parameters: JSON.parse('{"__proto__":{"value":1},"Enforce":true}') });
-    expect(r.failures).toEqual([{ property: "parameters.__proto__", reason: expect.stringMatching(/^cannot be used as a key/) }]);
+    expect(r.failures).toEqual([{ property: "parameters.__proto__", path: ["parameters", "__proto__"], reason: expect.stringMatching(/^cannot be used as a key/) }]);
   });
 
   it("keeps parameters named like Object.prototype's members as parameters, through the wire and back", () => {
