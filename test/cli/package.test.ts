@@ -81,6 +81,8 @@ describe("the npm package", () => {
     expect(files.filter((f) => /(^|\/)test\/|\.test\.|fixtures|bench|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
     expect(files.filter((f) => /^dist\/(cli|sandbox)\/.*\.d\.ts$/.test(f))).toEqual([]);
     // Every source map maps shipped code: the built test helpers (dist/test after `npm run bench`) never ship.
+    // The version lives in package.json; the CHANGELOG's newest entry is that version.
+    expect(/^## (\S+)/m.exec(readFileSync(join(REPO, "CHANGELOG.md"), "utf8"))?.[1]).toBe(pkg.version);
     const maps = files.filter((f) => f.endsWith(".map"));
     expect(maps.length).toBeGreaterThan(0);
     expect(maps.filter((f) => !existsSync(join(REPO, f.replace(/\.map$/, ""))) || !files.includes(f.replace(/\.map$/, "")))).toEqual([]);
