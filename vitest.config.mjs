@@ -5,14 +5,16 @@ import { defineConfig } from "vitest/config";
  * The layers, slowest first: the scenario files (faults alone takes about 100 s) must start at once, or the run
  * ends with one worker busy on them while the other idles. Within a layer vitest's own order applies: longest
  * first when a previous run's timings are cached (node_modules/.vite), else largest first, as on CI after `npm ci`.
+ * One file is a layer of its own: test/cli/package.test.ts (npm pack, an install, tsc: about 40 s of one worker)
+ * starts with the slow ones rather than last.
  */
-const LAYERS = ["scenario", "host", "types", "integration", "contract", "cli", "unit"];
+const LAYERS = ["scenario", "cli/package.test", "host", "types", "integration", "contract", "cli", "unit"];
 
 class SlowLayersFirst extends BaseSequencer {
   async sort(files) {
     const sorted = await super.sort(files);
     const rank = (f) => {
-      const i = LAYERS.findIndex((layer) => f.moduleId.includes(`/test/${layer}/`));
+      const i = LAYERS.findIndex((layer) => f.moduleId.includes(`/test/${layer}${layer.endsWith(".test") ? ".ts" : "/"}`));
       return i === -1 ? LAYERS.length : i;
     };
     return sorted.map((f, i) => ({ f, i })).sort((a, b) => rank(a.f) - rank(b.f) || a.i - b.i).map(({ f }) => f);

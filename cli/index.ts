@@ -10,6 +10,7 @@ import { EXIT, UsageError, processIo, type CliIo, type Command } from "./command
 const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Command }> = [
   { name: "sandbox", summary: "start the ImmyBot API emulator on 127.0.0.1 (for trying things and for tests)", load: () => require("./sandbox").command },
   { name: "sessions", summary: "review maintenance sessions: a table, Markdown for a CI job's summary, or JSON; --fail-on for pipelines", load: () => require("./sessions").command },
+  { name: "validate", summary: "check a policy repository's files (format, and names when ImmyBot's settings are set); changes nothing", load: () => require("./validate").command },
 ];
 
 const HELP_FLAGS = new Set(["--help", "-h"]);

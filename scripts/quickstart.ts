@@ -14,14 +14,11 @@ export const QUICKSTART = join(REPO, "examples/quickstart");
 /** Sessions run this many times faster than real ones in the quickstart's sandbox (a run takes seconds). */
 export const QUICKSTART_SESSION_TIME_SCALE = 10;
 
-export function hasPulumiCli(): boolean {
-  const r = spawnSync("pulumi", ["version"], { encoding: "utf8" });
-  return r.status === 0;
-}
-
-export const INSTALL_HINT = [
-  "Install the Pulumi CLI (https://www.pulumi.com/docs/install/): `curl -fsSL https://get.pulumi.com | sh`, or `brew install pulumi/tap/pulumi`.",
-];
+/** The check `npm start` runs before it builds anything (scripts/pulumi-cli.cjs: plain JavaScript). */
+const cliCheck = require(join(REPO, "scripts/pulumi-cli.cjs")) as { hasPulumiCli(): boolean; MISSING_CLI: string };
+export const hasPulumiCli = cliCheck.hasPulumiCli;
+/** What `npm start` says when the Pulumi CLI is missing, and how to install it. */
+export const MISSING_CLI = cliCheck.MISSING_CLI;
 
 /** The program imports "pulumi-immybot": link this checkout where an installed package would be (git-ignored). */
 export function linkPackage(exampleDir: string = QUICKSTART): void {

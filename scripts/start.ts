@@ -5,18 +5,12 @@
  */
 import { join } from "node:path";
 import { Sandbox } from "../sandbox/server";
-import { INSTALL_HINT, QUICKSTART_SESSION_TIME_SCALE, REPO, hasPulumiCli, linkPackage, pulumi, stackEnv } from "./quickstart";
+import { MISSING_CLI, QUICKSTART_SESSION_TIME_SCALE, REPO, hasPulumiCli, linkPackage, pulumi, stackEnv } from "./quickstart";
 
 async function main(): Promise<number> {
+  // `npm start` checked already (scripts/pulumi-cli.cjs, before the build); this is for `node dist/scripts/start.js`.
   if (!hasPulumiCli()) {
-    console.error(
-      [
-        "npm start runs examples/quickstart with the Pulumi CLI, which is not installed here.",
-        ...INSTALL_HINT,
-        "Then run `npm start` again. Everything else works without it: `npm test` drives Pulumi's own provider host directly,",
-        "and `npm run sandbox` starts the ImmyBot API emulator on its own.",
-      ].join("\n"),
-    );
+    console.error(MISSING_CLI);
     return 1;
   }
   const stateDir = join(REPO, ".pulumi-state");

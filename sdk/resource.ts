@@ -6,8 +6,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { MAX_DEPTH, TOO_DEEP, tooDeepAt } from "../provider/models/plain";
 import { shimFor } from "./shim";
 
-/** A value or, at any depth, a Pulumi input (a plain value, a promise or another resource's output). */
-export type Input<T> = T extends string | number | boolean | null | undefined
+/**
+ * A value or, at any depth, a Pulumi input (a plain value, a promise or another resource's output). A union of plain
+ * values (`"Global" | "Local"`) is one input of the union, so an output of the union (a lookup's `scope`) fits.
+ */
+export type Input<T> = [T] extends [Plain] ? pulumi.Input<T> : EachInput<T>;
+
+type Plain = string | number | boolean | null | undefined;
+
+/** Input<T> for each member of a union that also holds objects or arrays. */
+type EachInput<T> = T extends Plain
   ? pulumi.Input<T>
   : T extends readonly (infer U)[]
     ? pulumi.Input<Input<U>[]>

@@ -68,6 +68,11 @@ const PLACEHOLDER_ID = "1";
  * Files are shown as `<directory name>/<file>`, e.g. "tenants/contoso.yaml".
  */
 export function load(dir: string): Policy {
+  return parse(readPolicyDir(dir));
+}
+
+/** The policy files of `dir` as {@link load} reads them; a {@link PolicyError} when there are none or it cannot be read. */
+export function readPolicyDir(dir: string): PolicySource[] {
   const shown = basename(resolve(dir));
   let names: string[];
   try {
@@ -79,11 +84,21 @@ export function load(dir: string): Policy {
     throw new PolicyError([{ file: dir, path: "", message: `cannot be read (${code}): give the directory that holds the policy files` }]);
   }
   if (names.length === 0) throw new PolicyError([{ file: dir, path: "", message: "holds no policy files (*.yaml or *.yml)" }]);
-  return parse(names.map((n) => ({ path: `${shown}/${n}`, text: readFileSync(join(dir, n), "utf8") })));
+  return names.map((n) => ({ path: `${shown}/${n}`, text: readFileSync(join(dir, n), "utf8") }));
 }
 
 /** Validates policy files given as text (what {@link load} does after reading them). */
 export function parse(sources: readonly PolicySource[]): Policy {
+  const { files, problems } = checkSources(sources);
+  if (problems.length > 0) throw new PolicyError(problems);
+  return { files };
+}
+
+/**
+ * Validates policy files without throwing: every problem, and the files whose own content is valid (their names
+ * can be resolved even while another file has problems; a clash between files is a problem of the later file).
+ */
+export function checkSources(sources: readonly PolicySource[]): { files: LoadedPolicyFile[]; problems: PolicyProblem[] } {
   const problems: PolicyProblem[] = [];
   const files: LoadedPolicyFile[] = [];
   /** Every file that reads as a mapping, valid or not: resource names clash across files whatever else is wrong. */
@@ -105,8 +120,7 @@ export function parse(sources: readonly PolicySource[]): Policy {
     if (raw && stemOk) named.push({ path: source.path, stem, raw });
   }
   checkResourceNames(named, problems);
-  if (problems.length > 0) throw new PolicyError(problems);
-  return { files };
+  return { files, problems };
 }
 
 // ---- one file ---------------------------------------------------------------------------------------------------

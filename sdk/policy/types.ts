@@ -2,7 +2,7 @@
  * The policy format: the YAML files an MSP keeps in Git, one per tenant (or per policy area), declaring schedules,
  * deployments and on-demand maintenance sessions in plain terms (tenant, computers, tags, software and tasks by
  * name). These interfaces are the one documentation of the format: `npm run schema` turns them into the JSON Schema
- * editors use (`examples/policy-repo/policy.schema.json`), and `schema.ts` ties the loader's zod schema to them.
+ * editors use (`policy.schema.json`, shipped at the package root), and `schema.ts` ties the loader's zod schema to them.
  *
  * Resource fields (times, time zones, reboot and e-mail options, ...) are the resources' own arguments, picked from
  * their documented interfaces, so their documentation and their validation are the resources'.

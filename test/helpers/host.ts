@@ -70,6 +70,11 @@ export interface HostOptions {
   beforeCall?: (method: string) => Promise<void> | void;
   /** How long the host may take from its spawn until it listens (default {@link START_TIMEOUT_MS}). */
   startTimeoutMs?: number;
+  /**
+   * A user's project to run in instead of a scratch one linked to this checkout: the host is that project's
+   * @pulumi/pulumi and the shim finds that project's installed pulumi-immybot (the directory is left in place).
+   */
+  project?: string;
 }
 
 export class ProviderHost {
@@ -82,7 +87,8 @@ export class ProviderHost {
     private readonly child: ChildProcess,
     private readonly exited: Promise<unknown>,
     private readonly stub: any,
-    private readonly dir: string,
+    /** The scratch project the host runs in (removed on stop), or undefined when it runs in a user's project. */
+    private readonly scratch: string | undefined,
     readonly logs: { stdout: string; stderr: string },
     private options: HostOptions,
     /** How long the start took, from the spawn until the host listened (ms). */
@@ -131,12 +137,15 @@ export class ProviderHost {
 
   private static async spawn(env: NodeJS.ProcessEnv, options: HostOptions): Promise<ProviderHost> {
     const started = performance.now();
-    const dir = mkdtempSync(join(tmpdir(), "immybot-host-"));
-    mkdirSync(join(dir, "node_modules"));
-    symlinkSync(REPO, join(dir, "node_modules", "pulumi-immybot"), "dir");
+    const dir = options.project ?? mkdtempSync(join(tmpdir(), "immybot-host-"));
+    if (!options.project) {
+      mkdirSync(join(dir, "node_modules"));
+      symlinkSync(REPO, join(dir, "node_modules", "pulumi-immybot"), "dir");
+    }
+    const hostModule = options.project ? { PULUMI_IMMYBOT_HOST_MODULE: nodeRequire.resolve("@pulumi/pulumi/cmd/dynamic-provider", { paths: [options.project] }) } : {};
     const child = spawn(process.execPath, [join(REPO, "test/helpers/host-entry.cjs"), "127.0.0.1:1"], {
       cwd: dir,
-      env: spawnEnv(env),
+      env: { ...spawnEnv(env), ...hostModule },
       stdio: ["pipe", "pipe", "pipe"],
     });
     // The host never keeps the test process alive (calls in flight do); it exits when the test process does.
@@ -173,11 +182,11 @@ export class ProviderHost {
     }).catch(async (e: unknown) => {
       child.kill("SIGKILL");
       if (child.pid !== undefined) await exited;
-      rmSync(dir, { recursive: true, force: true });
+      if (!options.project) rmSync(dir, { recursive: true, force: true });
       throw e;
     });
     const stub = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new ProviderHost(child, exited, stub, dir, logs, options, performance.now() - started);
+    return new ProviderHost(child, exited, stub, options.project ? undefined : dir, logs, options, performance.now() - started);
   }
 
   /** Whether the host's process is still running (not yet stopped or killed). */
@@ -203,7 +212,7 @@ export class ProviderHost {
     this.stub.close();
     this.child.stdin!.end();
     await this.exited;
-    rmSync(this.dir, { recursive: true, force: true });
+    if (this.scratch) rmSync(this.scratch, { recursive: true, force: true });
   }
 
   private async call<T>(method: string, req: unknown): Promise<T> {

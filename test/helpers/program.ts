@@ -21,10 +21,11 @@ export interface Registration {
   inputs: Record<string, unknown>;
 }
 
-export function forwardToHost(host: ProviderHost): { registered: Registration[]; secretOutputs: Map<string, string[]> } {
+/** `sdk`: the copy of @pulumi/pulumi the program runs with (default this checkout's; a user's project has its own). */
+export function forwardToHost(host: ProviderHost, sdk: any = pulumi): { registered: Registration[]; secretOutputs: Map<string, string[]> } {
   const registered: Registration[] = [];
   const secretOutputs = new Map<string, string[]>();
-  pulumi.runtime.setMocks(
+  sdk.runtime.setMocks(
     {
       async newResource(args: Registration) {
         registered.push(args);
@@ -45,7 +46,7 @@ export function forwardToHost(host: ProviderHost): { registered: Registration[];
     "dev",
     false,
   );
-  const monitor = pulumi.runtime.getMonitor();
+  const monitor = sdk.runtime.getMonitor();
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req: any, cb: unknown) => {
     secretOutputs.set(req.getName(), req.getAdditionalsecretoutputsList());

@@ -1,5 +1,5 @@
 /**
- * The JSON Schema of policy files (examples/policy-repo/policy.schema.json), which editors use through each file's
+ * The JSON Schema of policy files (policy.schema.json, shipped at the package root), which editors use through each file's
  * `# yaml-language-server: $schema=...` line: it accepts the example files, rejects what the loader rejects as
  * structure, and documents every key. That it is up to date with sdk/policy/types.ts (`npm run schema`, driven by
  * TypeScript, slow) is checked in test/types/generated.test.ts.
@@ -9,9 +9,10 @@ import { join } from "node:path";
 import Ajv from "ajv";
 import { parse as parseYaml } from "yaml";
 import { describe, expect, it } from "vitest";
+import { parse, PolicyError } from "../../sdk/policy";
 
 const REPO = join(__dirname, "../..");
-const schema = JSON.parse(readFileSync(join(REPO, "examples/policy-repo/policy.schema.json"), "utf8"));
+const schema = JSON.parse(readFileSync(join(REPO, "policy.schema.json"), "utf8"));
 
 describe("policy.schema.json", () => {
   const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
@@ -33,6 +34,37 @@ describe("policy.schema.json", () => {
     expect(validate({ tenant: "Contoso", deployments: [{ name: "d", target: { computr: "PC" }, software: "7-Zip" }] })).toBe(false);
     expect(validate({ tenant: "Contoso", schedules: [{ name: "s", target: "all", rebootPreference: "Sometimes" }] })).toBe(false);
     expect(validate({ tenant: "Contoso", deployments: [{ name: "d", target: "all", task: "T", parameters: { P: { secretFromConfig: "k" }, Q: [1, "x"] } }] })).toBe(true);
+  });
+
+  it("carries the value rules of the loader's model, so an editor flags \"2:00\" as the loader does, and never flags what the loader accepts", () => {
+    const cases: [string, unknown, boolean][] = [
+      ["detectionTime", "2:00", false],
+      ["detectionTime", "24:00", false],
+      ["detectionTime", "02:00", true],
+      ["executionTime", "23:59", true],
+      ["executionTime", "22:60", false],
+      ["promptTimeoutMinutes", 0, false],
+      ["promptTimeoutMinutes", 1440, true],
+      ["promptTimeoutMinutes", 1.5, false],
+      ["name", "weekly maintenance", false],
+      ["name", "weekly_2025.v1", true],
+    ];
+    for (const [key, v, ok] of cases) {
+      // executionTime needs a detectionTime an hour before it; "name" replaces the entry's name.
+      const entry = { name: "s", target: "all", ...(key === "detectionTime" ? {} : { detectionTime: "00:00" }), [key]: v };
+      const file = { tenant: "Contoso", schedules: [entry] };
+      expect(validate(file), `schema: ${key}: ${JSON.stringify(v)}`).toBe(ok);
+      let loaderOk = true;
+      try {
+        parse([{ path: "tenants/t.yaml", text: JSON.stringify(file) }]);
+      } catch (e) {
+        expect(e).toBeInstanceOf(PolicyError);
+        loaderOk = false;
+      }
+      expect(loaderOk, `loader: ${key}: ${JSON.stringify(v)}`).toBe(ok);
+    }
+    expect(validate({ tenant: "Contoso", schedules: [{ name: "s", target: "all", detectionTime: "2:00" }] })).toBe(false);
+    expect(validate.errors).toContainEqual(expect.objectContaining({ instancePath: "/schedules/0/detectionTime", keyword: "pattern" }));
   });
 
   it("documents every key (the TSDoc of the format, or of the resource field it is)", () => {

@@ -65,7 +65,7 @@ describe("loading the example policy repository", () => {
     const { files } = load(EXAMPLE);
     expect(files.length).toBeGreaterThanOrEqual(2);
     for (const f of files) {
-      expect(readFileSync(join(EXAMPLE, "..", f.path), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../policy.schema.json");
+      expect(readFileSync(join(EXAMPLE, "..", f.path), "utf8").split("\n")[0]).toBe("# yaml-language-server: $schema=../node_modules/pulumi-immybot/policy.schema.json");
     }
   });
 });
