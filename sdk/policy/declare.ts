@@ -23,8 +23,8 @@ import type { PolicyDeployment, PolicyParameters, PolicySchedule, PolicySession,
 export interface DeclaredFile {
   /** The file, e.g. "tenants/contoso.yaml". */
   readonly path: string;
-  /** The file's tenant as ImmyBot has it. */
-  readonly tenant: pulumi.Output<Tenant>;
+  /** The file's tenant as ImmyBot has it; undefined for a `crossTenant` file. */
+  readonly tenant?: pulumi.Output<Tenant>;
   readonly schedules: Readonly<Record<string, Schedule>>;
   readonly deployments: Readonly<Record<string, Deployment>>;
   readonly sessions: Readonly<Record<string, MaintenanceSession>>;
@@ -56,18 +56,23 @@ export function declare(policy: Policy, opts?: pulumi.CustomResourceOptions): De
 
 function declareFile(file: LoadedPolicyFile, r: Resolution, opts: pulumi.CustomResourceOptions | undefined): DeclaredFile {
   const { path: fp, stem, content } = file;
-  const tenantKey = normalizeName(content.tenant);
-  const tenant = r.find(fp, ["tenant"], `tenant|${tenantKey}`, () => getTenant({ name: content.tenant }));
-  const tenantId = r.out(tenant).apply((t) => t.id);
+  // A crossTenant file has no tenant: its targets have no tenantId, and its computers are looked for in every tenant.
+  const tenantName = content.tenant;
+  const tenantKey = tenantName === undefined ? "" : normalizeName(tenantName);
+  const tenant = tenantName === undefined ? undefined : r.find(fp, ["tenant"], `tenant|${tenantKey}`, () => getTenant({ name: tenantName }));
+  const tenantId = tenant === undefined ? undefined : r.out(tenant).apply((t) => t.id);
   const computer = (name: string, at: Path) =>
-    r.find(fp, at, `computer|${tenantKey}|${normalizeName(name)}`, () => tenant.then((t) => (t === undefined ? undefined : getComputer({ name, tenantId: t.id }))));
+    r.find(fp, at, `computer|${tenantKey}|${normalizeName(name)}`, () =>
+      tenant === undefined ? getComputer({ name }) : tenant.then((t) => (t === undefined ? undefined : getComputer({ name, tenantId: t.id }))),
+    );
 
-  /** targetType, target and tenantId of a policy target (the file's tenant always limits it). */
+  /** targetType, target and tenantId of a policy target (the file's tenant, if it has one, limits it). */
   const target = (t: PolicyTarget, at: Path) => {
-    if (t === "all") return { targetType: "AllForTenant" as const, tenantId };
-    if ("computer" in t) return { targetType: "Computer" as const, target: r.out(computer(t.computer, [...at, "computer"])).apply((c) => String(c.id)), tenantId };
+    const limit = tenantId === undefined ? {} : { tenantId };
+    if (t === "all") return { targetType: tenantId === undefined ? ("All" as const) : ("AllForTenant" as const), ...limit };
+    if ("computer" in t) return { targetType: "Computer" as const, target: r.out(computer(t.computer, [...at, "computer"])).apply((c) => String(c.id)), ...limit };
     const tag = r.find(fp, [...at, "tag"], `tag|${normalizeName(t.tag)}`, () => getTag({ name: t.tag }));
-    return { targetType: "Tag" as const, target: r.out(tag).apply((g) => String(g.id)), tenantId };
+    return { targetType: "Tag" as const, target: r.out(tag).apply((g) => String(g.id)), ...limit };
   };
 
   const deployments: Record<string, Deployment> = {};
@@ -116,7 +121,7 @@ function declareFile(file: LoadedPolicyFile, r: Resolution, opts: pulumi.CustomR
     );
   });
 
-  return { path: fp, tenant: r.out(tenant), schedules, deployments, sessions };
+  return { path: fp, ...(tenant === undefined ? {} : { tenant: r.out(tenant) }), schedules, deployments, sessions };
 }
 
 /** `software` or `task` of a Deployment, from the item's name (and a Password parameter check for a task). */
