@@ -9,6 +9,7 @@ import { EXIT, UsageError, processIo, type CliIo, type Command } from "./command
 /** The commands, in the order `--help` lists them. Add one: a module exporting `command`, and a line here. */
 const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Command }> = [
   { name: "sandbox", summary: "start the ImmyBot API emulator on 127.0.0.1 (for trying things and for tests)", load: () => require("./sandbox").command },
+  { name: "export", summary: "write an existing ImmyBot instance's schedules and deployments into a policy repository", load: () => require("./export").command },
 ];
 
 const HELP_FLAGS = new Set(["--help", "-h"]);
