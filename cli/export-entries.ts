@@ -49,7 +49,7 @@ export interface Draft {
   inputs: ScheduleInputs | DeploymentInputs;
 }
 
-/** Parameters that hold secrets: ImmyBot's Password type, or a name that says so (a Text parameter named "ApiKey"). */
+/** Parameters that hold secrets: ImmyBot's Password type, or a text whose name says so (a Text parameter named "ApiKey"). */
 const SECRET_NAME = /pass(word|phrase)?|secret|token|api[\s_-]?key|credential|pwd/i;
 
 const WHAT_TARGETS: Record<string, string> = {
@@ -171,8 +171,9 @@ export async function deploymentDraft(id: string, d: DeploymentInputs, names: In
     if (d.task && !declared) {
       return { why: `parameter ${JSON.stringify(name)} is not a parameter of the task ${JSON.stringify(itemName)} (any more), and a policy deployment of a task may only set the task's parameters` };
     }
-    const secret = declared?.type === "Password" || SECRET_NAME.test(name);
     const value = setting.value;
+    // By name only for text (a Boolean "UsePassword" is no secret, and config would turn it into text).
+    const secret = declared?.type === "Password" || ((declared === undefined || declared.type === "Text") && typeof value === "string" && SECRET_NAME.test(name));
     if (!secret && isMapping(value) && Object.keys(value).length === 1 && "secretFromConfig" in value) {
       return { why: `the value of parameter ${JSON.stringify(name)} is a mapping with the one key secretFromConfig, which a policy file reads as a secret reference` };
     }

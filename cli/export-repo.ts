@@ -25,6 +25,8 @@ export type { LeftOut } from "./export-read";
 export const POLICY_DIR = "tenants";
 /** The crossTenant file's stem. */
 export const CROSS_STEM = "cross-tenant";
+/** A progress line per this many objects looked up (the lookups' requests are what takes time on a large instance). */
+const PROGRESS_EVERY = 250;
 
 export interface ExportOptions {
   client: ImmyBotClient;
@@ -78,7 +80,14 @@ export async function exportPolicy(options: ExportOptions): Promise<ExportResult
   ];
   progress(`looking up the names of what ${objects.length} schedules and deployments refer to`);
   let drafts: Draft[] = [];
-  const mapped = await Promise.all(objects.map(async (o) => ({ o, draft: await o.draft() })));
+  let done = 0;
+  const mapped = await Promise.all(
+    objects.map(async (o) => {
+      const draft = await o.draft();
+      if (++done % PROGRESS_EVERY === 0) progress(`looked up ${done} of ${objects.length}`);
+      return { o, draft };
+    }),
+  );
   for (const { o, draft } of mapped) {
     if (isUnresolved(draft)) leftOut.push({ kind: o.kind, id: o.id, ...(o.tenantId === undefined ? {} : { tenantId: o.tenantId }), why: draft.why });
     else drafts.push(draft);
