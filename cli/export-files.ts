@@ -78,6 +78,7 @@ export function reportText(result: ExportResult, instance: string): string {
     "",
     `From ${instance}: ${schedules} schedules and ${deployments} deployments in ${result.files.length} policy files (${result.files.map((f) => f.path).join(", ") || "none"}).`,
     "Every entry carries the adoptId of the object it was exported from: the first `pulumi up` takes each one under management and changes nothing (except what \"Changes\" below lists).",
+    "After that first `pulumi up` the adoptIds can go (later runs ignore them); remove them before copying an entry, or the copy takes the same object over.",
     "",
     `## Left out (${result.leftOut.length})`,
     "",
