@@ -8,7 +8,7 @@ import { z } from "zod";
 import { pathInt } from "./binding";
 import { deploymentResponse, DEPLOYMENT_SIEVE_FIELDS } from "./deployments";
 import { jsonReply, notFoundReply, type Reply } from "./http";
-import type { RequestContext, Route } from "./router";
+import { idSegment, type RequestContext, type Route } from "./router";
 import type { Seed } from "./seed";
 import { applySieve } from "./sieve";
 import type { StoredDeployment } from "./state";
@@ -103,7 +103,8 @@ export function globalDeploymentRoutes(seed: Seed, epoch: string): Route[] {
       },
     },
     {
-      pattern: /^\/api\/v1\/target-assignments\/global\/([^/]+)$/i,
+      // `global/create` is another route in ImmyBot (POST, not served here): it stays unknown, as the SPA.
+      pattern: new RegExp(`^/api/v1/target-assignments/global/${idSegment(["create"])}$`, "i"),
       handlers: {
         GET: (ctx: RequestContext): Reply => {
           const id = pathInt(ctx, "id");
