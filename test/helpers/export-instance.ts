@@ -1,10 +1,10 @@
 /**
  * A realistic ImmyBot instance for `pulumi-immybot export` (test/scenario/export.test.ts), made the same way every
- * time: the default seed plus tenants, computers, tags, software and tasks, then over a hundred schedules and over
- * a hundred deployments as the web UI would make them (through the sandbox's out-of-band helpers), covering every
- * target form, enum value and option the policy format can write, Password parameters (a task's, a software's
- * configuration task's, and a Text parameter whose name says it is secret), and objects the format cannot express,
- * each with the reason the export must give.
+ * time: the default seed plus tenants, computers, tags, software and tasks, then the schedules and deployments the web
+ * UI would make (through the sandbox's out-of-band helpers): 138 the policy format can express (66 schedules, 72
+ * deployments), covering every target form, enum value and option it can write, with Password parameters (a task's, a
+ * software's configuration task's, and a Text parameter whose name says it is secret); and 21 it cannot express (plus
+ * 3 global deployments), each with the reason the export must give.
  */
 import type { Sandbox, SeedData } from "../../sandbox/server";
 import { api, tokenFor } from "./sandbox-http";
@@ -35,6 +35,8 @@ const STATES = ["LatestVersion", "AnyVersion", "ThisVersion", "NewerOrEqualVersi
 const MODES = ["Enforce", "Audit", "Monitor", "NoAction"];
 const ENFORCEMENT = ["Required", "Optional", "Adhoc", "Onboarding"];
 const TAGS = [1, 2, 3, 4];
+/** Schedules and deployments per tenant (five tenants), besides the ones across tenants and the 7-Zip ones. */
+const PER_TENANT = 12;
 
 /** The tenants whose files the export writes (the Adatum tenants share a name: they cannot be written by name). */
 export const TENANTS = { northwind: 1, contoso: 2, labs: 3, fabrikam: 4, tailspin: 5, adatum: 6, adatumToo: 7 } as const;
@@ -94,7 +96,7 @@ export async function makeInstance(sandbox: Sandbox): Promise<MadeInstance> {
   const token = await tokenFor(sandbox.info);
   const unsupported = (kind: Expected["kind"], id: number, why: RegExp) => made.leftOut.push({ kind, id: String(id), why });
 
-  // ---- deployments: 22 per tenant, 6 across tenants ----
+  // ---- deployments: 13 per tenant, 7 across tenants ----
   const deployment = (fields: Record<string, unknown>) => sandbox.createDeployment({ softwareProviderType: "Inherent", targetEnforcement: "Required", ...fields }).id;
   const itemFields = (item: Item, j: number, where: string): Record<string, unknown> => {
     if ("software" in item) {
@@ -127,7 +129,7 @@ export async function makeInstance(sandbox: Sandbox): Promise<MadeInstance> {
   const notes: [number, string][] = [];
 
   for (const [t, computers] of Object.entries(COMPUTERS).map(([t, c]) => [Number(t), c] as const)) {
-    for (let j = 0; j < 22; j++) {
+    for (let j = 0; j < PER_TENANT; j++) {
       const item = ITEMS[(j + t) % ITEMS.length]!;
       const target = j % 4 === 2 ? { targetType: "Tag", target: String(TAGS[(j + t) % TAGS.length]) } : j % 4 === 3 ? { targetType: "Computer", target: computers[j % computers.length] } : { targetType: "AllForTenant", target: null };
       const id = deployment({
@@ -169,7 +171,7 @@ export async function makeInstance(sandbox: Sandbox): Promise<MadeInstance> {
     if (answer.status !== 200) throw new Error(`notes of deployment ${id}: ${answer.status} ${answer.text}`);
   }
 
-  // ---- schedules: 21 per tenant, 6 across tenants ----
+  // ---- schedules: 12 per tenant, 6 across tenants ----
   const schedule = (fields: Record<string, unknown>) => sandbox.createSchedule({ offlineBehavior: "Skip", promptTimeoutMinutes: 60, ...fields }).id;
   const when = (i: number, t: number): Record<string, unknown> => {
     // Detection times on 5-minute marks only: the scenario's clock passes none of them (test/helpers/clock.ts).
@@ -199,7 +201,7 @@ export async function makeInstance(sandbox: Sandbox): Promise<MadeInstance> {
     disabled: i % 9 === 8,
   });
   for (const [t, computers] of Object.entries(COMPUTERS).map(([t, c]) => [Number(t), c] as const)) {
-    for (let i = 0; i < 21; i++) {
+    for (let i = 0; i < PER_TENANT; i++) {
       const target = i % 5 === 3 ? { targetType: "Tag", target: String(TAGS[(i + t) % TAGS.length]) } : i % 5 === 4 ? { targetType: "Computer", target: computers[i % computers.length] } : { targetType: "AllForTenant", target: null };
       const item = i % 10 === 7 ? { maintenanceType: "GlobalSoftware", maintenanceIdentifier: "303" } : {};
       schedule({
