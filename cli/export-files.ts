@@ -22,11 +22,7 @@ const TEMPLATE_DIRS = [join(__dirname, "../examples/policy-repo"), join(__dirnam
  */
 export function writeRepository(out: string, result: ExportResult, options: { force: boolean; instance: string }): string[] {
   const policyDir = join(out, POLICY_DIR);
-  const old = existsSync(policyDir) ? readdirSync(policyDir).filter((f) => /\.ya?ml$/i.test(f)) : [];
-  if (!options.force && (old.length > 0 || existsSync(join(out, REPORT_FILE)))) {
-    throw new UsageError(`${out} already holds an export (${old.length > 0 ? `${POLICY_DIR}/${old[0]}` : REPORT_FILE}): give an empty or new directory, or --force to replace its policy files`);
-  }
-  for (const f of old) rmSync(join(policyDir, f));
+  for (const f of earlierExport(out, options.force)) rmSync(join(policyDir, f));
   mkdirSync(policyDir, { recursive: true });
   const written: string[] = [];
   const write = (path: string, text: string, keep = false) => {
@@ -43,6 +39,19 @@ export function writeRepository(out: string, result: ExportResult, options: { fo
   write("package.json", packageJson(), true);
   write(".gitignore", "node_modules/\n", true);
   return written;
+}
+
+/**
+ * The policy files of an earlier export in `out` (to replace, with `force`); without `force` an earlier export is a
+ * usage error, raised before anything is read from ImmyBot.
+ */
+export function earlierExport(out: string, force: boolean): string[] {
+  const policyDir = join(out, POLICY_DIR);
+  const old = existsSync(policyDir) ? readdirSync(policyDir).filter((f) => /\.ya?ml$/i.test(f)) : [];
+  if (!force && (old.length > 0 || existsSync(join(out, REPORT_FILE)))) {
+    throw new UsageError(`${out} already holds an export (${old.length > 0 ? `${POLICY_DIR}/${old[0]}` : REPORT_FILE}): give an empty or new directory, or --force to replace its policy files`);
+  }
+  return old;
 }
 
 function template(name: string): string {

@@ -7,7 +7,7 @@
 import { parseArgs } from "node:util";
 import { ImmyBotClient, ImmyBotConfigError, resolveSettings } from "../provider/client";
 import { EXIT, UsageError, type CliIo, type Command } from "./command";
-import { configLines, REPORT_FILE, writeRepository } from "./export-files";
+import { configLines, earlierExport, REPORT_FILE, writeRepository } from "./export-files";
 import { exportPolicy } from "./export-repo";
 
 const USAGE = `Usage: pulumi-immybot export --out <dir> [--tenant <name or id>]... [--force]
@@ -33,13 +33,15 @@ IMMYBOT_CLIENT_ID, IMMYBOT_CLIENT_SECRET, IMMYBOT_AZURE_TENANT_ID (or IMMYBOT_AC
 IMMYBOT_MAX_RETRIES, ... tune the requests. The export only reads from ImmyBot.
 
 Exit codes: 0 everything exported; 1 exported, and something was left out (listed); 2 wrong command line or
-settings, or <dir> holds an earlier export (nothing read or written); 3 could not finish (nothing written).
+settings, an unknown --tenant, or <dir> holds an earlier export (nothing written); 3 could not finish (nothing
+written).
 `;
 
 export const command: Command = {
   usage: USAGE,
   async run(argv: string[], io: CliIo): Promise<number> {
     const { out, tenants, force } = options(argv);
+    earlierExport(out, force);
     let settings;
     try {
       settings = resolveSettings(() => undefined, io.env);

@@ -210,8 +210,10 @@ describe("export of a realistic instance", () => {
     expect(third.code).toBe(1);
     expect(filesOf(tmp("repo"))).toEqual(a);
     expect(reference.get("export-report.md")).toBe(a.get("export-report.md"));
+    ctx.sandbox.clearRequests();
     const refused = await cli(["export", "--out", tmp("repo")]);
     expect(refused.code).toBe(2);
+    expect(ctx.sandbox.requests).toEqual([]); // refused before anything was read
     expect(refused.stderr).toMatch(/already holds an export \(tenants\/contoso-labs\.yaml\): give an empty or new directory, or --force/);
   });
 });
