@@ -88,7 +88,7 @@ async function policyTarget(
   const file: FileKey = tenantId ?? CROSS;
   const fields = { ...(t.targetGroupFilter !== "All" ? { groupFilter: t.targetGroupFilter } : {}), ...(t.propagateToChildTenants ? { propagateToChildTenants: true } : {}) };
   if ((type === "AllForTenant" && tenantId !== undefined) || (type === "All" && tenantId === undefined)) return { file, target: "all", fields };
-  if (type === "All") return { why: `targetType All limited to tenant ${tenantId}: the policy format writes a tenant's computers as AllForTenant (change it to AllForTenant in ImmyBot: the same computers)` };
+  if (type === "All") return { why: `targetType All limited to tenant ${tenantId}: the policy format writes all computers of a tenant as targetType AllForTenant` };
   if (type === "Computer" && t.target !== undefined) {
     const computer = await names.computer(t.target, tenantId);
     return isUnresolved(computer) ? computer : { file, target: { computer: computer.name }, label: computer.name, fields };
