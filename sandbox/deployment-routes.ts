@@ -11,7 +11,8 @@ import { emptyReply, jsonReply, notFoundReply, validationReply, type FieldErrors
 import { targetedComputer } from "./lookups";
 import { idSegment, type RequestContext, type Route } from "./router";
 import { API_ACTOR } from "./schedules";
-import type { Seed } from "./seed";
+import { globalDeploymentRoutes } from "./global-deployments";
+import { SEED_EPOCH, type Seed } from "./seed";
 import { targetedComputers, targetProblems, type PreviewRequest } from "./targets";
 import { DEPLOYMENT_ENUMS } from "./wire-enums";
 
@@ -47,6 +48,7 @@ export function deploymentRoutes(service: DeploymentService, seed: Seed): Route[
     },
     // Literal segments before {id}, as ASP.NET ranks them.
     { pattern: /^\/api\/v1\/target-assignments\/target-preview$/i, handlers: { POST: (ctx) => previewTargets(seed, ctx) } },
+    ...globalDeploymentRoutes(seed, SEED_EPOCH),
     { pattern: /^\/api\/v1\/target-assignments\/([^/]+)\/notes$/i, handlers: { POST: (ctx) => updateNotes(service, ctx) } },
     {
       pattern: new RegExp(`^/api/v1/target-assignments/${idSegment(TARGET_ASSIGNMENT_ROUTES)}$`, "i"),

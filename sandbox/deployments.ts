@@ -54,7 +54,7 @@ const KEYED_TYPES = new Set<number>([SCHEDULE_ENUMS.targetType.values.Computer, 
 const E = DEPLOYMENT_ENUMS;
 
 /** What Sieve can filter and sort deployments by (`Filters=maintenanceIdentifier==303,maintenanceType==GlobalSoftware`). */
-const SIEVE_FIELDS: SieveField<StoredDeployment>[] = [
+export const DEPLOYMENT_SIEVE_FIELDS: SieveField<StoredDeployment>[] = [
   { name: "id", type: "int", get: (d) => d.id },
   { name: "maintenanceIdentifier", type: "string", get: (d) => d.maintenanceIdentifier },
   { name: "maintenanceType", type: { enum: E.maintenanceType }, get: (d) => d.maintenanceType },
@@ -83,18 +83,18 @@ export class DeploymentService {
   }
 
   list(): DeploymentResponse[] {
-    return this.rows.all().map((d) => this.toResponse(d));
+    return this.rows.all().map((d) => deploymentResponse(d, this.seed));
   }
 
   /** The Sieve-paged list (`Filters`, `Sorts`, `Page`, `PageSize`), or the 400 for a query it cannot apply. */
   query(query: URLSearchParams): DeploymentResponse[] | Reply {
-    const result = applySieve(this.rows.all(), query, SIEVE_FIELDS);
-    return "reply" in result ? result.reply : result.rows.map((d) => this.toResponse(d));
+    const result = applySieve(this.rows.all(), query, DEPLOYMENT_SIEVE_FIELDS);
+    return "reply" in result ? result.reply : result.rows.map((d) => deploymentResponse(d, this.seed));
   }
 
   get(id: number): DeploymentResponse | undefined {
     const stored = this.find(id);
-    return stored && this.toResponse(stored);
+    return stored && deploymentResponse(stored, this.seed);
   }
 
   /** The stored payload fields (enums as integers), for edits that start from the current deployment. */
@@ -118,13 +118,13 @@ export class DeploymentService {
       notesUpdatedUtc: null,
       sortOrder: id,
     };
-    return this.toResponse(this.rows.add(stored));
+    return deploymentResponse(this.rows.add(stored), this.seed);
   }
 
   /** Full replace of the payload fields (notes and audit data stay); undefined when there is no such deployment. */
   replace(id: number, fields: DeploymentFields, actor: Actor): DeploymentResponse | undefined {
     const stored = this.rows.change(id, { ...pickFields(fields), updatedDateUTC: this.now().toISOString(), updatedBy: actor.name });
-    return stored && this.toResponse(stored);
+    return stored && deploymentResponse(stored, this.seed);
   }
 
   /** Sets the notes (null clears them) and who set them when; false when there is no such deployment. */
@@ -139,63 +139,63 @@ export class DeploymentService {
   private find(id: number): StoredDeployment | undefined {
     return this.rows.find(id);
   }
+}
 
-  /** LocalTargetAssignmentResource in the spec's property order. */
-  private toResponse(d: StoredDeployment): DeploymentResponse {
-    const display = targetDisplay(d);
-    const names = targetNames(d, this.seed);
-    const shownTarget = KEYED_TYPES.has(d.targetType) ? (names.targetName ?? d.target) : d.targetType === SCHEDULE_ENUMS.targetType.values.AllForTenant ? names.tenantName : null;
-    const version = d.softwareSemanticVersion === null ? undefined : parseVersion(d.softwareSemanticVersion);
-    return {
-      targetText: shownTarget ? `${display.targetTypeName}: ${shownTarget}` : display.targetText,
-      targetTypeName: display.targetTypeName,
-      targetScopeName: display.targetScopeName,
-      targetMissing: names.targetMissing,
-      tenantMissing: names.tenantMissing,
-      targetTypeMissing: false,
-      targetTypeDescription: display.targetTypeDescription,
-      targetType: d.targetType,
-      onboardingOnly: d.onboardingOnly,
-      target: d.target,
-      targetCategory: d.targetCategory,
-      targetGroupFilter: d.targetGroupFilter,
-      tenantId: d.tenantId,
-      propagateToChildTenants: d.propagateToChildTenants,
-      allowAccessToParentTenant: d.allowAccessToParentTenant,
-      providerLinkId: d.providerLinkId,
-      providerClientGroupType: d.providerClientGroupType,
-      providerDeviceGroupType: d.providerDeviceGroupType,
-      targetGroupFilterName: display.targetGroupFilterName,
-      id: d.id,
-      isCore: false,
-      excluded: d.excluded,
-      targetEnforcement: d.targetEnforcement,
-      notes: d.notes,
-      notesUpdatedByUserName: d.notesUpdatedByUserName,
-      notesUpdatedUtc: d.notesUpdatedUtc,
-      maintenanceType: d.maintenanceType,
-      maintenanceIdentifier: d.maintenanceIdentifier,
-      targetName: names.targetName,
-      ...(version ? { softwareSemanticVersion: version } : {}),
-      softwareSemanticVersionString: d.softwareSemanticVersion,
-      desiredSoftwareState: d.desiredSoftwareState,
-      softwareProviderType: d.softwareProviderType,
-      licenseId: d.licenseId,
-      licenseName: null,
-      updatedDateUTC: d.updatedDateUTC,
-      updatedBy: d.updatedBy,
-      createdDateUTC: d.createdDateUTC,
-      maintenanceTaskMode: d.maintenanceTaskMode,
-      // In clear text, password parameters included, as ImmyBot answers.
-      taskParameterValues: d.taskParameterValues === null ? null : structuredClone(d.taskParameterValues),
-      sortOrder: d.sortOrder,
-      integrationTypeId: null,
-      integrationPrompt: null,
-      providerLinkIdForMaintenanceItem: d.providerLinkIdForMaintenanceItem,
-      databaseType: LOOKUP_ENUMS.databaseType.values.Local,
-      visibility: { ...d.visibility },
-    };
-  }
+/** LocalTargetAssignmentResource in the spec's property order (display fields from the seed as it is now). */
+export function deploymentResponse(d: StoredDeployment, seed: Seed): DeploymentResponse {
+  const display = targetDisplay(d);
+  const names = targetNames(d, seed);
+  const shownTarget = KEYED_TYPES.has(d.targetType) ? (names.targetName ?? d.target) : d.targetType === SCHEDULE_ENUMS.targetType.values.AllForTenant ? names.tenantName : null;
+  const version = d.softwareSemanticVersion === null ? undefined : parseVersion(d.softwareSemanticVersion);
+  return {
+    targetText: shownTarget ? `${display.targetTypeName}: ${shownTarget}` : display.targetText,
+    targetTypeName: display.targetTypeName,
+    targetScopeName: display.targetScopeName,
+    targetMissing: names.targetMissing,
+    tenantMissing: names.tenantMissing,
+    targetTypeMissing: false,
+    targetTypeDescription: display.targetTypeDescription,
+    targetType: d.targetType,
+    onboardingOnly: d.onboardingOnly,
+    target: d.target,
+    targetCategory: d.targetCategory,
+    targetGroupFilter: d.targetGroupFilter,
+    tenantId: d.tenantId,
+    propagateToChildTenants: d.propagateToChildTenants,
+    allowAccessToParentTenant: d.allowAccessToParentTenant,
+    providerLinkId: d.providerLinkId,
+    providerClientGroupType: d.providerClientGroupType,
+    providerDeviceGroupType: d.providerDeviceGroupType,
+    targetGroupFilterName: display.targetGroupFilterName,
+    id: d.id,
+    isCore: false,
+    excluded: d.excluded,
+    targetEnforcement: d.targetEnforcement,
+    notes: d.notes,
+    notesUpdatedByUserName: d.notesUpdatedByUserName,
+    notesUpdatedUtc: d.notesUpdatedUtc,
+    maintenanceType: d.maintenanceType,
+    maintenanceIdentifier: d.maintenanceIdentifier,
+    targetName: names.targetName,
+    ...(version ? { softwareSemanticVersion: version } : {}),
+    softwareSemanticVersionString: d.softwareSemanticVersion,
+    desiredSoftwareState: d.desiredSoftwareState,
+    softwareProviderType: d.softwareProviderType,
+    licenseId: d.licenseId,
+    licenseName: null,
+    updatedDateUTC: d.updatedDateUTC,
+    updatedBy: d.updatedBy,
+    createdDateUTC: d.createdDateUTC,
+    maintenanceTaskMode: d.maintenanceTaskMode,
+    // In clear text, password parameters included, as ImmyBot answers.
+    taskParameterValues: d.taskParameterValues === null ? null : structuredClone(d.taskParameterValues),
+    sortOrder: d.sortOrder,
+    integrationTypeId: null,
+    integrationPrompt: null,
+    providerLinkIdForMaintenanceItem: d.providerLinkIdForMaintenanceItem,
+    databaseType: LOOKUP_ENUMS.databaseType.values.Local,
+    visibility: { ...d.visibility },
+  };
 }
 
 /** Only the payload fields, deep-copied, so nothing else (an id, audit data) comes in through a spread. */

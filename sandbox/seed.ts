@@ -17,6 +17,7 @@ import { z } from "zod";
 import type { Tie } from "./tie";
 import { parseVersion, VERSION_EXAMPLE } from "./semver";
 import { LOOKUP_ENUMS } from "./wire-enums";
+import { globalDeploymentSchema, type GlobalDeployment, type SeedGlobalDeployment } from "./global-deployments";
 
 // ---- the seed file's shape (what people write) -----------------------------------------------------------------
 
@@ -141,6 +142,8 @@ export interface SeedData {
   computers?: SeedComputer[];
   software?: { global?: SeedSoftware[]; local?: SeedSoftware[] };
   maintenanceTasks?: { global?: SeedTask[]; local?: SeedTask[] };
+  /** ImmyBot's published (global) deployments, read-only: see global-deployments.ts. */
+  globalDeployments?: SeedGlobalDeployment[];
 }
 
 // ---- schema and defaults ---------------------------------------------------------------------------------------
@@ -237,6 +240,7 @@ const seedSchema = z.strictObject({
   computers: z.array(computerSchema).default([]),
   software: z.strictObject({ global: z.array(softwareSchema).default([]), local: z.array(softwareSchema).default([]) }).default({ global: [], local: [] }),
   maintenanceTasks: z.strictObject({ global: z.array(taskSchema).default([]), local: z.array(taskSchema).default([]) }).default({ global: [], local: [] }),
+  globalDeployments: z.array(globalDeploymentSchema).default([]),
 });
 const _tieSeed: Tie<z.input<typeof seedSchema>, SeedData> = true;
 
@@ -261,6 +265,7 @@ export class Seed {
   readonly computers: readonly Computer[];
   readonly software: Readonly<Record<ItemScope, readonly Software[]>>;
   readonly tasks: Readonly<Record<ItemScope, readonly Task[]>>;
+  readonly globalDeployments: readonly GlobalDeployment[];
 
   private constructor(
     /** The seed as given, for `Sandbox.seed()`. */
@@ -281,6 +286,7 @@ export class Seed {
         parameters: t.parameters.map((p, i) => ({ ...p, id: p.id ?? t.id * 100 + i + 1, order: i })),
       }));
     this.tasks = { Global: tasks("Global"), Local: tasks("Local") };
+    this.globalDeployments = byId(parsed.globalDeployments);
   }
 
   /** Checks `data` (shape, unique ids, references); throws SeedError naming every problem and `source`. */
@@ -367,6 +373,12 @@ export class Seed {
     unique("software.local", this.software.Local);
     unique("maintenanceTasks.global", this.tasks.Global);
     unique("maintenanceTasks.local", this.tasks.Local);
+    unique("globalDeployments", this.globalDeployments);
+    for (const g of this.globalDeployments) {
+      const task = g.maintenanceType === "GlobalMaintenanceTask";
+      const item = task ? this.task("Global", Number(g.maintenanceIdentifier)) : this.softwareItem("Global", Number(g.maintenanceIdentifier));
+      if (!item) problems.push(`global deployment ${g.id}: ${task ? "maintenanceTasks" : "software"}.global has no id ${g.maintenanceIdentifier}`);
+    }
 
     const tagsExist = (where: string, tagIds: number[]) => {
       for (const t of tagIds) if (!this.tag(t)) problems.push(`${where}: tag ${t} is not in tags`);

@@ -50,6 +50,7 @@ export type { DeploymentFields, ParameterValue, Visibility } from "./deployment-
 export type { DeploymentResponse } from "./deployments";
 export type { ScheduleResponse } from "./schedules";
 export type { ComputerKind, MaintenanceOutcome, SeedComputer, SeedData, SeedPerson, SeedSoftware, SeedTag, SeedTask, SeedTaskParameter, SeedTenant } from "./seed";
+export type { SeedGlobalDeployment } from "./global-deployments";
 export { SeedError } from "./seed";
 export type { SemanticVersionObject } from "./semver";
 export type { SandboxState, StoredDeployment, StoredSession } from "./state";

@@ -63,6 +63,8 @@ if (!added.some((a) => a.endsWith(".detectionTime.pattern"))) {
 }
 
 const { $schema, ...rest } = schema;
+// "Exactly one of tenant and crossTenant" (the loader's rule) has no TypeScript form that reads well: say it here.
+rest.oneOf = [{ required: ["tenant"] }, { required: ["crossTenant"] }];
 const text =
   JSON.stringify(
     {

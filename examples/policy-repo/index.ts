@@ -2,9 +2,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { policy } from "pulumi-immybot";
 
-// Every *.yaml file of the policy directory: one per tenant (see README.md). `load` validates them all before
-// anything is declared and fails with every problem of every file; `declare` resolves the names (tenants,
-// computers, tags, software, tasks) and declares one resource per entry, named <file>-<entry>.
+// Every *.yaml file of the policy directory: one per tenant (and one with `crossTenant: true` for entries across
+// tenants). `load` validates them all before anything is declared and fails with every problem of every file;
+// `declare` resolves the names (tenants, computers, tags, software, tasks) and declares one resource per entry,
+// named <file>-<entry>.
 const dir = new pulumi.Config().get("policyDir") ?? path.join(__dirname, "tenants");
 const declared = policy.declare(policy.load(dir));
 
@@ -15,7 +16,9 @@ function outputs<R, T>(kind: (file: policy.DeclaredFile) => Readonly<Record<stri
   );
 }
 
-export const tenants = Object.fromEntries(Object.entries(declared.files).map(([stem, file]) => [stem, file.tenant.apply((t) => ({ id: t.id, name: t.name }))]));
+export const tenants = Object.fromEntries(
+  Object.entries(declared.files).flatMap(([stem, file]) => (file.tenant ? [[stem, file.tenant.apply((t) => ({ id: t.id, name: t.name }))]] : [])),
+);
 export const deploymentIds = outputs((f) => f.deployments, (d) => d.id);
 export const scheduleIds = outputs((f) => f.schedules, (s) => s.id);
 export const nextMaintenance = outputs((f) => f.schedules, (s) => s.nextOccurrence);

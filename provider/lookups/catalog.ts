@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ImmyBotUnexpectedResponseError, type ImmyBotClient } from "../client";
 import { sieveAll } from "../client/paging";
 import type { ItemScope } from "../deployment";
-import { MaintenanceTaskParameterType } from "../models/enums";
+import { DatabaseType, MaintenanceTaskParameterType } from "../models/enums";
 import { decodeAnswer, enumOrNull, flagOrNull, intOrNull, textOrNull, type Answer } from "../models/wire";
 import { LookupError } from "./errors";
 import { exactlyOne, scopedKind } from "./match";
@@ -20,13 +20,17 @@ import { API, PAGE_SIZE, SCOPES, arrayOf, getOrNone } from "./shared";
 /** An id of the catalog: ImmyBot's software ids are integers, answered as numbers or (some routes) as text. */
 const catalogId = z.union([z.int(), z.string()], { error: "expected an integer or text" });
 
-/** The fields of a `GetGlobalSoftwareResponse` / `GetLocalSoftwareResponse` the lookup reads. */
-const softwareAnswer = z.object({ id: catalogId, name: textOrNull });
+/**
+ * The fields of a `GetGlobalSoftwareResponse` / `GetLocalSoftwareResponse` the lookup reads; the configuration task
+ * is `maintenanceTaskId` in the scope `maintenanceTaskType` (a DatabaseType; absent: the software's own scope).
+ */
+const softwareAnswer = z.object({ id: catalogId, name: textOrNull, maintenanceTaskId: intOrNull, maintenanceTaskType: enumOrNull(DatabaseType) });
 
 function softwareFromWire(scope: ItemScope, at: Answer) {
   return (row: unknown): Software => {
     const w = decodeAnswer(softwareAnswer, row, "a software item", at);
-    return { id: String(w.id), name: w.name ?? "", scope, maintenanceType: scope === "Global" ? "GlobalSoftware" : "LocalSoftware" };
+    const configurationTask = w.maintenanceTaskId === null ? {} : { configurationTask: { id: String(w.maintenanceTaskId), scope: w.maintenanceTaskType === null ? scope : DatabaseType.fromWire(w.maintenanceTaskType) } };
+    return { id: String(w.id), name: w.name ?? "", scope, maintenanceType: scope === "Global" ? "GlobalSoftware" : "LocalSoftware", ...configurationTask };
   };
 }
 

@@ -50,6 +50,8 @@ export interface Software {
   scope: ItemScope;
   /** "GlobalSoftware" or "LocalSoftware": a Schedule's `maintenanceType` limited to this software. */
   maintenanceType: Extract<MaintenanceTypeName, "GlobalSoftware" | "LocalSoftware">;
+  /** The software's configuration task, when it has one: its parameters are the ones a Deployment of the software takes. */
+  configurationTask?: { id: string; scope: ItemScope };
 }
 
 /** The type of a task parameter, by name: "Number", "Text", "Boolean", "Select", "Password", "File", "Uri", "KeyValuePair". */

@@ -22,8 +22,8 @@ import type { PolicyParameters, PolicySchedule, PolicySession } from "./types";
 export interface DeclaredFile {
   /** The file, e.g. "tenants/contoso.yaml". */
   readonly path: string;
-  /** The file's tenant as ImmyBot has it. */
-  readonly tenant: pulumi.Output<Tenant>;
+  /** The file's tenant as ImmyBot has it; undefined for a `crossTenant` file. */
+  readonly tenant?: pulumi.Output<Tenant>;
   readonly schedules: Readonly<Record<string, Schedule>>;
   readonly deployments: Readonly<Record<string, Deployment>>;
   readonly sessions: Readonly<Record<string, MaintenanceSession>>;
@@ -76,9 +76,10 @@ class Outputs {
 function declareFile(file: LoadedPolicyFile, o: Outputs, opts: pulumi.CustomResourceOptions | undefined): DeclaredFile {
   const { path: fp, stem, content } = file;
   const names = resolveFile(file, o.r, SDK_LOOKUPS);
-  const tenantId = o.out(names.tenant).apply((t) => t.id);
-  /** targetType, target and tenantId of a policy target (the file's tenant always limits it). */
-  const target = (t: ResolvedTarget) => ({ targetType: t.targetType, ...(t.target === undefined ? {} : { target: o.out(t.target) }), tenantId });
+  // A crossTenant file has no tenant: its targets have no tenantId.
+  const limit = names.tenant === undefined ? {} : { tenantId: o.out(names.tenant).apply((t) => t.id) };
+  /** targetType, target and tenantId of a policy target (the file's tenant, if it has one, limits it). */
+  const target = (t: ResolvedTarget) => ({ targetType: t.targetType, ...(t.target === undefined ? {} : { target: o.out(t.target) }), ...limit });
 
   const deployments: Record<string, Deployment> = {};
   (content.deployments ?? []).forEach((d, i) => {
@@ -129,7 +130,7 @@ function declareFile(file: LoadedPolicyFile, o: Outputs, opts: pulumi.CustomReso
     );
   });
 
-  return { path: fp, tenant: o.out(names.tenant), schedules, deployments, sessions };
+  return { path: fp, ...(names.tenant === undefined ? {} : { tenant: o.out(names.tenant) }), schedules, deployments, sessions };
 }
 
 /** Parameter values with each `{ secretFromConfig }` replaced by the stack's secret. */

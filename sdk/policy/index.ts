@@ -11,3 +11,4 @@ export type * from "./types";
 export { load, parse, type LoadedPolicyFile, type Policy, type PolicySource } from "./load";
 export { declare, type DeclaredFile, type DeclaredPolicy } from "./declare";
 export { PolicyError, formatProblem, type PolicyProblem } from "./problems";
+export { formatPolicyFile, type PolicyFileHeader } from "./write";

@@ -27,7 +27,7 @@ import { model as sessionModel } from "../../provider/maintenance-session";
 import { model as scheduleModel } from "../../provider/schedule";
 import { FILE_DEPTH, shownPath, yamlTooDeep } from "./depth";
 import { closestKey, formatPath, PolicyError, type PolicyProblem } from "./problems";
-import { DEPLOYMENT_FIELDS, isList, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, unknownKey, type ListKey } from "./schema";
+import { DEPLOYMENT_FIELDS, isList, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, tenant as tenantSchema, unknownKey, type ListKey } from "./schema";
 import type { PolicyFile, SecretFromConfig } from "./types";
 
 /** A policy file's text and the path messages show for it. */
@@ -196,15 +196,17 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): { content?:
     }
   }
   if (!isPlainObject(raw)) return {};
+  checkTenant(raw, add);
 
   // Values: every entry through its resource's model; then what only the policy knows.
+  const crossTenant = raw.crossTenant === true;
   for (const list of Object.keys(LISTS) as ListKey[]) {
     const entries = raw[list];
     if (!Array.isArray(entries)) continue;
     entries.forEach((entry, index) => {
       if (!isPlainObject(entry)) return;
       const valid = (key: string) => entry[key] !== undefined && !invalid.has(`${list}|${index}|${key}`);
-      JUDGES[list](entry, valid, (path, message) => add([list, index, ...path], message));
+      JUDGES[list](entry, valid, (path, message) => add([list, index, ...path], message), crossTenant);
     });
   }
   checkNames(raw, add);
@@ -229,13 +231,16 @@ function position(doc: ReturnType<typeof parseDocument>, lines: LineCounter, pat
 // ---- resource fields: the resources' models ----------------------------------------------------------------------
 
 type Report = (path: Path, message: string) => void;
-type Judge = (entry: Entry, valid: (key: string) => boolean, report: Report) => void;
+type Judge = (entry: Entry, valid: (key: string) => boolean, report: Report, crossTenant: boolean) => void;
 
-/** The target fields the model sees: the kind of target is known, the ids are not (yet). */
-function targetArgs(entry: Entry, valid: (key: string) => boolean): Entry {
-  const base = { tenantId: UNKNOWN, targetGroupFilter: entry.groupFilter, propagateToChildTenants: entry.propagateToChildTenants };
+/**
+ * The target fields the model sees: the kind of target is known, the ids are not (yet). A tenant's file limits
+ * every target to the tenant (`all` is AllForTenant); a crossTenant file has no tenant (`all` is All).
+ */
+function targetArgs(entry: Entry, valid: (key: string) => boolean, crossTenant: boolean): Entry {
+  const base = { tenantId: crossTenant ? undefined : UNKNOWN, targetGroupFilter: entry.groupFilter, propagateToChildTenants: entry.propagateToChildTenants };
   if (!valid("target")) return { ...base, targetType: UNKNOWN, target: UNKNOWN };
-  if (entry.target === "all") return { ...base, targetType: "AllForTenant" };
+  if (entry.target === "all") return { ...base, targetType: crossTenant ? "All" : "AllForTenant" };
   return { ...base, targetType: "computer" in (entry.target as object) ? "Computer" : "Tag", target: UNKNOWN };
 }
 
@@ -265,6 +270,7 @@ const REWRITES: [RegExp, string][] = [
   [/remove maintenanceType and maintenanceIdentifier/g, "remove deployment"],
   [/e\.g\. software: \{.*$/, 'e.g. "software: 7-Zip" (with desiredState) or "task: Set BIOS password" (with mode)'],
   [/give at least one id, or leave it out/, "give at least one computer name, or leave it out"],
+  [/only applies to a single tenant: set tenantId, or remove propagateToChildTenants/, "only applies to a tenant's file; a crossTenant file has no tenant: remove propagateToChildTenants"],
 ];
 
 /** The model's path of a failure -> the path in the policy entry (a parameter's path is the same in both). */
@@ -285,15 +291,15 @@ function judge<S extends z.ZodRawShape>(list: ListKey, model: InputModel<S>, arg
 }
 
 const JUDGES: Record<ListKey, Judge> = {
-  schedules(entry, valid, report) {
+  schedules(entry, valid, report, crossTenant) {
     const item = valid("deployment") ? { maintenanceType: "GlobalSoftware", maintenanceIdentifier: PLACEHOLDER_ID } : {};
-    judge("schedules", scheduleModel, { ...targetArgs(entry, valid), ...pickKeys(entry, SCHEDULE_FIELDS), ...item }, report);
+    judge("schedules", scheduleModel, { ...targetArgs(entry, valid, crossTenant), ...pickKeys(entry, SCHEDULE_FIELDS), ...item }, report);
   },
-  deployments(entry, valid, report) {
+  deployments(entry, valid, report, crossTenant) {
     const software = entry.software === undefined ? undefined : defined({ id: PLACEHOLDER_ID, scope: entry.scope, desiredState: entry.desiredState ?? "LatestVersion", version: entry.version });
     const task = entry.task === undefined ? undefined : defined({ id: PLACEHOLDER_ID, scope: entry.scope, mode: entry.mode });
     const parameters = entry.parameters === undefined ? undefined : withoutSecrets(entry.parameters);
-    judge("deployments", deploymentModel, { ...targetArgs(entry, valid), ...pickKeys(entry, DEPLOYMENT_FIELDS), software, task, parameters }, report);
+    judge("deployments", deploymentModel, { ...targetArgs(entry, valid, crossTenant), ...pickKeys(entry, DEPLOYMENT_FIELDS), software, task, parameters }, report);
     // Keys that go with one kind of item: the model only sees them inside `software` or `task`.
     if (entry.task !== undefined && entry.software === undefined) {
       for (const key of ["desiredState", "version"]) {
@@ -353,6 +359,14 @@ function checkSecretReferences(parameters: unknown, report: Report): void {
 }
 
 // ---- what only the policy knows --------------------------------------------------------------------------------
+
+/** A file is for one tenant, or across tenants: exactly one of `tenant` and `crossTenant`. */
+function checkTenant(raw: Entry, add: Report): void {
+  if (raw.tenant === undefined && raw.crossTenant === undefined) add(["tenant"], tenantSchema.safeParse(undefined).error?.issues[0]?.message ?? "is required");
+  if (raw.tenant !== undefined && raw.crossTenant !== undefined) {
+    add(["crossTenant"], "cannot be combined with tenant: a file is either for one tenant (tenant: <name>) or across tenants (crossTenant: true); remove one");
+  }
+}
 
 /** Entry names are unique within each list of a file. */
 function checkNames(raw: Entry, add: Report): void {

@@ -40,16 +40,20 @@ export type Path = (string | number)[];
 /** Reports a problem at a path of one file. */
 export type Report = (path: Path, message: string) => void;
 
-/** A policy target in ImmyBot's terms: the file's tenant always limits it; `target` is the computer's or tag's id. */
+/**
+ * A policy target in ImmyBot's terms: the file's tenant limits it (a crossTenant file has none: `all` is All);
+ * `target` is the computer's or tag's id.
+ */
 export interface ResolvedTarget {
-  targetType: "AllForTenant" | "Computer" | "Tag";
+  targetType: "All" | "AllForTenant" | "Computer" | "Tag";
   /** The id, as ImmyBot's target key (a string); undefined when the name did not resolve. */
   target?: Promise<string | undefined>;
 }
 
 /** What one file's names resolve to, entry by entry (in the order of the file's lists). */
 export interface ResolvedFile {
-  tenant: Promise<Tenant | undefined>;
+  /** Undefined for a crossTenant file. */
+  tenant?: Promise<Tenant | undefined>;
   deployments: {
     target: ResolvedTarget;
     /** The software or task (by the entry's `software` or `task` key). */
@@ -67,20 +71,24 @@ export interface ResolvedFile {
  */
 export function resolveFile(file: LoadedPolicyFile, r: Resolution, lookups: PolicyLookups): ResolvedFile {
   const { path: fp, content } = file;
-  const tenantKey = normalizeName(content.tenant);
-  const tenant = r.find(fp, ["tenant"], `tenant|${tenantKey}`, () => lookups.tenant({ name: content.tenant }));
+  // A crossTenant file has no tenant: its computers are looked for among every tenant's.
+  const tenantName = content.tenant;
+  const tenantKey = tenantName === undefined ? "" : normalizeName(tenantName);
+  const tenant = tenantName === undefined ? undefined : r.find(fp, ["tenant"], `tenant|${tenantKey}`, () => lookups.tenant({ name: tenantName }));
   const computer = (name: string, at: Path) =>
-    r.find(fp, at, `computer|${tenantKey}|${normalizeName(name)}`, () => tenant.then((t) => (t === undefined ? undefined : lookups.computer({ name, tenantId: t.id }))));
+    r.find(fp, at, `computer|${tenantKey}|${normalizeName(name)}`, () =>
+      tenant === undefined ? lookups.computer({ name }) : tenant.then((t) => (t === undefined ? undefined : lookups.computer({ name, tenantId: t.id }))),
+    );
   const id = (p: Promise<{ id: number } | undefined>) => p.then((v) => (v === undefined ? undefined : String(v.id)));
 
   const target = (t: PolicyTarget, at: Path): ResolvedTarget => {
-    if (t === "all") return { targetType: "AllForTenant" };
+    if (t === "all") return { targetType: tenant === undefined ? "All" : "AllForTenant" };
     if ("computer" in t) return { targetType: "Computer", target: id(computer(t.computer, [...at, "computer"])) };
     return { targetType: "Tag", target: id(r.find(fp, [...at, "tag"], `tag|${normalizeName(t.tag)}`, () => lookups.tag({ name: t.tag }))) };
   };
 
   return {
-    tenant,
+    ...(tenant === undefined ? {} : { tenant }),
     deployments: (content.deployments ?? []).map((d, i) => {
       const at: Path = ["deployments", i];
       const resolved = { target: target(d.target, [...at, "target"]), item: item(d, at, fp, r, lookups) };

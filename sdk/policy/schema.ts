@@ -114,6 +114,7 @@ const MAINTENANCE_OPTION_FIELDS = [
 ] as const;
 
 export const SCHEDULE_FIELDS = [
+  "adoptId",
   "dayOfWeek",
   "detectionTime",
   "executionTime",
@@ -125,7 +126,7 @@ export const SCHEDULE_FIELDS = [
   ...MAINTENANCE_OPTION_FIELDS,
 ] as const satisfies readonly PolicyScheduleField[];
 
-export const DEPLOYMENT_FIELDS = ["enforcement", "disabled", "selfService", "technicianTools", "notes"] as const satisfies readonly PolicyDeploymentField[];
+export const DEPLOYMENT_FIELDS = ["adoptId", "enforcement", "disabled", "selfService", "technicianTools", "notes"] as const satisfies readonly PolicyDeploymentField[];
 
 export const SESSION_FIELDS = [
   "detectionOnly",
@@ -142,14 +143,19 @@ export const SESSION_FIELDS = [
 const software = deploymentModel.fields.software.unwrap().shape;
 const task = deploymentModel.fields.task.unwrap().shape;
 
+// Key order: the order `write.ts` writes an entry's keys in (name and adoptId first, what it is, where, then how).
+const { adoptId: scheduleAdoptId, ...scheduleFields } = pick(scheduleModel.fields, SCHEDULE_FIELDS);
+const { adoptId: deploymentAdoptId, ...deploymentFields } = pick(deploymentModel.fields, DEPLOYMENT_FIELDS);
+
 export const scheduleEntry = z.strictObject(
   {
     name: entryName,
+    adoptId: scheduleAdoptId,
     target,
     groupFilter: targetFields.targetGroupFilter,
     propagateToChildTenants: targetFields.propagateToChildTenants,
     deployment: reference("deployment").optional(),
-    ...pick(scheduleModel.fields, SCHEDULE_FIELDS),
+    ...scheduleFields,
   },
   entryObject("schedule"),
 );
@@ -158,17 +164,18 @@ const _tieSchedule: Tie<z.input<typeof scheduleEntry>, PolicySchedule> = true;
 export const deploymentEntry = z.strictObject(
   {
     name: entryName,
-    target,
-    groupFilter: targetFields.targetGroupFilter,
-    propagateToChildTenants: targetFields.propagateToChildTenants,
+    adoptId: deploymentAdoptId,
     software: lookupName("software", '"7-Zip"').optional(),
     task: lookupName("maintenance task", '"Set BIOS password"').optional(),
     scope: software.scope,
     desiredState: software.desiredState.optional(),
     version: software.version,
     mode: task.mode,
+    target,
+    groupFilter: targetFields.targetGroupFilter,
+    propagateToChildTenants: targetFields.propagateToChildTenants,
+    ...deploymentFields,
     parameters: parameters.optional(),
-    ...pick(deploymentModel.fields, DEPLOYMENT_FIELDS),
   },
   entryObject("deployment"),
 );
@@ -188,9 +195,13 @@ const _tieSession: Tie<z.input<typeof sessionEntry>, PolicySession> = true;
 const list = <T extends z.ZodType>(what: string, entry: T) =>
   z.array(entry, { error: (i) => `must be a list of ${what} (each item starting with "- name: ..."); got ${shown(i.input)}` }).optional();
 
+/** What a file without a tenant is told (`load.ts` asks for exactly one of tenant and crossTenant). */
+export const tenant = lookupName("tenant", '"tenant: Contoso"');
+
 export const policyFileSchema = z.strictObject(
   {
-    tenant: lookupName("tenant", '"tenant: Contoso"'),
+    tenant: tenant.optional(),
+    crossTenant: z.literal(true, { error: (i) => `must be true (the file's entries apply across tenants), or left out; got ${shown(i.input)}` }).optional(),
     schedules: list("schedules", scheduleEntry),
     deployments: list("deployments", deploymentEntry),
     sessions: list("sessions", sessionEntry),

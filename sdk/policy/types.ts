@@ -18,8 +18,17 @@ import type { ScheduleArgs } from "../../provider/schedule";
  * (e.g. `contoso-weekly`), so renaming a file or an entry replaces its resources.
  */
 export interface PolicyFile {
-  /** The tenant this file is for, by its name in ImmyBot (case does not matter), e.g. "Contoso". */
-  tenant: string;
+  /**
+   * The tenant this file is for, by its name in ImmyBot (case does not matter), e.g. "Contoso". Every target of the
+   * file is limited to it. Exactly one of tenant and crossTenant.
+   */
+  tenant?: string;
+  /**
+   * `true`: the file's entries apply across tenants (ImmyBot's targets without a tenant): `all` is every computer
+   * of every tenant, `{ computer: <name> }` and `{ tag: <name> }` are found among all tenants' computers and tags.
+   * Exactly one of tenant and crossTenant.
+   */
+  crossTenant?: true;
   /** Maintenance schedules: when maintenance runs for which computers of the tenant. */
   schedules?: PolicySchedule[];
   /** Deployments: which software or task should be in which state on which computers of the tenant. */
@@ -33,7 +42,8 @@ export interface PolicyFile {
 
 /**
  * Where a schedule or deployment applies, within the file's tenant: `all` (every computer of the tenant),
- * `{ computer: <name> }` (one computer) or `{ tag: <name> }` (the tenant's computers that carry the tag).
+ * `{ computer: <name> }` (one computer) or `{ tag: <name> }` (the tenant's computers that carry the tag). In a
+ * `crossTenant` file the same forms reach every tenant's computers.
  */
 export type PolicyTarget = "all" | PolicyComputerTarget | PolicyTagTarget;
 
@@ -60,6 +70,7 @@ export interface PolicyEntry {
 
 /** Schedule fields a policy file sets as they are (see the Schedule resource). */
 export type PolicyScheduleField =
+  | "adoptId"
   | "dayOfWeek"
   | "detectionTime"
   | "executionTime"
@@ -85,7 +96,7 @@ export interface PolicySchedule extends PolicyEntry, Pick<ScheduleArgs, PolicySc
 }
 
 /** Deployment fields a policy file sets as they are (see the Deployment resource). */
-export type PolicyDeploymentField = "enforcement" | "disabled" | "selfService" | "technicianTools" | "notes";
+export type PolicyDeploymentField = "adoptId" | "enforcement" | "disabled" | "selfService" | "technicianTools" | "notes";
 
 /**
  * A task parameter value kept out of Git: the value of a Pulumi stack config key, read as a secret

@@ -56,7 +56,7 @@ function npm(args: string[], cwd: string): Promise<{ status: number | null; stdo
 }
 
 describe("the npm package", () => {
-  it("npm pack ships the built SDK, provider, bin and sandbox, the policy schema, README and CHANGELOG: nothing from test/, no sources, no typings of the bin", async () => {
+  it("npm pack ships the built SDK, provider, bin and sandbox, the policy schema, README, CHANGELOG and the project files `export` writes: nothing from test/, no sources, no typings of the bin", async () => {
     const dest = tmp("pack");
     mkdirSync(dest);
     // dist is built (pretest); --ignore-scripts: `prepare` would build it again.
@@ -71,14 +71,17 @@ describe("the npm package", () => {
     for (const f of ["package.json", "README.md", "CHANGELOG.md", "policy.schema.json", "sandbox/default-seed.json", "dist/sdk/index.js", "dist/sdk/index.d.ts", "dist/provider/index.js", "dist/cli/index.js", "dist/cli/validate.js", "dist/sandbox/server.js"]) {
       expect(files, f).toContain(f);
     }
-    expect(files.filter((f) => !/^dist\/(sdk|provider|cli|sandbox)\/.+\.(js|js\.map|d\.ts)$/.test(f))).toEqual([
+    // `pulumi-immybot export` writes examples/policy-repo's project files around the policy it exports.
+    const templates = ["examples/policy-repo/Pulumi.yaml", "examples/policy-repo/index.ts", "examples/policy-repo/package.json", "examples/policy-repo/tsconfig.json"];
+    expect(files.filter((f) => !/^dist\/(sdk|provider|cli|sandbox)\/.+\.(js|js\.map|d\.ts)$/.test(f)).sort()).toEqual([
       "CHANGELOG.md",
       "README.md",
+      ...templates,
       "package.json",
       "policy.schema.json",
       "sandbox/default-seed.json",
-    ]);
-    expect(files.filter((f) => /(^|\/)test\/|\.test\.|fixtures|bench|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
+    ].sort());
+    expect(files.filter((f) => !templates.includes(f) && /(^|\/)test\/|\.test\.|fixtures|bench|\.ts$(?<!\.d\.ts)/.test(f))).toEqual([]);
     expect(files.filter((f) => /^dist\/(cli|sandbox)\/.*\.d\.ts$/.test(f))).toEqual([]);
     // Every source map maps shipped code: the built test helpers (dist/test after `npm run bench`) never ship.
     // The version lives in package.json; the CHANGELOG's newest entry is that version.

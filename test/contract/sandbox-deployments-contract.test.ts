@@ -15,6 +15,8 @@ const LIST = "/api/v1/target-assignments";
 const ONE = "/api/v1/target-assignments/{id}";
 const NOTES = "/api/v1/target-assignments/{id}/notes";
 const PREVIEW = "/api/v1/target-assignments/target-preview";
+const GLOBAL = "/api/v1/target-assignments/global";
+const GLOBAL_ONE = "/api/v1/target-assignments/global/{id}";
 
 /** The bodies the provider sends (its own check and toWire), for the shapes a user can ask for. */
 function providerBody(args: Record<string, unknown>, id?: number): Record<string, unknown> {
@@ -113,6 +115,20 @@ describe("deployment responses validate against the spec", () => {
       expect(spec.validateRequest("POST", PREVIEW, request).errors).toEqual([]);
       expectSpecBody(await call("POST", PREVIEW, request), "POST", PREVIEW);
     }
+  });
+
+  it("GET /target-assignments/global (the seed's global deployments, Sieve-paged) and /global/{id} answer GlobalTargetAssignmentResource", async () => {
+    const all = expectSpecBody(await call("GET", GLOBAL), "GET", GLOBAL);
+    expect(all.map((d: { id: number; databaseType: number; maintenanceType: number }) => [d.id, d.databaseType, d.maintenanceType])).toEqual([
+      [1, 0, 0], // GlobalSoftware 7-Zip
+      [2, 0, 6], // GlobalMaintenanceTask
+    ]);
+    expect(all[0]).not.toHaveProperty("visibility");
+    expect(expectSpecBody(await call("GET", `${GLOBAL}?Filters=maintenanceIdentifier==21&Page=1&PageSize=10`), "GET", GLOBAL)).toHaveLength(1);
+    expect(expectSpecBody(await call("GET", `${GLOBAL}/2`), "GET", GLOBAL_ONE)).toMatchObject({ id: 2, targetEnforcement: 4, onboardingOnly: true });
+    expect((await call("GET", `${GLOBAL}/99`)).status).toBe(404);
+    // The local routes' ids never take "global".
+    expect((await call("GET", LIST)).json.map((d: { databaseType: number }) => d.databaseType)).not.toContain(0);
   });
 
   it("DELETE /target-assignments/{id}: the spec documents 200 without a body, and so does the sandbox", async () => {

@@ -4,7 +4,7 @@
  * and the environment a program's lookups read (IMMYBOT_*), as `npm start` sets it.
  */
 import { afterAll, beforeAll } from "vitest";
-import { Sandbox, type RequestLogEntry } from "../../sandbox/server";
+import { Sandbox, type RequestLogEntry, type SandboxOptions } from "../../sandbox/server";
 import { scheduleClock, type ScheduleClock } from "./clock";
 
 export interface ScenarioContext {
@@ -17,14 +17,14 @@ export interface ScenarioContext {
   env: Record<string, string>;
 }
 
-/** Registers the hooks; the returned object is filled in before the first test. */
-export function useScenario(): ScenarioContext {
+/** Registers the hooks; the returned object is filled in before the first test. `options` add to the sandbox's (e.g. a seed). */
+export function useScenario(options: SandboxOptions = {}): ScenarioContext {
   const ctx = {} as ScenarioContext;
   beforeAll(async () => {
     // Scenarios compare the sandbox's schedules (nextOccurenceDate included) before and after: a clock that passes
     // no detection time while the file runs keeps them comparable.
     const clock = scheduleClock(5);
-    const sandbox = await Sandbox.start({ port: 0, sessionTimeScale: 20, sessionEnqueueDelayMs: 200, now: clock.now });
+    const sandbox = await Sandbox.start({ port: 0, sessionTimeScale: 20, sessionEnqueueDelayMs: 200, now: clock.now, ...options });
     const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
     Object.assign(ctx, {
       sandbox,

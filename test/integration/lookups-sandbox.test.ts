@@ -114,6 +114,16 @@ describe("software", () => {
     expect(await findSoftware(client, { name: "google chrome", scope: "Global" })).toMatchObject({ scope: "Global", maintenanceType: "GlobalSoftware" });
   });
 
+  it("with its configuration task, whose parameters a deployment of it takes", async () => {
+    expect(await findSoftware(client, { name: "Contoso Line-of-Business App" })).toEqual({
+      id: "2",
+      name: "Contoso Line-of-Business App",
+      scope: "Local",
+      maintenanceType: "LocalSoftware",
+      configurationTask: { id: "9", scope: "Local" },
+    });
+  });
+
   it("none, with close matches", async () => {
     const e = await lookupError(findSoftware(client, { name: "7zip" }));
     expect(e.message).toMatch(/^No software named "7zip"\. Close matches: "7-Zip" \(id 303, Global\)/);

@@ -517,7 +517,7 @@ describe("routes and auth", () => {
 
   it("leaves the real API's other /target-assignments/ routes unknown (the SPA), not bad ids", async () => {
     const { call } = await ready();
-    for (const path of [`${LIST}/global`, `${LIST}/Change-Requests`, `${LIST}/recommended-approvals/`, `${LIST}/global/5`]) {
+    for (const path of [`${LIST}/maintenance-item-orders`, `${LIST}/Change-Requests`, `${LIST}/recommended-approvals/`, `${LIST}/global/5/type`, `${LIST}/global/create`]) {
       const answer = await call("GET", path);
       expect(answer.status, path).toBe(200);
       expect(answer.headers.get("content-type"), path).toBe("text/html; charset=utf-8");

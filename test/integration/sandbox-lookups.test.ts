@@ -333,6 +333,7 @@ describe("the seed", () => {
     ["a device class it does not know", { computers: [{ id: 1, name: "PC", tenantId: 1, kind: "Tablet" }] }, /computers\[0\]\.kind/],
     ["a version that is not one", { software: { local: [{ id: 1, name: "X", versions: ["latest"] }] } }, /"latest" is not a version/],
     ["a key it does not know", { tenant: [] }, /Unrecognized key: "tenant"/],
+    ["a global deployment of an item not in the global catalog", { globalDeployments: [{ id: 1, maintenanceIdentifier: "303" }] }, /global deployment 1: software\.global has no id 303/],
   ])("refuses %s, naming the problem", async (_what, seed, message) => {
     await expect(Sandbox.start({ seed: seed as SeedData })).rejects.toThrow(SeedError);
     await expect(Sandbox.start({ seed: seed as SeedData })).rejects.toThrow(message);

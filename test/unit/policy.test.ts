@@ -162,7 +162,7 @@ describe("the policy's own rules", () => {
       'schedules[0].computers: "computers" is not a schedule key (it is one of sessions): remove it',
       'schedules[0].detectiontime: "detectiontime" is not a schedule key; did you mean "detectionTime"?',
     ]);
-    expect(problems("tenant: Contoso\nowner: me\n")).toEqual(['owner: "owner" is not a policy file key: remove it (the keys are tenant, schedules, deployments, sessions)']);
+    expect(problems("tenant: Contoso\nowner: me\n")).toEqual(['owner: "owner" is not a policy file key: remove it (the keys are tenant, crossTenant, schedules, deployments, sessions)']);
   });
 
   it("anchors and merge keys share settings between entries", () => {
@@ -201,6 +201,29 @@ describe("the policy's own rules", () => {
     ]);
     expect(problemsOf(() => parse([{ path: "tenants/Contoso Ltd.yaml", text: "tenant: Contoso\n" }]))).toEqual([
       'tenants/Contoso Ltd.yaml: the file name "Contoso Ltd" prefixes its resources\' names: use letters, digits, ".", "_" and "-", e.g. "contoso.yaml"',
+    ]);
+  });
+
+  it("a file is for one tenant or, with crossTenant: true, across tenants; never both", () => {
+    const cross = `crossTenant: true\ndeployments:\n  - { name: d, software: 7-Zip, target: { computer: PC1 } }\nschedules:\n  - { name: s, target: all, detectionTime: "01:00", deployment: d }\n`;
+    expect(parse([{ path: "tenants/everyone.yaml", text: cross }]).files[0]!.content).toMatchObject({ crossTenant: true, schedules: [{ name: "s", target: "all" }] });
+    expect(problems(`tenant: Contoso\n${cross}`)).toEqual([
+      "crossTenant: cannot be combined with tenant: a file is either for one tenant (tenant: <name>) or across tenants (crossTenant: true); remove one",
+    ]);
+    expect(problems("crossTenant: yes\n")).toEqual(['crossTenant: must be true (the file\'s entries apply across tenants), or left out; got "yes"']);
+    expect(problems(cross.replace("detectionTime", "propagateToChildTenants: true, detectionTime"))).toEqual([
+      "schedules[0].propagateToChildTenants: only applies to a tenant's file; a crossTenant file has no tenant: remove propagateToChildTenants",
+    ]);
+  });
+
+  it("adoptId: the id of the schedule or deployment an entry takes under management, as text", () => {
+    const adopted = parse([{ path: "tenants/t.yaml", text: schedule('adoptId: "42"\ndetectionTime: "01:00"') }]).files[0]!.content;
+    expect(adopted.schedules?.[0]).toMatchObject({ name: "s", adoptId: "42" });
+    expect(problems(schedule('adoptId: 42\ndetectionTime: "01:00"'))).toEqual([
+      'schedules[0].adoptId: must be a string; got 42; write it in quotes, e.g. "42" (YAML reads it as a number)',
+    ]);
+    expect(problems(schedule('adoptId: "weekly"\ndetectionTime: "01:00"'))).toEqual([
+      'schedules[0].adoptId: "weekly" is not a schedule id (a positive whole number, e.g. "42")',
     ]);
   });
 
@@ -265,7 +288,7 @@ describe("hostile files", () => {
   });
 
   it("reports __proto__ keys wherever they are, and keeps parameters named like Object.prototype's members", () => {
-    expect(problems("__proto__: {tenant: Contoso}\ntenant: Contoso\n")).toEqual(['__proto__: "__proto__" is not a policy file key: remove it (the keys are tenant, schedules, deployments, sessions)']);
+    expect(problems("__proto__: {tenant: Contoso}\ntenant: Contoso\n")).toEqual(['__proto__: "__proto__" is not a policy file key: remove it (the keys are tenant, crossTenant, schedules, deployments, sessions)']);
     expect(problems(schedule('detectionTime: "01:00"\n__proto__: 1'))).toEqual(['schedules[0].__proto__: "__proto__" is not a schedule key: remove it (see the keys in policy.schema.json)']);
     const task = (parameters: string) => `tenant: Contoso\ndeployments:\n  - name: d\n    target: all\n    task: Set BIOS password\n    parameters:\n${parameters.replace(/^/gm, "      ")}\n`;
     expect(problems(task("__proto__: x\nEnforce: true"))).toEqual([
