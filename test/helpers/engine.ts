@@ -118,6 +118,8 @@ export type { Op, Program, RunResult, StackState, StateResource, Step };
 const nodeRequire = createRequire(__filename);
 const pulumi = nodeRequire("@pulumi/pulumi");
 const settings = nodeRequire("@pulumi/pulumi/runtime/settings");
+/** After a program error, how long no new error must come before the run is over (see `stopped` in run). */
+const QUIET_AFTER_ERROR_MS = 1_000;
 
 // The SDK's mock monitor, config and stack are process-wide: one program at a time.
 let running = false;
@@ -318,11 +320,18 @@ export class Engine {
       pulumi.runtime.setAllConfig(this.options.config ?? {}, this.options.secretConfig ?? []);
       run.watch(pulumi.runtime.getMonitor());
       // After an unhandled error (e.g. a failed lookup feeding a resource's input), the stack outputs and the RPCs
-      // that depend on it may never settle. The language host's process then ends when its event loop is empty;
-      // the test runner's never is, so the engine stops waiting for them once the steps in flight are done.
+      // that depend on it may never settle. The language host reports every unhandled error (cmd/run: each once)
+      // and its process ends when its event loop is empty, so a lookup still in flight reports its own failure too.
+      // The test runner's loop never empties: the engine stops waiting once the steps in flight are done and no new
+      // error has come for a quiet second (not 10 ms: on a loaded machine a second lookup's answer takes longer).
       const stopped = run.programFailed.then(async () => {
-        await new Promise((r) => setTimeout(r, 10));
-        await run.idle();
+        const giveUp = Date.now() + 30_000;
+        let seen = -1;
+        while (seen !== run.errors.length && Date.now() < giveUp) {
+          seen = run.errors.length;
+          await new Promise((r) => setTimeout(r, QUIET_AFTER_ERROR_MS));
+          await run.idle();
+        }
         return {};
       });
       let settled = false;

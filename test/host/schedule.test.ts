@@ -196,7 +196,8 @@ describe("Schedule through the dynamic-provider host", () => {
     await switchedOff.stop();
     await host.delete(urnFor("Schedule", "unrecorded"), taken.id, taken.properties);
     await host.delete(urnFor("Schedule", "unrecorded-again"), again.id, again.properties);
-  });
+    // Four provider hosts start in turn: on a loaded 2-core machine each start can take several seconds.
+  }, 120_000);
 
   it("keeps an adopted schedule in state when bringing it up to date fails", async () => {
     const urn = urnFor("Schedule", "adopt-then-fail");
