@@ -27,6 +27,10 @@ const BODY_ROUTES = [
   "POST /api/v1/run-immy-service-new",
   "POST /api/v1/tags",
   "POST /api/v1/tags/{tagId}",
+  "POST /api/v1/computers/add-tags",
+  "POST /api/v1/computers/remove-tags",
+  "POST /api/v1/tenants/add-tags",
+  "POST /api/v1/tenants/remove-tags",
 ];
 
 let sandbox: Sandbox;
@@ -38,7 +42,7 @@ beforeAll(async () => {
   sandbox = await Sandbox.start({ port: 0, recordBodies: true, sessionTimeScale: 20, sessionEnqueueDelayMs: 300 });
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
   host = await ProviderHost.start();
-  for (const kind of ["Schedule", "Deployment", "MaintenanceSession", "Tag"]) providers[kind] = await serializedProvider(kind);
+  for (const kind of ["Schedule", "Deployment", "MaintenanceSession", "Tag", "TagMembership"]) providers[kind] = await serializedProvider(kind);
   await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
 });
 
@@ -132,6 +136,10 @@ describe("request bodies the provider sends", () => {
     // Tag: create, update (ImmyBot's POST /tags/{tagId}), delete.
     const tag = await create("Tag", "canary", { name: "Ring 0", description: "first", color: "#f59e0b" });
     const renamed = await update("Tag", tag, { name: "Ring zero" });
+    // TagMembership: add to computers and a tenant, then remove from both; delete removes the rest.
+    const members = await create("TagMembership", "ring0", { tagId: renamed.id, computers: [6, 7], tenants: [3] });
+    const fewer = await update("TagMembership", members, { tagId: renamed.id, computers: [6] });
+    await host.delete(fewer.urn, fewer.id, fewer.properties);
     await host.delete(renamed.urn, renamed.id, renamed.properties);
 
     for (const r of [labs, pinned]) await host.delete(r.urn, r.id, r.properties);
