@@ -9,10 +9,14 @@ import * as deployment from "./deployment";
 import * as maintenanceSession from "./maintenance-session";
 import { withRunPreview } from "./run-preview";
 import * as schedule from "./schedule";
+import * as tag from "./tag";
+import * as tagMembership from "./tag-membership";
 
 const resources: Record<string, Lifecycle> = {
   Schedule: schedule.lifecycle,
   Deployment: deployment.lifecycle,
+  Tag: tag.lifecycle,
+  TagMembership: tagMembership.lifecycle,
   // Check also says which targets a new run would start on (the one read it makes: run-preview.ts).
   MaintenanceSession: withRunPreview(maintenanceSession.lifecycle),
 };

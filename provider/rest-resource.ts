@@ -42,6 +42,8 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
    * messages say where in ImmyBot to check.
    */
   candidateScope(v: z.output<z.ZodObject<S>>): string;
+  /** The verb that updates an item at `${path}/${id}`: PUT (default) or POST (tags). */
+  updateMethod?: "PUT" | "POST";
   /** Writes that follow the main POST or PUT (e.g. notes); returns the object as ImmyBot now holds it. */
   afterWrite?(api: ImmyBotClient, id: string, v: z.output<z.ZodObject<S>>, written: Wire): Promise<Wire>;
   /**
@@ -105,6 +107,10 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
   const route = (method: string, path: string): Answer => ({ method, path });
 
   const checked = (inputs: Record<string, unknown>): V => checkedValue(r.model, inputs);
+  const updateMethod = r.updateMethod ?? "PUT";
+  /** The full update of an item; a POST update must answer the object, as a PUT does. */
+  const sendUpdate = async (api: ImmyBotClient, path: string, body: Wire): Promise<Wire> =>
+    updateMethod === "PUT" ? api.put<Wire>(path, body) : withId(await api.post<unknown>(path, body), `a ${r.noun}`, route("POST", path));
 
   /** The listed object has exactly these arguments (an object this provider cannot read, e.g. another item kind, has not). */
   const sameArguments = (w: Wire, v: V): boolean => {
@@ -137,8 +143,8 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     const found = r.fromWire(existing, get);
     if (jsonEqual(found.inputs, wanted)) return { id, outs: withAdoptId(found.outputs, id) };
     try {
-      const updated = await api.put<Wire>(get.path, r.toWire(v, Number(id)));
-      return { id, outs: outs(await written(api, id, v, updated), id, route("PUT", get.path)) };
+      const updated = await sendUpdate(api, get.path, r.toWire(v, Number(id)));
+      return { id, outs: outs(await written(api, id, v, updated), id, route(updateMethod, get.path)) };
     } catch (e) {
       // The object exists and is now ours: keep it in state even though bringing it up to date failed.
       throw keepInState(e, id, withAdoptId(found.outputs, id), inputs);
@@ -208,8 +214,8 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     async update(id, olds, news) {
       const v = checked(news);
       const api = client();
-      const put = route("PUT", item(id));
-      const updated = await updateExisting(r.kind, id, () => api.put<Wire>(put.path, r.toWire(v, numericId(r.kind, id))));
+      const put = route(updateMethod, item(id));
+      const updated = await updateExisting(r.kind, id, () => sendUpdate(api, put.path, r.toWire(v, numericId(r.kind, id))));
       return { outs: outs(await written(api, id, v, updated), news.adoptId ?? olds.adoptId, put) };
     },
 

@@ -6,10 +6,10 @@
  *   ceiling; there is no page 2 (a `page` parameter is ignored, as the real route ignores it).
  * - `/computers/paged`: `filter`, `skip`, `take` (default 50), `sort` + `sortDesc`, `tenantId`, `includeOffline`,
  *   `onboardingOnly`, ... -> `{count, results}`, count being the total before skip/take.
- * - Unpaged arrays: `/software/{global,local}` (`include` accepted and ignored: versions are always in),
- *   `/tags` (`name` contains, `pageSize` a ceiling when given).
+ * - Unpaged arrays: `/software/{global,local}` (`include` accepted and ignored: versions are always in).
  * - By id: `/tenants/{id}`, `/computers/{computerId}`, `/software/{scope}/{softwareIdentifier}` (a string key),
- *   `/maintenance-tasks/{scope}/{id}`, `/tags/{tagId}`; 404 ProblemDetails when there is none.
+ *   `/maintenance-tasks/{scope}/{id}`; 404 ProblemDetails when there is none.
+ * - Tags are read and written through tag-routes.ts.
  */
 import { pathInt } from "./binding";
 import { jsonReply, notFoundReply, type Reply } from "./http";
@@ -18,7 +18,6 @@ import {
   computerListRow,
   computerSearchRow,
   softwareResponse,
-  tagResponse,
   taskResponse,
   tenantResponse,
 } from "./lookups";
@@ -72,8 +71,6 @@ export function lookupRoutes(seed: Seed): Route[] {
     { pattern: /^\/api\/v1\/computers$/i, handlers: { GET: (ctx) => searchComputers(seed, ctx) } },
     { pattern: /^\/api\/v1\/computers\/paged$/i, handlers: { GET: (ctx) => pagedComputers(seed, ctx) } },
     { pattern: new RegExp(`^/api/v1/computers/${idSegment(COMPUTER_ROUTES)}$`, "i"), handlers: { GET: (ctx) => getComputer(seed, ctx) } },
-    { pattern: /^\/api\/v1\/tags$/i, handlers: { GET: (ctx) => listTags(seed, ctx) } },
-    { pattern: /^\/api\/v1\/tags\/([^/]+)$/i, handlers: { GET: (ctx) => byId(ctx, "tagId", (id) => seed.tag(id), tagResponse) } },
   ];
   for (const scope of SCOPES) {
     const s = scope.toLowerCase();
@@ -208,7 +205,7 @@ function getComputer(seed: Seed, ctx: RequestContext): Reply {
   return computer ? jsonReply(200, computerDetail(seed, computer, options)) : notFoundReply();
 }
 
-// ---- software, tasks, tags -------------------------------------------------------------------------------------
+// ---- software, tasks -------------------------------------------------------------------------------------------
 
 /** `{softwareIdentifier}` is a string: the id as text (a key that is no id of this scope is simply not found). */
 function getSoftware(seed: Seed, scope: ItemScope, ctx: RequestContext): Reply {
@@ -228,15 +225,4 @@ const TASK_FIELDS: SieveField<Task>[] = [
 function listTasks(seed: Seed, scope: ItemScope, ctx: RequestContext): Reply {
   const result = applySieve(seed.tasks[scope], ctx.query, TASK_FIELDS);
   return "reply" in result ? result.reply : jsonReply(200, result.rows.map(taskResponse));
-}
-
-function listTags(seed: Seed, ctx: RequestContext): Reply {
-  const q = new QueryBinder(ctx.query);
-  const name = q.string("name");
-  const pageSize = q.int("pageSize");
-  q.bool("orderByUpdatedDate"); // bound (a bad value is a 400), but seeded tags have no dates: the id order stays
-  const invalid = q.problems();
-  if (invalid) return invalid;
-  const rows = seed.tags.filter((t) => name === undefined || t.name.toLowerCase().includes(name.toLowerCase()));
-  return jsonReply(200, (pageSize === undefined ? rows : rows.slice(0, Math.max(0, pageSize))).map(tagResponse));
 }

@@ -261,7 +261,8 @@ export class SeedError extends Error {}
 /** A checked seed with lookups by id. Lists are in id order, as a database would return them. */
 export class Seed {
   readonly tenants: readonly Tenant[];
-  readonly tags: readonly Tag[];
+  /** Seeded tags, then changed through the tag routes (tags.ts): the one part of the seed clients write. */
+  tags: Tag[];
   readonly computers: readonly Computer[];
   readonly software: Readonly<Record<ItemScope, readonly Software[]>>;
   readonly tasks: Readonly<Record<ItemScope, readonly Task[]>>;

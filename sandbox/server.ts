@@ -29,6 +29,8 @@ import { deploymentRoutes } from "./deployment-routes";
 import { deploymentProblems } from "./deployment-rules";
 import { DeploymentService, type DeploymentResponse } from "./deployments";
 import { lookupRoutes } from "./lookup-routes";
+import { tagRoutes } from "./tag-routes";
+import { TagService } from "./tags";
 import { matchRoute, type Route } from "./router";
 import { bindScheduleRequest, type ScheduleFields } from "./schedule-model";
 import { scheduleRoutes } from "./schedule-routes";
@@ -113,6 +115,7 @@ export class Sandbox {
       ...scheduleRunRoutes(this.scheduleRuns()),
       ...deploymentRoutes(deploymentService, seedData),
       ...sessionRoutes({ sessions: sessionService, seed: seedData, deploymentExists: (id) => deploymentService.get(id) !== undefined }),
+      ...tagRoutes(new TagService(store, seedData)),
       ...lookupRoutes(seedData),
       { pattern: /^\/api\/v1\/system\/timezones$/i, handlers: { GET: () => jsonReply(200, timeZoneList()) } },
     ];

@@ -124,6 +124,19 @@ export interface SandboxState {
   computersOnline: Record<string, boolean>;
   /** Issued access token -> expiry (ms since epoch). */
   tokens: Record<string, number>;
+  /**
+   * Tags and memberships once a client changed any (tags.ts): the whole tag list, the id the next created tag gets,
+   * and each computer's and tenant's tag ids by entity id. Absent: the seed's hold.
+   */
+  tags?: StoredTags;
+}
+
+/** What the tag routes changed, kept over the seed. */
+export interface StoredTags {
+  nextTagId: number;
+  tags: { id: number; name: string; description: string | null; color: string | null }[];
+  computers: Record<string, number[]>;
+  tenants: Record<string, number[]>;
 }
 
 export class StateFileError extends Error {}
@@ -240,5 +253,6 @@ function readStateFile(file: string): SandboxState {
     nextLogId: Math.max(s.nextLogId ?? 0, ...sessions.map((x) => logBaseOf(x) + logBlockSize(x.actions?.length ?? 1))),
     computersOnline: s.computersOnline ?? {},
     tokens: s.tokens ?? {},
+    ...(s.tags === undefined ? {} : { tags: s.tags }),
   };
 }

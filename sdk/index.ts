@@ -5,5 +5,7 @@
 export { Schedule, type ScheduleArgs } from "./schedule";
 export { Deployment, type DeploymentArgs } from "./deployment";
 export { MaintenanceSession, type MaintenanceSessionArgs } from "./maintenance-session";
+export { Tag, type TagArgs } from "./tag";
+export { TagMembership, type TagMembershipArgs } from "./tag-membership";
 export * from "./lookups";
 export * as policy from "./policy";

@@ -53,7 +53,8 @@ export type {
   MaintenanceTaskParameter,
   MaintenanceTaskParameterTypeName,
   Software,
-  Tag,
+  // `Tag` is the resource (sdk/tag.ts); what getTag finds is a TagInfo.
+  Tag as TagInfo,
   Tenant,
 } from "../provider/lookups";
 

@@ -1,6 +1,6 @@
 /**
  * The exact bytes the provider sends, against ImmyBot's OpenAPI spec. Schedule, Deployment (with notes) and
- * MaintenanceSession (explicit computers, the deployment's targets through target-preview, a full maintenance
+ * Tag (create, update, delete), MaintenanceSession (explicit computers, the deployment's targets through target-preview, a full maintenance
  * without a deployment, and a delete that cancels) go through Pulumi's real dynamic-provider host against a strict sandbox (enums as integers only, as
  * the spec types them), which records every request body as it received it. Each body must validate against its
  * operation's requestBody schema, and every (method, path) the provider called must be an operation of the spec.
@@ -25,6 +25,12 @@ const BODY_ROUTES = [
   "POST /api/v1/target-assignments/{id}/notes",
   "POST /api/v1/target-assignments/target-preview",
   "POST /api/v1/run-immy-service-new",
+  "POST /api/v1/tags",
+  "POST /api/v1/tags/{tagId}",
+  "POST /api/v1/computers/add-tags",
+  "POST /api/v1/computers/remove-tags",
+  "POST /api/v1/tenants/add-tags",
+  "POST /api/v1/tenants/remove-tags",
 ];
 
 let sandbox: Sandbox;
@@ -36,7 +42,7 @@ beforeAll(async () => {
   sandbox = await Sandbox.start({ port: 0, recordBodies: true, sessionTimeScale: 20, sessionEnqueueDelayMs: 300 });
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
   host = await ProviderHost.start();
-  for (const kind of ["Schedule", "Deployment", "MaintenanceSession"]) providers[kind] = await serializedProvider(kind);
+  for (const kind of ["Schedule", "Deployment", "MaintenanceSession", "Tag", "TagMembership"]) providers[kind] = await serializedProvider(kind);
   await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
 });
 
@@ -127,6 +133,15 @@ describe("request bodies the provider sends", () => {
     expect(full.properties).toMatchObject({ result: "Succeeded", maintenanceType: null });
     expect((full.properties.sessions as { actions: unknown[] }[]).map((x) => x.actions.length)).toEqual([1]);
 
+    // Tag: create, update (ImmyBot's POST /tags/{tagId}), delete.
+    const tag = await create("Tag", "canary", { name: "Ring 0", description: "first", color: "#f59e0b" });
+    const renamed = await update("Tag", tag, { name: "Ring zero" });
+    // TagMembership: add to computers and a tenant, then remove from both; delete removes the rest.
+    const members = await create("TagMembership", "ring0", { tagId: renamed.id, computers: [6, 7], tenants: [3] });
+    const fewer = await update("TagMembership", members, { tagId: renamed.id, computers: [6] });
+    await host.delete(fewer.urn, fewer.id, fewer.properties);
+    await host.delete(renamed.urn, renamed.id, renamed.properties);
+
     for (const r of [labs, pinned]) await host.delete(r.urn, r.id, r.properties);
     api = sandbox.requests.filter((r) => r.path.startsWith("/api/"));
   }, 120_000);
@@ -181,7 +196,7 @@ describe("request bodies the provider sends", () => {
 
   it("deletes with a DELETE per object and cancels a running session with GET /{id}/cancel", () => {
     const routes = new Set(api.map((r) => `${r.method} ${spec.templateOf(r.method, r.path)}`));
-    for (const route of ["DELETE /api/v1/schedules/{scheduleId}", "DELETE /api/v1/target-assignments/{id}", "GET /api/v1/maintenance-sessions/{sessionId}/cancel"]) {
+    for (const route of ["DELETE /api/v1/schedules/{scheduleId}", "DELETE /api/v1/target-assignments/{id}", "GET /api/v1/maintenance-sessions/{sessionId}/cancel", "DELETE /api/v1/tags/{tagId}"]) {
       expect(routes, route).toContain(route);
     }
   });
