@@ -5,12 +5,14 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { LINT_CONFIG_FILE, LINT_RULES, STAGGERED_WINDOWS_DEFAULTS, formatFinding, lint, readLintConfig, type LintFinding } from "../sdk/policy/lint";
+import { LINT_CONFIG_FILE, LINT_RULES, formatFinding, lint, readLintConfig, type LintFinding } from "../sdk/policy/lint";
 import { formatProblem, type PolicyProblem } from "../sdk/policy/problems";
 import { EXIT, UsageError, type CliIo, type Command } from "./command";
 import { checkPolicyDir, policyDirArgument } from "./policy-dir";
 
-const RULES = (Object.entries(LINT_RULES) as [string, { severity: string }][]).map(([id, r]) => `  ${id.padEnd(26)} ${r.severity}`).join("\n");
+const RULES = Object.entries(LINT_RULES)
+  .map(([id, r]) => `  ${id.padEnd(26)} ${r.severity.padEnd(8)} ${r.finds}`)
+  .join("\n");
 
 const USAGE = `Usage: pulumi-immybot lint <dir> [options]
 
@@ -21,11 +23,7 @@ format problems (as \`pulumi-immybot validate\` reports them) are listed and not
 Rules:
 ${RULES}
 
-  staggered-windows: more than ${STAGGERED_WINDOWS_DEFAULTS.maxPerTenant} schedules of one tenant, or ${STAGGERED_WINDOWS_DEFAULTS.maxPerRepository} across the repository, executing
-  within the same hour (in UTC). test-first: software deployed to \`all\` with no deployment of it to a tag or a
-  computer, nor a session of it on named computers. reboot-force-workstations: rebootPreference Force without
-  suppressRebootsDuringBusinessHours, unless groupFilter is servers only. prompt-timeout-action: Prompt without
-  promptTimeoutAction (the default reboots). email-cannot-work: e-mail buttons or actions without an e-mail.
+No rule needs ImmyBot; see docs/policy-repository.md for their details.
 
 Switching rules off: on an entry, \`lint: { ignore: [test-first] }\`; for the repository, ${LINT_CONFIG_FILE} in <dir>:
   ignore: [staggered-windows]

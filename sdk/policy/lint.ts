@@ -13,13 +13,13 @@ import { z } from "zod";
 import type { Tie } from "../../provider/models/tie";
 import type { LoadedPolicyFile, Policy } from "./load";
 import { emailCannotWork, promptTimeoutAction, rebootForceWorkstations, testFirst, type RuleFinding } from "./lint-rules";
-import { staggeredWindows, type StaggeredWindowsOptions } from "./lint-windows";
+import { STAGGERED_WINDOWS_DEFAULTS, staggeredWindows, type StaggeredWindowsOptions } from "./lint-windows";
 import { formatPath, type PolicyProblem } from "./problems";
 import { LINT_RULE_IDS, lintRuleId } from "./schema";
 import type { LintRuleId } from "./types";
 
 export type { StaggeredWindowsOptions };
-export { STAGGERED_WINDOWS_DEFAULTS } from "./lint-windows";
+export { STAGGERED_WINDOWS_DEFAULTS };
 
 /** How bad a finding is: `pulumi-immybot lint` fails on errors (and on warnings with `--strict`). */
 export type LintSeverity = "error" | "warning";
@@ -49,30 +49,35 @@ export interface LintOptions {
   staggeredWindows?: StaggeredWindowsOptions;
 }
 
-/** Every rule: its severity, why it matters, and what it checks. */
-export const LINT_RULES: Readonly<Record<LintRuleId, { severity: LintSeverity; why: string; check: (files: readonly LoadedPolicyFile[], options: LintOptions) => RuleFinding[] }>> = {
+/** Every rule: its severity, what it finds (one line, for `--help`), why it matters, and the check. */
+export const LINT_RULES: Readonly<Record<LintRuleId, { severity: LintSeverity; finds: string; why: string; check: (files: readonly LoadedPolicyFile[], options: LintOptions) => RuleFinding[] }>> = {
   "staggered-windows": {
     severity: "warning",
+    finds: `more than ${STAGGERED_WINDOWS_DEFAULTS.maxPerTenant} schedules of a tenant, or ${STAGGERED_WINDOWS_DEFAULTS.maxPerRepository} in all, executing within one hour (UTC)`,
     why: 'ImmyBot\'s maintenance guide: stagger the maintenance windows "to avoid overloading infrastructure"; every computer of a schedule downloads and installs at once',
     check: (files, options) => staggeredWindows(files, options.staggeredWindows),
   },
   "test-first": {
     severity: "warning",
+    finds: "software deployed to all with no ring in front (to a tag or computer, or a session on computers)",
     why: 'ImmyBot\'s maintenance guide: "test on a small group before deploying widely"; otherwise a bad version reaches every computer in the next window',
     check: testFirst,
   },
   "reboot-force-workstations": {
     severity: "error",
+    finds: "rebootPreference Force without suppressRebootsDuringBusinessHours, unless for servers only",
     why: "a forced reboot closes the user's programs and loses unsaved work; ImmyBot's suppressRebootsDuringBusinessHours holds reboots during business hours, even Force",
     check: rebootForceWorkstations,
   },
   "prompt-timeout-action": {
     severity: "warning",
+    finds: "rebootPreference Prompt without promptTimeoutAction (the default reboots)",
     why: "a user away from the computer never answers the prompt, and the default promptTimeoutAction reboots it with their programs open",
     check: promptTimeoutAction,
   },
   "email-cannot-work": {
     severity: "error",
+    finds: "e-mail buttons or the actions list on an entry that sends no e-mail",
     why: "the buttons and the actions list are parts of the user e-mails: without an e-mail they are never shown",
     check: emailCannotWork,
   },
