@@ -11,6 +11,7 @@ const COMMANDS: ReadonlyArray<{ name: string; summary: string; load: () => Comma
   { name: "sandbox", summary: "start the ImmyBot API emulator on 127.0.0.1 (for trying things and for tests)", load: () => require("./sandbox").command },
   { name: "sessions", summary: "review maintenance sessions: a table, Markdown for a CI job's summary, or JSON; --fail-on for pipelines", load: () => require("./sessions").command },
   { name: "validate", summary: "check a policy repository's files (format, and names when ImmyBot's settings are set); changes nothing", load: () => require("./validate").command },
+  { name: "lint", summary: "check a policy repository against ImmyBot's best practices (staggered windows, test first, reboots, e-mails)", load: () => require("./lint").command },
   { name: "export", summary: "write an existing ImmyBot instance's schedules and deployments into a policy repository", load: () => require("./export").command },
 ];
 

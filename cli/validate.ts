@@ -3,15 +3,13 @@
  * the policy loader (`pulumi preview`'s own checks, no Pulumi), resolves their names through the lookups when
  * ImmyBot's settings are in the environment, and lists every problem at once. It changes nothing.
  */
-import { statSync } from "node:fs";
-import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { ImmyBotClient, resolveSettings, settingKeys, type Settings } from "../provider/client";
 import { findComputer, findMaintenanceTask, findSoftware, findTag, findTenant, LookupError } from "../provider/lookups";
-import { checkSources, readPolicyDir } from "../sdk/policy/load";
-import { formatProblem, PolicyError, type PolicyProblem } from "../sdk/policy/problems";
+import { formatProblem, type PolicyProblem } from "../sdk/policy/problems";
 import { resolveNames, type PolicyLookups } from "../sdk/policy/resolve";
 import { EXIT, UsageError, type CliIo, type Command } from "./command";
+import { checkPolicyDir, policyDirArgument } from "./policy-dir";
 
 /** The settings that say where ImmyBot is and who signs in: any of them set means "resolve the names". */
 const CONNECTION = ["instance", "baseUrl", "clientId", "clientSecret", "accessToken", "azureTenantId", "tokenUrl"] as const;
@@ -46,17 +44,12 @@ async function run(argv: string[], io: CliIo): Promise<number> {
   const out = (line: string) => io.stdout(`${line}\n`);
 
   // The format: every file, in one pass; the files valid on their own go on to the names.
-  let checked: ReturnType<typeof checkSources>;
-  try {
-    // Paths as given on the command line (`tenants/contoso.yaml`), so a terminal or CI log can open them.
-    checked = checkSources(readPolicyDir(dir).map((s) => ({ ...s, path: join(dir, basename(s.path)) })));
-  } catch (e) {
-    if (!(e instanceof PolicyError)) throw e;
-    e.problems.forEach((p) => out(formatProblem(p)));
+  const checked = checkPolicyDir(dir);
+  if ("unreadable" in checked) {
+    checked.unreadable.forEach((p) => out(formatProblem(p)));
     return EXIT.findings;
   }
-  const { files, problems } = checked;
-  const paths = [...new Set([...files.map((f) => f.path), ...problems.map((p) => p.file)])].sort();
+  const { files, problems, paths } = checked;
   const fileCount = paths.length;
 
   const names = await checkNames(files, fileCount - files.length, formatOnly, io.env);
@@ -81,16 +74,7 @@ function parseCommandLine(argv: string[]): { dir: string; formatOnly: boolean } 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const [dir, ...extra] = parsed.positionals;
-  if (dir === undefined) throw new UsageError("give the directory that holds the policy files, e.g. `pulumi-immybot validate tenants`");
-  if (extra.length > 0) throw new UsageError(`one directory only; got also ${extra.map((a) => JSON.stringify(a)).join(", ")}`);
-  let isDir = false;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch {
-    // reported below
-  }
-  if (!isDir) throw new UsageError(`${JSON.stringify(dir)} is not a directory: give the directory that holds the policy files`);
+  const dir = policyDirArgument(parsed.positionals, "validate");
   return { dir, formatOnly: parsed.values["format-only"] === true };
 }
 

@@ -178,8 +178,8 @@ const MONTH_DAYS = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 const MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
 /** The values of a valid day-of-month or month field (`*`, lists, ranges, steps, names); undefined for a range such as 5-2. */
-function cronFieldValues(field: string, min: number, max: number, names: string[] = []): number[] | undefined {
-  const value = (tok: string) => cronNumber(tok, names, 1);
+function cronFieldValues(field: string, min: number, max: number, names: string[] = [], first = 1): number[] | undefined {
+  const value = (tok: string) => cronNumber(tok, names, first);
   const out = new Set<number>();
   for (const part of field.split(",")) {
     const [range = "", step] = part.split("/");
@@ -206,6 +206,19 @@ function impossibleDate(dom: string, month: string, dow: string): string | undef
   const never = monthNames.length === 1 ? `there is no ${monthNames[0]} ${dayList}` : `${list(monthNames, "and")} have no day ${dayList}`;
   const leap = months.includes(2) ? " (February 29 does, in leap years)" : "";
   return `never runs: ${never}; pick a day of the month that exists in ${monthNames.length === 1 ? "that month" : "those months"}${leap}`;
+}
+
+/**
+ * The parts of a valid cron expression that say when it runs: the minutes after midnight (ImmyBot's minute and hour
+ * are single numbers) and the days of the week (0 = Sunday; every day when the day-of-week field is `*`). A
+ * restricted day of the month is not looked at: the days of the week it may fall on are all of them.
+ */
+export function cronRunTimes(expr: string): { minutes: number; days: number[] } | undefined {
+  if (cronProblem(expr) !== undefined) return undefined;
+  const [minute, hour, , , dow] = expr.trim().split(/\s+/) as [string, string, string, string, string];
+  const days = cronFieldValues(dow, 0, 7, DAYS, 0);
+  if (!days) return undefined;
+  return { minutes: Number(hour) * 60 + Number(minute), days: [...new Set(days.map((d) => d % 7))].sort() };
 }
 
 /** Canonical text of a cron expression: its fields separated by single spaces, as it is sent and stored. */

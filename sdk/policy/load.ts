@@ -63,7 +63,7 @@ const SECRET_PLACEHOLDER = "(secret from config)";
 const PLACEHOLDER_ID = "1";
 
 /**
- * Reads every `*.yaml` and `*.yml` file of `dir` (not its subdirectories) and validates them all. Throws one
+ * Reads every `*.yaml` and `*.yml` file of `dir` (not its subdirectories, nor dot files) and validates them all. Throws one
  * {@link PolicyError} listing every problem of every file; makes no API call.
  * Files are shown as `<directory name>/<file>`, e.g. "tenants/contoso.yaml".
  */
@@ -77,7 +77,8 @@ export function readPolicyDir(dir: string): PolicySource[] {
   let names: string[];
   try {
     names = readdirSync(dir)
-      .filter((n) => YAML_FILE.test(n) && statSync(join(dir, n)).isFile())
+      // Dot files are never policy files (e.g. `.immybot-lint.yaml`, the repository's lint settings).
+      .filter((n) => YAML_FILE.test(n) && !n.startsWith(".") && statSync(join(dir, n)).isFile())
       .sort();
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? String(e);

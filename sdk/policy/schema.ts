@@ -17,6 +17,8 @@ import { model as scheduleModel } from "../../provider/schedule";
 import type {
   PolicyDeployment,
   PolicyDeploymentField,
+  PolicyEntryLint,
+  LintRuleId,
   PolicyFile,
   PolicyParameters,
   PolicySchedule,
@@ -59,6 +61,24 @@ const reference = (what: string) =>
   z.string({
     error: (i) => (i.input === undefined ? `is required: the name of a ${what} in this file` : `must be the name of a ${what} in this file, as text; got ${shown(i.input)}`),
   });
+
+/** The ids of the best-practice checks (`lint.ts` has their rules). */
+export const LINT_RULE_IDS = ["staggered-windows", "test-first", "reboot-force-workstations", "prompt-timeout-action", "email-cannot-work"] as const satisfies readonly LintRuleId[];
+const _tieRuleIds: Tie<(typeof LINT_RULE_IDS)[number], LintRuleId> = true;
+
+/** A rule id of `lint: { ignore: [...] }` (here and in the repository's `.immybot-lint.yaml`), with "did you mean". */
+export const lintRuleId = z.enum(LINT_RULE_IDS, {
+  error: (i) => {
+    const near = typeof i.input === "string" ? closestKey(i.input, LINT_RULE_IDS) : undefined;
+    return `${shown(i.input)} is not a lint rule${near ? `; did you mean ${JSON.stringify(near)}?` : ""} (the rules: ${LINT_RULE_IDS.join(", ")})`;
+  },
+});
+
+const entryLint = z.strictObject(
+  { ignore: z.array(lintRuleId, { error: (i) => `must be a list of rule ids, e.g. [test-first]; got ${shown(i.input)}` }).optional() },
+  { error: (i) => (i.code === "invalid_type" ? `must be a mapping, e.g. { ignore: [test-first] }; got ${shown(i.input)}` : undefined) },
+);
+const _tieLint: Tie<z.input<typeof entryLint>, PolicyEntryLint> = true;
 
 const TARGET_FORMS = 'all, { computer: <name> } or { tag: <name> }';
 
@@ -156,6 +176,7 @@ export const scheduleEntry = z.strictObject(
     propagateToChildTenants: targetFields.propagateToChildTenants,
     deployment: reference("deployment").optional(),
     ...scheduleFields,
+    lint: entryLint.optional(),
   },
   entryObject("schedule"),
 );
@@ -176,6 +197,7 @@ export const deploymentEntry = z.strictObject(
     propagateToChildTenants: targetFields.propagateToChildTenants,
     ...deploymentFields,
     parameters: parameters.optional(),
+    lint: entryLint.optional(),
   },
   entryObject("deployment"),
 );
@@ -187,6 +209,7 @@ export const sessionEntry = z.strictObject(
     deployment: reference("deployment"),
     computers: z.array(lookupName("computer", '"CONTOSO-WS001"'), { error: (i) => `must be a list of computer names, e.g. [CONTOSO-WS001]; got ${shown(i.input)}` }).optional(),
     ...pick(sessionModel.fields, SESSION_FIELDS),
+    lint: entryLint.optional(),
   },
   entryObject("session"),
 );

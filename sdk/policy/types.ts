@@ -59,6 +59,22 @@ export interface PolicyTagTarget {
   tag: string;
 }
 
+/**
+ * The best-practice checks of `pulumi-immybot lint` (and `policy.lint`), by id: see docs/policy-repository.md.
+ * - "staggered-windows": too many schedules execute in the same hour;
+ * - "test-first": software deployed to all computers with no smaller ring in front of it;
+ * - "reboot-force-workstations": Force reboots on workstations, also during business hours;
+ * - "prompt-timeout-action": reboot prompts that do not say what happens when nobody answers;
+ * - "email-cannot-work": e-mail options that have no effect as set.
+ */
+export type LintRuleId = "staggered-windows" | "test-first" | "reboot-force-workstations" | "prompt-timeout-action" | "email-cannot-work";
+
+/** Best-practice checks for one entry. */
+export interface PolicyEntryLint {
+  /** Rules not to apply to this entry, by id, e.g. `[test-first]` for software meant for every computer at once. */
+  ignore?: LintRuleId[];
+}
+
 /** What every entry has. */
 export interface PolicyEntry {
   /**
@@ -66,6 +82,8 @@ export interface PolicyEntry {
    * is named `<file name>-<name>`, so renaming it replaces the resource.
    */
   name: string;
+  /** Best-practice checks (`pulumi-immybot lint`) for this entry, e.g. `lint: { ignore: [test-first] }`. Changes nothing in ImmyBot. */
+  lint?: PolicyEntryLint;
 }
 
 /** Schedule fields a policy file sets as they are (see the Schedule resource). */

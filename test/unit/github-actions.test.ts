@@ -30,6 +30,14 @@ it("examples/github-actions: preview with a PR comment, up on main, nightly drif
   expect(wf.env.IMMYBOT_CLIENT_SECRET).toBe("${{ secrets.IMMYBOT_CLIENT_SECRET }}");
 });
 
+it("examples/github-actions: a pull request is linted (best practices) by the installed bin after validate and before the preview", () => {
+  const wf = parse(readFileSync(join(__dirname, "../../examples/github-actions/immybot-policy.yml"), "utf8"));
+  const steps = wf.jobs.preview.steps as { run?: string; uses?: string }[];
+  const lint = steps.findIndex((s) => s.run === "npx pulumi-immybot lint tenants");
+  expect(lint).toBeGreaterThan(steps.findIndex((s) => s.run?.startsWith("npx pulumi-immybot validate tenants")));
+  expect(lint).toBeLessThan(steps.findIndex((s) => s.uses?.startsWith("pulumi/actions@")));
+});
+
 it("examples/github-actions: a pull request is validated by the installed bin before the preview, on the policy repository's directory", () => {
   const wf = parse(readFileSync(join(__dirname, "../../examples/github-actions/immybot-policy.yml"), "utf8"));
   const steps = wf.jobs.preview.steps as { run?: string; uses?: string }[];
