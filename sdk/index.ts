@@ -5,5 +5,6 @@
 export { Schedule, type ScheduleArgs } from "./schedule";
 export { Deployment, type DeploymentArgs } from "./deployment";
 export { MaintenanceSession, type MaintenanceSessionArgs } from "./maintenance-session";
+export { MaintenanceRollout, type MaintenanceRolloutArgs } from "./maintenance-rollout";
 export * from "./lookups";
 export * as policy from "./policy";
