@@ -168,10 +168,12 @@ async function runRing(p: Progress, i: number): Promise<void> {
     throw fail(p, new LifecycleError("IMMYBOT_ROLLOUT_GATE_FAILED", gateMessage(p, i)));
   }
   const soakMs = ring.soak && i < p.rings.length - 1 ? (durationMs(ring.soak) as number) : 0;
-  set({ ...r, status: "Passed", finishedAt: now(), soakUntil: soakMs > 0 ? new Date(timing.now() + soakMs).toISOString() : null });
+  const passedAt = timing.now();
+  set({ ...r, status: "Passed", finishedAt: new Date(passedAt).toISOString(), soakUntil: soakMs > 0 ? new Date(passedAt + soakMs).toISOString() : null });
   if (soakMs > 0) {
     report(`immybot: rollout ring "${r.name}" passed; soaking ${ring.soak} before ring "${p.rings[i + 1]?.name}"`);
-    await timing.sleep(soakMs);
+    // Until the recorded time has passed on this clock (a timer may fire a little early).
+    while (timing.now() < passedAt + soakMs) await timing.sleep(passedAt + soakMs - timing.now());
   }
 }
 

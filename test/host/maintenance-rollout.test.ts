@@ -5,9 +5,14 @@
  * it again without repeating a ring that passed); `maxConcurrent` as observed in the sandbox; a start whose answer
  * was lost (no double run); a timed-out ring kept in the state and cancelled on delete.
  */
+import { join } from "node:path";
+import { createRequire } from "node:module";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
-import { HostError, ProviderHost, serializedProvider, urnFor } from "../helpers/host";
+import { HostError, ProviderHost, REPO, serializedProvider, urnFor } from "../helpers/host";
+import { forwardToHost, value } from "../helpers/program";
+
+const require = createRequire(__filename);
 
 const START = "/api/v1/run-immy-service-new";
 /** SessionStatus integers of a session still in progress (Running, Created, Pending, PendingConnectivity, ...). */
@@ -108,6 +113,28 @@ describe("MaintenanceRollout through the dynamic-provider host", () => {
     expect(previews).toHaveLength(1);
     expect(JSON.parse(previews[0]!.body!)).toMatchObject({ targetType: 30, target: "1" });
     expect(startedOn()).toEqual([[1, 6, 10]]);
+
+    // Refresh reads the same; a new trigger after a finished rollout starts a new one from the first ring.
+    const read = await host.read(urn, created.id, created.properties);
+    expect(read.properties.ringResults).toEqual(created.properties.ringResults);
+    expect((await host.diff(urn, created.id, read.properties, inputs)).changes).toBe("none");
+    const retriggered = (await host.check(urn, read.inputs!, { fullMaintenance: true, rings: [{ name: "canary", tag: "1" }], triggers: ["r2"], __provider: provider })).inputs;
+    const again = await host.update(urn, created.id, read.properties, retriggered);
+    expect(startedOn()).toEqual([[1, 6, 10], [1, 6, 10]]);
+    expect(ring(again.properties, "canary").batches[0].sessionGroupId).not.toBe(ring(created.properties, "canary").batches[0].sessionGroupId);
+    expect(again.properties).toMatchObject({ result: "Succeeded", triggers: ["r2"] });
+  });
+
+  it("soaks after a ring before starting the next", async () => {
+    sandbox.clearRequests();
+    const { urn, inputs } = await planned("soak", { fullMaintenance: true, rings: [{ name: "a", computers: [3], soak: "3s" }, { name: "b", computers: [4] }] });
+    const created = await host.create(urn, inputs);
+    const a = ring(created.properties, "a");
+    expect(Date.parse(a.soakUntil) - Date.parse(a.finishedAt)).toBe(3000);
+    const b = ring(created.properties, "b");
+    expect(b.soakUntil).toBeNull();
+    expect(Date.parse(b.batches[0].sessions[0].createdAt)).toBeGreaterThanOrEqual(Date.parse(a.soakUntil));
+    expect(host.logs.stdout).toMatch(/rollout ring "a" passed; soaking 3s before ring "b"/);
   });
 
   it("fails on the canary's gate, starts no further ring, resumes from it, and starts it again after a new trigger", async () => {
@@ -183,6 +210,16 @@ describe("MaintenanceRollout through the dynamic-provider host", () => {
       const gid = ring(created.properties, name).batches[0].sessionGroupId;
       expect(sandbox.sessions().filter((s) => groupOf(s) === gid)).toHaveLength(1);
     }
+  });
+
+  it("runs from the SDK class with a deployment's id", async () => {
+    const { registered } = forwardToHost(host);
+    const { MaintenanceRollout } = require(join(REPO, "dist/sdk/index.js"));
+    const rollout = new MaintenanceRollout("sdk-rings", { deploymentId: sevenZip, rings: [{ name: "one", computers: [3] }], triggers: ["2026-11"] });
+    const [result, rings] = await Promise.all([value<string>(rollout.result), value<any[]>(rollout.ringResults)]);
+    expect(result).toBe("Succeeded");
+    expect(rings.map((r) => [r.name, r.computers, r.status])).toEqual([["one", [3], "Passed"]]);
+    expect(registered.find((r) => r.name === "sdk-rings")!.inputs).toMatchObject({ deploymentId: sevenZip, rings: [{ name: "one", computers: [3] }] });
   });
 
   it("keeps a ring that timed out in the state and cancels its sessions on delete", async () => {
