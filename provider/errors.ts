@@ -26,7 +26,7 @@ export type LifecycleErrorCode =
   /**
    * A run's start got no clear answer and none of its sessions appeared: it was not started again.
    * @fix Run `pulumi up` again: it looks for the run's sessions by their group id and never starts a second run. Only when ImmyBot has no session of that group (Sessions in ImmyBot), change `triggers` to start a new run.
-   * @resources MaintenanceSession
+   * @resources MaintenanceSession, MaintenanceRollout
    */
   | "IMMYBOT_RUN_UNCONFIRMED"
   /**
@@ -61,25 +61,25 @@ export type LifecycleErrorCode =
   /**
    * A MaintenanceSession's deployment does not exist (404): nothing was started.
    * @fix Check `deploymentId`, or pass the Deployment resource (`deployment: d`) so the run follows it.
-   * @resources MaintenanceSession
+   * @resources MaintenanceSession, MaintenanceRollout
    */
   | "IMMYBOT_DEPLOYMENT_MISSING"
   /**
    * A MaintenanceSession without targets whose deployment reaches no computer (or targets tenants or people): nothing was started.
    * @fix Give `computers`, `tenants` or `persons` explicitly, or correct the deployment's target.
-   * @resources MaintenanceSession
+   * @resources MaintenanceSession, MaintenanceRollout
    */
   | "IMMYBOT_RUN_NO_TARGETS"
   /**
    * Every session of a run vanished from ImmyBot (while waiting, or before an update could wait for them).
    * @fix Run `pulumi refresh` to drop the run from the state, or change `triggers` to start a new one.
-   * @resources MaintenanceSession
+   * @resources MaintenanceSession, MaintenanceRollout
    */
   | "IMMYBOT_RUN_VANISHED"
   /**
    * Targets of a run got no session within its timeout; the sessions found are kept in state (partial failure).
    * @fix Find out why ImmyBot started no session for the targets named (offline, excluded from maintenance, licensing: docs/troubleshooting.md); `pulumi up` again looks for them and starts no second run.
-   * @resources MaintenanceSession
+   * @resources MaintenanceSession, MaintenanceRollout
    */
   | "IMMYBOT_RUN_INCOMPLETE"
   /**
@@ -91,9 +91,15 @@ export type LifecycleErrorCode =
   /**
    * Sessions of a run did not settle within its timeout; they keep running, the run is kept in state (partial failure).
    * @fix Run `pulumi up` again to wait for the same sessions, raise `timeout`, or wait less (`waitFor: "started"`).
-   * @resources MaintenanceSession
+   * @resources MaintenanceSession, MaintenanceRollout
    */
   | "IMMYBOT_RUN_TIMEOUT"
+  /**
+   * A ring of a rollout failed its gate (more failed sessions than `maxFailures`): no further ring or batch was started; the rings that passed and the failed one are kept in state (partial failure).
+   * @fix Read each failed computer's last log line in the message, fix the cause, then change `triggers`: the next `pulumi up` starts the failed ring again and never repeats rings that passed.
+   * @resources MaintenanceRollout
+   */
+  | "IMMYBOT_ROLLOUT_GATE_FAILED"
   /**
    * The provider was asked for a resource type it does not have (a state written by another version).
    * @fix Use the pulumi-immybot version that wrote the state, or a newer one.

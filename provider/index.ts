@@ -6,6 +6,7 @@ import { configure as configureContext, settings } from "./context";
 import { LifecycleError } from "./errors";
 import type { Lifecycle } from "./rest-resource";
 import * as deployment from "./deployment";
+import * as maintenanceRollout from "./maintenance-rollout";
 import * as maintenanceSession from "./maintenance-session";
 import { withRunPreview } from "./run-preview";
 import * as schedule from "./schedule";
@@ -19,6 +20,7 @@ const resources: Record<string, Lifecycle> = {
   TagMembership: tagMembership.lifecycle,
   // Check also says which targets a new run would start on (the one read it makes: run-preview.ts).
   MaintenanceSession: withRunPreview(maintenanceSession.lifecycle),
+  MaintenanceRollout: maintenanceRollout.lifecycle,
 };
 
 export function configure(config: { get(key: string): string | undefined }): void {

@@ -96,7 +96,7 @@ export function durationMs(text: string): number | undefined {
   return (Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0)) * 1000;
 }
 
-const duration = z.string().transform((text, ctx) => {
+export const duration = z.string().transform((text, ctx) => {
   const ms = durationMs(text.trim());
   if (ms === undefined || ms <= 0 || ms > MAX_TIMEOUT_MS) {
     ctx.addIssue({ code: "custom", message: `${JSON.stringify(text)} is not a duration between "1s" and "24h" (e.g. "45m", "1h30m", "90s")` });

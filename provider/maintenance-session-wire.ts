@@ -90,8 +90,38 @@ export function toWire(v: MaintenanceSessionInputs, deployment: RunDeployment | 
   };
 }
 
+type PreviewTarget = Pick<
+  RunDeployment,
+  | "targetType"
+  | "target"
+  | "tenantId"
+  | "targetGroupFilter"
+  | "propagateToChildTenants"
+  | "allowAccessToParentTenant"
+  | "providerLinkId"
+  | "providerClientGroupType"
+  | "providerDeviceGroupType"
+  | "onboardingOnly"
+>;
+
+/** The computers carrying a tag, as ImmyBot's target preview resolves them (a deployment's target of type Tag). */
+export function tagPreviewRequest(tagId: string): Wire {
+  return targetPreviewRequest({
+    targetType: "Tag",
+    target: tagId,
+    tenantId: null,
+    targetGroupFilter: "All",
+    propagateToChildTenants: false,
+    allowAccessToParentTenant: false,
+    providerLinkId: null,
+    providerClientGroupType: null,
+    providerDeviceGroupType: null,
+    onboardingOnly: false,
+  });
+}
+
 /** The deployment's target as ImmyBot's target preview wants it (`CalculateTargetsRequest`), enums as integers whatever the answer held. */
-export function targetPreviewRequest(deployment: RunDeployment): Wire {
+export function targetPreviewRequest(deployment: PreviewTarget): Wire {
   return {
     targetType: TargetType.wireInt(deployment.targetType),
     target: deployment.target,

@@ -108,7 +108,12 @@ export async function deploymentComputers(api: ImmyBotClient, deploymentId: stri
       `computers: deployment ${deploymentId} targets ${category === "Tenant" ? "tenants" : "people"}, not computers; give tenants or persons explicitly`,
     );
   }
-  const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, targetPreviewRequest(deployment));
+  return previewComputers(api, targetPreviewRequest(deployment));
+}
+
+/** The computers a target preview (`CalculateTargetsRequest`, a POST that changes nothing) finds, in id order. */
+export async function previewComputers(api: ImmyBotClient, request: Wire): Promise<TargetedComputer[]> {
+  const preview = await api.post<Wire[]>(`${DEPLOYMENTS}/target-preview`, request);
   const byId = new Map<number, string | null>();
   for (const c of preview ?? []) if (typeof c.id === "number" && !byId.has(c.id)) byId.set(c.id, typeof c.cn === "string" && c.cn.trim() !== "" ? c.cn : null);
   return [...byId].sort(([a], [b]) => a - b).map(([id, name]) => ({ id, name }));

@@ -30,7 +30,7 @@ import { checkRequest, deepValue, encodeStruct } from "../helpers/wire-struct";
 const require = createRequire(__filename);
 const policy: typeof policyModule = require(join(REPO, "dist/sdk/policy/index.js"));
 
-const KINDS: ResourceKind[] = ["Schedule", "Deployment", "MaintenanceSession"];
+const KINDS: ResourceKind[] = ["Schedule", "Deployment", "MaintenanceSession", "MaintenanceRollout"];
 const ENV = ["IMMYBOT_BASE_URL", "IMMYBOT_TOKEN_URL", "IMMYBOT_CLIENT_ID", "IMMYBOT_CLIENT_SECRET"] as const;
 
 /**

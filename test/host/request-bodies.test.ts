@@ -42,7 +42,7 @@ beforeAll(async () => {
   sandbox = await Sandbox.start({ port: 0, recordBodies: true, sessionTimeScale: 20, sessionEnqueueDelayMs: 300 });
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
   host = await ProviderHost.start();
-  for (const kind of ["Schedule", "Deployment", "MaintenanceSession", "Tag", "TagMembership"]) providers[kind] = await serializedProvider(kind);
+  for (const kind of ["Schedule", "Deployment", "MaintenanceSession", "MaintenanceRollout", "Tag", "TagMembership"]) providers[kind] = await serializedProvider(kind);
   await host.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
 });
 
@@ -142,6 +142,10 @@ describe("request bodies the provider sends", () => {
     await host.delete(fewer.urn, fewer.id, fewer.properties);
     await host.delete(renamed.urn, renamed.id, renamed.properties);
 
+    // MaintenanceRollout: a tag's computers (target preview of type Tag), then the rest of the deployment's, in batches.
+    const rollout = await create("MaintenanceRollout", "rings", { deploymentId: labs.id, rings: [{ name: "canary", tag: "1", maxConcurrent: 2 }, { name: "rest", fraction: 1 }] });
+    expect((rollout.properties.ringResults as { computers: number[] }[]).map((r) => r.computers)).toEqual([[1, 6, 10], [9]]);
+
     for (const r of [labs, pinned]) await host.delete(r.urn, r.id, r.properties);
     api = sandbox.requests.filter((r) => r.path.startsWith("/api/"));
   }, 120_000);
@@ -185,9 +189,13 @@ describe("request bodies the provider sends", () => {
     expect(bodies("PUT /api/v1/target-assignments/{id}")[0]).toMatchObject({ desiredSoftwareState: 3, softwareSemanticVersion: "24.08", targetEnforcement: 3 });
     // The same target twice: the check says where the run would start (run-preview.ts), and the create resolves it again.
     const target = expect.objectContaining({ targetType: 21, targetGroupFilter: 0, tenantId: 3 });
-    expect(bodies("POST /api/v1/target-assignments/target-preview")).toEqual([target, target]);
+    // The rollout: the deployment's target (for its fraction ring), then its tag ring's (a target of type Tag, any tenant).
+    const tag = expect.objectContaining({ targetType: 30, target: "1", tenantId: null, targetGroupFilter: 0 });
+    expect(bodies("POST /api/v1/target-assignments/target-preview")).toEqual([target, target, target, tag]);
     const starts = bodies("POST /api/v1/run-immy-service-new");
-    expect(starts).toHaveLength(4);
+    expect(starts).toHaveLength(7);
+    expect(starts.slice(4).map((b) => b.computers.map((c: { computerId: number }) => c.computerId))).toEqual([[1, 6], [10], [9]]);
+    expect(starts[6]).toMatchObject({ maintenanceParams: { maintenanceType: 6, maintenanceTaskMode: 1 } });
     expect(starts[0]).toMatchObject({ deploymentType: 1, rebootPreference: 1, offlineBehavior: 1, maintenanceParams: { maintenanceType: 0, desiredSoftwareState: 3, semanticVersion: "24.08", softwareProviderType: 3 } });
     expect(starts[1]).toMatchObject({ computers: [{ computerId: 9 }, { computerId: 10 }], offlineBehavior: 2, maintenanceParams: { maintenanceType: 6, maintenanceTaskMode: 1 } });
     expect(starts[3]).toMatchObject({ computers: [{ computerId: 9 }], fullMaintenance: true, deploymentId: null, rebootPreference: -1 });

@@ -1,0 +1,270 @@
+/**
+ * MaintenanceRollout: a deployment, or a full maintenance, run ring by ring (canary, pilot, broad), each ring gated
+ * by how many of its sessions failed, optionally with a soak before the next ring and in batches of at most
+ * `maxConcurrent` computers.
+ *
+ * One dynamic resource, not a component: its state says which rings passed, so the next `pulumi up` after a failed
+ * ring resumes from that ring and never repeats the rings that passed. Each batch of a ring is one MaintenanceSession
+ * run (`maintenance-session.ts`'s lifecycle: start at most once, find the sessions by group id after an ambiguous
+ * start, wait, keep unconfirmed runs, cancel), so every guarantee of a single run holds for each batch.
+ *
+ * - create resolves every ring's computers first (read only: target previews), then runs the rings in order; a
+ *   ring's gate that fails, or a batch that cannot be judged (timeout, unconfirmed start), fails the step as a
+ *   partial failure keeping every ring's record, and nothing further starts;
+ * - update (the next `up`): unchanged `triggers` looks at the failed ring's recorded runs again (waits for them,
+ *   starts nothing new for them) and, if the ring now passes, goes on; changed `triggers` starts the failed ring
+ *   again (or, after a finished rollout, the whole rollout);
+ * - delete cancels the sessions still in progress, batch by batch.
+ */
+import { randomUUID } from "node:crypto";
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { ImmyBotClient } from "./client";
+import { checkedValue, checkWith, diffWith, jsonEqual, pick, plainJson } from "./check";
+import { client } from "./context";
+import { LifecycleError } from "./errors";
+import { keepInState } from "./lifecycle";
+import { deploymentComputers, failureStatuses, lifecycle as session, previewComputers, readDeployment, tagPreviewRequest, type SessionResult } from "./maintenance-session";
+import { durationMs } from "./maintenance-session-args";
+import {
+  RUN_OPTION_KEYS,
+  model,
+  outputKeys,
+  percentOf,
+  type MaintenanceRolloutInputs,
+  type MaintenanceRolloutOutputs,
+  type RolloutBatch,
+  type RolloutRing,
+  type RolloutRingResult,
+} from "./maintenance-rollout-args";
+import type { Lifecycle } from "./rest-resource";
+import { countByStatus, timing } from "./session-runs";
+
+export * from "./maintenance-rollout-args";
+
+const BATCH_KEYS = ["sessionGroupId", "startedAt", "finishedAt", "targets", "sessionIds", "sessions", "statusCounts", "result", "maintenanceType", "maintenanceIdentifier"] as const;
+
+const report = (line: string): void => console.log(line);
+const now = () => new Date(timing.now()).toISOString();
+
+/** The MaintenanceSession arguments of one batch: the rollout's options, the batch's computers, waiting until done. */
+function batchArgs(v: MaintenanceRolloutInputs, computers: readonly number[], triggers: unknown): Record<string, unknown> {
+  return { ...pick(v as Record<string, unknown>, RUN_OPTION_KEYS), ...(triggers == null ? {} : { triggers }), computers: [...computers], waitFor: "completed" };
+}
+
+/** Each ring's computers, resolved before anything starts; a computer runs in the first ring that has it. */
+async function resolveRings(api: ImmyBotClient, v: MaintenanceRolloutInputs): Promise<number[][]> {
+  const needsDeployment = v.rings.some((r) => r.fraction !== undefined);
+  const all = needsDeployment ? (await deploymentComputers(api, v.deploymentId as string, await readDeployment(api, v.deploymentId as string))).map((c) => c.id) : [];
+  const seen = new Set<number>();
+  const out: number[][] = [];
+  for (const ring of v.rings) {
+    let ids: number[];
+    if (ring.computers) ids = ring.computers;
+    else if (ring.tag !== undefined) ids = (await previewComputers(api, tagPreviewRequest(ring.tag))).map((c) => c.id);
+    else {
+      // Cumulative: after this ring, ceil(fraction × all) of the deployment's computers have had their turn.
+      const reached = all.filter((id) => seen.has(id)).length;
+      ids = all.filter((id) => !seen.has(id)).slice(0, Math.max(0, Math.ceil((ring.fraction as number) * all.length) - reached));
+    }
+    ids = [...new Set(ids)].filter((id) => !seen.has(id)).sort((a, b) => a - b);
+    if (ids.length === 0) {
+      const from = ring.tag !== undefined ? `tag ${ring.tag} is on no computer (that no earlier ring has)` : ring.fraction !== undefined ? `the fraction ${ring.fraction} adds no computer of deployment ${v.deploymentId} (${all.length} computers)` : "its computers are all in earlier rings";
+      throw new LifecycleError("IMMYBOT_RUN_NO_TARGETS", `rings: ring "${ring.name}" has no computer to run on: ${from}. Nothing was started; give the ring computers, or remove it.`);
+    }
+    ids.forEach((id) => seen.add(id));
+    out.push(ids);
+  }
+  return out;
+}
+
+function allowedFailures(ring: RolloutRing, size: number): number {
+  return typeof ring.maxFailures === "number" ? ring.maxFailures : Math.floor(((percentOf(ring.maxFailures) ?? 0) * size) / 100);
+}
+
+/** A ring's counts, failed computers and gate, from its batches. */
+function judged(v: MaintenanceRolloutInputs, r: RolloutRingResult): RolloutRingResult {
+  const failing = failureStatuses(v);
+  const sessions = r.batches.flatMap((b) => b.sessions);
+  const failed = sessions.filter((s) => failing.has(s.status));
+  return {
+    ...r,
+    statusCounts: countByStatus(sessions.map((s) => s.status)),
+    failures: failed.length,
+    failedComputers: failed.map((s: SessionResult) => ({ computerId: s.computerId, computerName: s.computerName, sessionId: s.id, status: s.status, lastLog: s.lastLog })),
+  };
+}
+
+function freshRing(v: MaintenanceRolloutInputs, ring: RolloutRing, computers: number[]): RolloutRingResult {
+  return { name: ring.name, computers, status: "NotStarted", allowedFailures: allowedFailures(ring, computers.length), failures: 0, statusCounts: {}, failedComputers: [], batches: [], startedWithTriggers: null, startedAt: null, finishedAt: null, soakUntil: null };
+}
+
+function outputs(v: MaintenanceRolloutInputs, id: string, startedAt: string, rings: RolloutRingResult[]): MaintenanceRolloutOutputs {
+  const failed = rings.find((r) => r.status === "Failed" || r.status === "Running");
+  const done = rings.every((r) => r.status === "Passed");
+  return plainJson({
+    ...v,
+    rolloutId: id,
+    result: done ? "Succeeded" : failed ? "Failed" : "InProgress",
+    failedRing: failed?.name ?? null,
+    ringResults: rings,
+    startedAt,
+    finishedAt: done ? (rings.at(-1)?.finishedAt ?? null) : null,
+  });
+}
+
+/** A batch's record from a MaintenanceSession result (its outputs, or the properties its partial failure keeps). */
+const batchOf = (props: Record<string, unknown>): RolloutBatch => pick(props, BATCH_KEYS) as unknown as RolloutBatch;
+
+interface Progress {
+  v: MaintenanceRolloutInputs;
+  id: string;
+  startedAt: string;
+  rings: RolloutRingResult[];
+  inputs: Record<string, unknown>;
+}
+
+/** The step's failure, keeping every ring's record in the state. */
+function fail(p: Progress, error: unknown): Error {
+  return keepInState(error, p.id, outputs(p.v, p.id, p.startedAt, p.rings), p.inputs);
+}
+
+/**
+ * Runs (or goes on with) ring `i`: the batches it recorded are followed again (`follow`: waited for, nothing
+ * started for them), the rest are started, one after the other, until the gate can no longer be met.
+ */
+async function runRing(p: Progress, i: number): Promise<void> {
+  const ring = p.v.rings[i] as RolloutRing;
+  let r = p.rings[i] as RolloutRingResult;
+  const size = ring.maxConcurrent ?? r.computers.length;
+  const chunks: number[][] = [];
+  for (let k = 0; k < r.computers.length; k += size) chunks.push(r.computers.slice(k, k + size));
+  if (r.startedAt === null) r = { ...r, startedAt: now(), startedWithTriggers: p.v.triggers ?? null, status: "Running" };
+  const set = (next: RolloutRingResult) => {
+    r = judged(p.v, next);
+    p.rings[i] = r;
+  };
+  set({ ...r, status: "Running" });
+  for (let k = 0; k < chunks.length; k++) {
+    if (r.failures > r.allowedFailures) break;
+    const recorded = r.batches[k];
+    const args = batchArgs(p.v, chunks[k] as number[], r.startedWithTriggers);
+    report(`immybot: rollout ring "${r.name}" (${i + 1}/${p.rings.length}), batch ${k + 1}/${chunks.length}: ${recorded ? "waiting again for" : "starting"} ${(chunks[k] as number[]).length} computer(s)`);
+    try {
+      const checked = await session.check({}, args);
+      const batchInputs = checked.inputs ?? args;
+      const done = recorded
+        ? { id: recorded.sessionGroupId, outs: (await session.update(recorded.sessionGroupId, { ...batchInputs, ...recorded }, batchInputs)).outs ?? {} }
+        : await session.create(batchInputs);
+      set({ ...r, batches: [...r.batches.slice(0, k), batchOf({ ...done.outs, sessionGroupId: done.id }), ...r.batches.slice(k + 1)] });
+    } catch (e) {
+      const kept = e as { properties?: Record<string, unknown>; code?: string };
+      if (kept.properties) set({ ...r, batches: [...r.batches.slice(0, k), batchOf(kept.properties), ...r.batches.slice(k + 1)] });
+      // A run that failed is judged by the gate; any other failure (timeout, unconfirmed start) fails the step as it is.
+      if (kept.code !== "IMMYBOT_RUN_FAILED" || !kept.properties) throw fail(p, e);
+    }
+  }
+  if (r.failures > r.allowedFailures) {
+    set({ ...r, status: "Failed", finishedAt: now() });
+    throw fail(p, new LifecycleError("IMMYBOT_ROLLOUT_GATE_FAILED", gateMessage(p, i)));
+  }
+  const soakMs = ring.soak && i < p.rings.length - 1 ? (durationMs(ring.soak) as number) : 0;
+  const passedAt = timing.now();
+  set({ ...r, status: "Passed", finishedAt: new Date(passedAt).toISOString(), soakUntil: soakMs > 0 ? new Date(passedAt + soakMs).toISOString() : null });
+  if (soakMs > 0) {
+    report(`immybot: rollout ring "${r.name}" passed; soaking ${ring.soak} before ring "${p.rings[i + 1]?.name}"`);
+    // Until the recorded time has passed on this clock (a timer may fire a little early).
+    while (timing.now() < passedAt + soakMs) await timing.sleep(passedAt + soakMs - timing.now());
+  }
+}
+
+function gateMessage(p: Progress, i: number): string {
+  const r = p.rings[i] as RolloutRingResult;
+  const total = r.batches.reduce((n, b) => n + b.sessions.length, 0);
+  const passed = p.rings.filter((x) => x.status === "Passed").map((x) => `"${x.name}"`);
+  const line = (c: RolloutRingResult["failedComputers"][number]) => `  - ${c.computerName ?? `computer ${c.computerId}`} (session ${c.sessionId}): ${c.status}${c.lastLog ? ` – ${c.lastLog}` : ""}`;
+  const next = p.rings.slice(i + 1).map((x) => `"${x.name}"`);
+  return [
+    `Ring "${r.name}" (${i + 1} of ${p.rings.length}) failed its gate: ${r.failures} of ${total} sessions failed, at most ${r.allowedFailures} allowed. ${next.length > 0 ? `Ring ${next.join(", ")} was not started.` : ""}`.trim(),
+    ...r.failedComputers.map(line),
+    `The rollout's record is kept in the state${passed.length > 0 ? ` (rings ${passed.join(", ")} passed and are not repeated)` : ""}: the next \`pulumi up\` looks at ring "${r.name}"'s sessions again and starts nothing new. ` +
+      `After fixing the cause, change \`triggers\` to start ring "${r.name}" again.`,
+  ].join("\n");
+}
+
+/** Runs the rings from the first one that has not passed. */
+async function goOn(p: Progress): Promise<MaintenanceRolloutOutputs> {
+  for (let i = 0; i < p.rings.length; i++) {
+    if ((p.rings[i] as RolloutRingResult).status === "Passed") continue;
+    await runRing(p, i);
+  }
+  return outputs(p.v, p.id, p.startedAt, p.rings);
+}
+
+async function start(v: MaintenanceRolloutInputs, id: string, inputs: Record<string, unknown>): Promise<MaintenanceRolloutOutputs> {
+  const targets = await resolveRings(client(), v);
+  const rings = v.rings.map((ring, i) => freshRing(v, ring, targets[i] as number[]));
+  report(`immybot: rollout ${id}: ${rings.map((r) => `"${r.name}" ${r.computers.length}`).join(", ")} computer(s)`);
+  return goOn({ v, id, startedAt: now(), rings, inputs });
+}
+
+const ringsOf = (props: Record<string, unknown>): RolloutRingResult[] => (Array.isArray(props.ringResults) ? (props.ringResults as RolloutRingResult[]) : []);
+
+export const lifecycle: Lifecycle = {
+  async check(_olds, news) {
+    return checkWith(model, news);
+  },
+
+  async diff(_id, olds, news) {
+    return diffWith(model, olds, news);
+  },
+
+  async create(inputs): Promise<dynamic.CreateResult> {
+    const id = randomUUID();
+    return { id, outs: await start(checkedValue(model, inputs), id, inputs) };
+  },
+
+  /** The sessions of every recorded batch as ImmyBot has them now; the gates stay as judged. */
+  async read(id, props) {
+    const v = props as unknown as MaintenanceRolloutInputs;
+    const rings = await Promise.all(
+      ringsOf(props).map(async (r) => {
+        const batches = await Promise.all(
+          r.batches.map(async (b) => {
+            const read = await session.read(b.sessionGroupId, { ...batchArgs(v, b.targets.map((t) => t.id), r.startedWithTriggers), ...b });
+            return read.id ? batchOf({ ...(read.props ?? {}), sessionGroupId: b.sessionGroupId }) : b;
+          }),
+        );
+        return { ...r, batches, statusCounts: countByStatus(batches.flatMap((b) => b.sessions.map((s) => s.status))) };
+      }),
+    );
+    return { id, props: { ...props, ringResults: plainJson(rings) }, inputs: pick(props, Object.keys(model.fields)) };
+  },
+
+  /**
+   * Only `triggers` updates in place (anything else replaces), and the engine retries a create or update that
+   * failed with unchanged arguments: resume from the first ring that has not passed.
+   */
+  async update(id, olds, news) {
+    const v = checkedValue(model, news);
+    const retriggered = !jsonEqual(olds.triggers ?? null, news.triggers ?? null);
+    const recorded = ringsOf(olds);
+    if (recorded.length !== v.rings.length || (retriggered && olds.result === "Succeeded")) return { outs: await start(v, id, news) };
+    const rings = recorded.map((r, i) => {
+      if (r.status === "Passed" || !retriggered) return r;
+      // The failed ring (and those after it) start again with the new triggers; its old runs are not waited for.
+      return freshRing(v, v.rings[i] as RolloutRing, r.computers);
+    });
+    const startedAt = typeof olds.startedAt === "string" ? olds.startedAt : now();
+    return { outs: await goOn({ v, id, startedAt, rings, inputs: news }) };
+  },
+
+  /** Cancels the sessions of every batch still in progress; finished ones are left alone. */
+  async delete(_id, props) {
+    const v = props as unknown as MaintenanceRolloutInputs;
+    for (const r of ringsOf(props)) {
+      for (const b of r.batches) await session.delete(b.sessionGroupId, { ...batchArgs(v, b.targets.map((t) => t.id), r.startedWithTriggers), ...b });
+    }
+  },
+};
+
+export { outputKeys };
