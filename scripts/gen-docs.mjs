@@ -35,12 +35,20 @@ const undocumented = [
 ];
 for (const u of undocumented) console.error(`gen-docs: warning: ${u}`);
 
-const programs = new Map();
-/** JSON Schema of `type`, from a program of `files` (one generator per type, so names never clash across types). */
+const generators = new Map();
+/**
+ * JSON Schema of `type`, from a program of `files`. One generator per program: building one walks every symbol of
+ * the program (most of this script's time when made per type), and each schema it makes starts with no definitions
+ * of its own (getSchemaForSymbol resets them), so names never clash across types.
+ */
 function schemaOf(files, type) {
   const key = files.join("\n");
-  if (!programs.has(key)) programs.set(key, TJS.getProgramFromFiles(files.map((f) => join(REPO, f)), COMPILER_OPTIONS));
-  const schema = TJS.generateSchema(programs.get(key), type, SETTINGS);
+  if (!generators.has(key)) {
+    const generator = TJS.buildGenerator(TJS.getProgramFromFiles(files.map((f) => join(REPO, f)), COMPILER_OPTIONS), SETTINGS);
+    if (!generator) throw new Error(`typescript-json-schema could not read ${files.join(", ")}`);
+    generators.set(key, generator);
+  }
+  const schema = generators.get(key).getSchemaForSymbol(type);
   if (!schema) throw new Error(`typescript-json-schema made no schema of ${type} (${files.join(", ")})`);
   return schema;
 }
