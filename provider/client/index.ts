@@ -16,11 +16,13 @@ import {
   redact,
 } from "./errors";
 import { howToSet, secretsOf, type Settings } from "./settings";
+import type { ConcurrencyStats } from "./concurrency";
 import { parseRetryAfter, Transport, type HttpMethod, type TransportResponse } from "./transport";
 
 export * from "./errors";
 export { resolveSettings, settingKeys, settingDefaults, isLoopbackHost, type Settings, type SettingKey, type AuthMode } from "./settings";
 export { retryPolicy, parseRetryAfter, type HttpMethod, type TransportStats } from "./transport";
+export type { ConcurrencyStats } from "./concurrency";
 export { renewalMargin, type Clock } from "./auth";
 
 /** Query parameters; `undefined`/`null` values are left out, arrays repeat the key. */
@@ -50,6 +52,8 @@ export interface ClientStats {
   connectionsOpened: number;
   /** Requests sent to the token endpoint, retries included. */
   tokenRequests: number;
+  /** The adaptive limit of API requests in flight: now, lowest, highest, cuts, most in flight at once. */
+  concurrency: ConcurrencyStats;
 }
 
 export interface ClientOptions {
@@ -99,13 +103,17 @@ export class ImmyBotClient {
       maxDelayMs: settings.retryMaxDelayMs,
       timeoutHint: `raise ${howToSet("requestTimeoutMs", "60000")}`,
     };
-    this.#api = new Transport(settings.origin, { ...tuning, connections: settings.maxConcurrency, label: "ImmyBot" });
+    this.#api = new Transport(settings.origin, {
+      ...tuning,
+      concurrency: { min: 1, max: settings.maxConcurrency, initial: settings.initialConcurrency },
+      label: "ImmyBot",
+    });
     if (settings.auth === "accessToken") {
       this.#auth = new StaticTokenSource(secretsOf(settings).accessToken as string);
     } else {
       this.#tokenTransport = new Transport(new URL(settings.tokenUrl as string).origin, {
         ...tuning,
-        connections: 1, // one token request at a time is all a client ever makes
+        concurrency: { min: 1, max: 1, initial: 1 }, // one token request at a time is all a client ever makes
         retryMethods: ["POST"],
         label: "Token endpoint",
       });
@@ -196,6 +204,7 @@ export class ImmyBotClient {
       retries: api.retries,
       connectionsOpened: api.connectionsOpened,
       tokenRequests: this.#tokenTransport?.stats().requests ?? 0,
+      concurrency: api.concurrency,
     };
   }
 
