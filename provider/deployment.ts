@@ -34,6 +34,8 @@ import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 
 const KIND = "Deployment";
 const PATH = "/api/v1/target-assignments";
+/** Rows per page of the lists reads are served from: one request for most tenants (the spec sets no maximum). */
+const READ_PAGE = 1000;
 
 /** Where an item lives: ImmyBot's published catalog ("Global") or your instance ("Local"). */
 export type ItemScope = "Global" | "Local";
@@ -276,6 +278,14 @@ export const lifecycle = restLifecycle({
   // Deployments are a Sieve-paged list; the item id narrows it to a handful.
   candidates: (api, v) => sieveAll<Wire>(api, PATH, { Filters: `maintenanceIdentifier==${itemToWire(v).maintenanceIdentifier}` }),
   candidateScope: (v) => (v.software ? `software ${v.software.id}` : `task ${v.task?.id}`),
+  // A tenant's deployment from the tenant's list, a cross-tenant one from the list of those without a tenant; in
+  // pages of READ_PAGE (a list that ignored the filter would only be longer: rows are matched by id).
+  listScope: (props) => {
+    if (props.targetType === undefined) return undefined;
+    const tenantId = typeof props.tenantId === "number" ? props.tenantId : undefined;
+    const Filters = `tenantId==${tenantId ?? "null"}`;
+    return { key: tenantId === undefined ? "no tenant" : `tenant ${tenantId}`, fetch: (api) => sieveAll<Wire>(api, PATH, { Filters }, READ_PAGE) };
+  },
   // Notes are not part of the payload: ImmyBot sets them through their own route.
   async afterWrite(api, id, v, written) {
     if ((nonEmpty(written.notes) ?? null) === (v.notes ?? null)) return written;

@@ -80,6 +80,8 @@ function queryString(path: string, query: Query | undefined): string {
   return s ? `${path.includes("?") ? "&" : "?"}${s}` : "";
 }
 
+const READS: ReadonlySet<HttpMethod> = new Set(["GET", "HEAD", "OPTIONS"]);
+
 const registry = new Map<string, ImmyBotClient>();
 const openClients = new Set<ImmyBotClient>();
 
@@ -92,6 +94,8 @@ export class ImmyBotClient {
   readonly #prefix: string;
   /** Server clock minus ours, from the newest answer's `Date` header (undefined until one came). */
   #clockOffsetMs: number | undefined;
+  /** Bumped when a write (any method but GET, HEAD, OPTIONS) is sent and again when it ends, answered or not. */
+  #writeGeneration = 0;
 
   constructor(settings: Settings, options: ClientOptions = {}) {
     this.settings = settings;
@@ -149,6 +153,17 @@ export class ImmyBotClient {
         ...(body !== undefined ? { body } : {}),
       });
 
+    const write = !READS.has(method);
+    if (write) this.#writeGeneration++;
+    try {
+      return await this.#authorized<T>(method, path, send);
+    } finally {
+      if (write) this.#writeGeneration++;
+    }
+  }
+
+  /** Sends with the current token; on a 401, once more with a renewed one. */
+  async #authorized<T>(method: HttpMethod, path: string, send: (token: string) => Promise<TransportResponse>): Promise<ApiResponse<T>> {
     let token = await this.#auth.token();
     let res = await send(token);
     this.#noteServerClock(res);
@@ -190,6 +205,14 @@ export class ImmyBotClient {
    */
   serverClockOffsetMs(): number | undefined {
     return this.#clockOffsetMs;
+  }
+
+  /**
+   * A number that changes whenever this client sends a write and again when the write ends: a list read while it
+   * stayed the same reflects every write this process made before it (and none was under way).
+   */
+  writeGeneration(): number {
+    return this.#writeGeneration;
   }
 
   #noteServerClock(res: TransportResponse): void {

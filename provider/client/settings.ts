@@ -74,7 +74,7 @@ export const settingKeys = {
   clientSecret: { env: "IMMYBOT_CLIENT_SECRET", secret: true, example: "<client secret value>" },
   tokenUrl: { env: "IMMYBOT_TOKEN_URL", example: "https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token" },
   accessToken: { env: "IMMYBOT_ACCESS_TOKEN", secret: true, example: "<bearer token>" },
-  maxConcurrency: { env: "IMMYBOT_MAX_CONCURRENCY", example: "8" },
+  maxConcurrency: { env: "IMMYBOT_MAX_CONCURRENCY", example: "4" },
   requestTimeoutMs: { env: "IMMYBOT_REQUEST_TIMEOUT_MS", example: "30000" },
   maxRetries: { env: "IMMYBOT_MAX_RETRIES", example: "4" },
   retryMinDelayMs: { env: "IMMYBOT_RETRY_MIN_DELAY_MS", example: "500" },
