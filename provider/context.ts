@@ -7,7 +7,7 @@
  * one token and one connection pool per credential set. Credentials never enter the serialized shim.
  */
 import { clientFor, type ImmyBotClient } from "./client";
-import { resolveSettings, type Settings } from "./client/settings";
+import { resolveSettings, settingKeys, type Settings } from "./client/settings";
 
 type ConfigGetter = (key: string) => string | undefined;
 
@@ -16,11 +16,22 @@ let stackConfig: ConfigGetter = () => undefined;
 /** Called from the shim's `configure` with the host's config object (`get("immybot:clientId")`, ...). */
 export function configure(config: { get(key: string): string | undefined }): void {
   stackConfig = (key) => config.get(key);
+  resolved = undefined;
 }
 
-/** Settings from stack config, falling back to IMMYBOT_* environment variables; throws one error listing every problem. */
+const KEYS = Object.entries(settingKeys).map(([key, spec]) => [`immybot:${key}`, spec.env] as const);
+
+/** The raw values (config, then environment, per key) the settings were resolved from, and the result. */
+let resolved: { raw: (string | undefined)[]; settings: Settings } | undefined;
+
+/**
+ * Settings from stack config, falling back to IMMYBOT_* environment variables; throws one error listing every problem.
+ * Every check and every request asks for them: they are resolved (validated, hashed) again only when a raw value changed.
+ */
 export function settings(): Settings {
-  return resolveSettings(stackConfig, process.env);
+  const raw = KEYS.flatMap(([key, env]) => [stackConfig(key), process.env[env]]);
+  if (!resolved || raw.some((v, i) => v !== resolved!.raw[i])) resolved = { raw, settings: resolveSettings(stackConfig, process.env) };
+  return resolved.settings;
 }
 
 /** The shared client for the configured instance. */

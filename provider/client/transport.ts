@@ -13,7 +13,7 @@
  *   connections. Both feed {@link Transport.stats}.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { Pool, interceptors, type Dispatcher, type RetryHandler } from "undici";
+import type { Dispatcher, Pool, RetryHandler } from "undici";
 import { AdaptiveConcurrency, type ConcurrencyBounds, type ConcurrencyStats, type Ticket } from "./concurrency";
 import { ImmyBotTransportError } from "./errors";
 
@@ -206,6 +206,9 @@ export class Transport {
   readonly #limit: AdaptiveConcurrency;
 
   constructor(origin: string, options: TransportOptions) {
+    // undici is most of the provider's load time: loaded with the first client, so check, diff, preview and a
+    // no-change `up` (which send no request) never load it.
+    const { Pool, interceptors } = require("undici") as typeof import("undici");
     this.origin = origin;
     this.#options = options;
     this.#limit = new AdaptiveConcurrency(options.concurrency);
