@@ -30,6 +30,7 @@ import { idNumber, idString, nonEmpty, normalizeTarget, targetFields, targetRule
 import { didYouMean } from "./models/similar";
 import { keysOf, type Tie } from "./models/tie";
 import { VERSIONED, fromWire, itemToWire, toWire } from "./deployment-wire";
+import { tenantScope } from "./read-lists";
 import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 
 const KIND = "Deployment";
@@ -280,12 +281,7 @@ export const lifecycle = restLifecycle({
   candidateScope: (v) => (v.software ? `software ${v.software.id}` : `task ${v.task?.id}`),
   // A tenant's deployment from the tenant's list, a cross-tenant one from the list of those without a tenant; in
   // pages of READ_PAGE (a list that ignored the filter would only be longer: rows are matched by id).
-  listScope: (props) => {
-    if (props.targetType === undefined) return undefined;
-    const tenantId = typeof props.tenantId === "number" ? props.tenantId : undefined;
-    const Filters = `tenantId==${tenantId ?? "null"}`;
-    return { key: tenantId === undefined ? "no tenant" : `tenant ${tenantId}`, fetch: (api) => sieveAll<Wire>(api, PATH, { Filters }, READ_PAGE) };
-  },
+  listScope: (props) => tenantScope(props, (api, tenantId) => sieveAll<Wire>(api, PATH, { Filters: `tenantId==${tenantId ?? "null"}` }, READ_PAGE)),
   // Notes are not part of the payload: ImmyBot sets them through their own route.
   async afterWrite(api, id, v, written) {
     if ((nonEmpty(written.notes) ?? null) === (v.notes ?? null)) return written;

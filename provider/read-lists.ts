@@ -26,6 +26,17 @@ export interface ListScope {
   fetch: (api: ImmyBotClient) => Promise<Wire[]>;
 }
 
+/**
+ * The scope an object held in state as `props` is read from: its tenant (`tenantId`), or none (a target across
+ * tenants); `fetch` lists the one or the other. Undefined when `props` hold no arguments (a `.get`, an import): that
+ * read goes by id.
+ */
+export function tenantScope(props: Record<string, unknown>, fetch: (api: ImmyBotClient, tenantId: number | undefined) => Promise<Wire[]>): ListScope | undefined {
+  if (props.targetType === undefined) return undefined;
+  const tenantId = typeof props.tenantId === "number" ? props.tenantId : undefined;
+  return { key: tenantId === undefined ? "no tenant" : `tenant ${tenantId}`, fetch: (api) => fetch(api, tenantId) };
+}
+
 interface Listing {
   /** The client's write generation when the list was requested. */
   generation: number;

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import type { InputModel, RuleContext } from "./check";
 import type { ImmyBotClient } from "./client";
+import { tenantScope } from "./read-lists";
 import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 import { DayOfWeek, MaintenanceType, type DayOfWeekName, type MaintenanceTypeName } from "./models/enums";
 import {
@@ -262,12 +263,8 @@ export const lifecycle = restLifecycle({
   fromWire,
   candidates: (api, v) => schedulesOf(api, v.tenantId),
   candidateScope: (v) => (v.tenantId === undefined ? "all tenants" : `tenant ${v.tenantId}`),
-  // A tenant's schedule from the tenant's list; one for all tenants (or none) from the list of every schedule.
-  listScope: (props) => {
-    if (props.targetType === undefined) return undefined;
-    const tenantId = typeof props.tenantId === "number" ? props.tenantId : undefined;
-    return { key: tenantId === undefined ? "all" : `tenant ${tenantId}`, fetch: (api) => schedulesOf(api, tenantId) };
-  },
+  // A tenant's schedule from the tenant's list; one across tenants from the list of every schedule (no filter for none).
+  listScope: (props) => tenantScope(props, schedulesOf),
 });
 
 /** Every schedule of a tenant, or of every tenant: ImmyBot lists schedules unpaged. */
