@@ -12,7 +12,8 @@
  *
  * Prints the table, writes it to docs/bench.md and between the bench markers of README.md. What runs, per N (so the
  * whole bench stays near ten minutes on two cores): N = 1000 with concurrency 4, 16 and adaptive (the default); other
- * sizes with the default only. The no-change up sends no request, so it runs with the default only. At N = 5000 one
+ * sizes with the default only; other concurrencies than the default run the create and the refresh only (the other
+ * operations send no request, a few lists, or one write at a time as the engine diffs). At N = 5000 one
  * run per row, and the floor only of the two refreshes (the floor of an up of 5000 would take minutes more).
  * Options (env): BENCH_SIZES (default "100,1000,5000"), BENCH_RUNS (runs per row, default 3), BENCH_RUNS_LARGE (at
  * N >= 5000, default 1), BENCH_CONCURRENCY (the variants at N = 1000, default "4,16,adaptive"), BENCH_LATENCY_MS
@@ -106,6 +107,7 @@ async function measure(n: number, op: Op, variant: string, sandbox: RemoteSandbo
     n,
     op,
     variant,
+    run: 0,
     wallMs,
     ...(hostCpuMs !== undefined ? { hostCpuMs } : {}),
     ...(hostCpuMs !== undefined && hostStartCpuMs !== undefined ? { hostCpuAfterStartMs: hostCpuMs - hostStartCpuMs } : {}),
@@ -132,29 +134,48 @@ function expectSteps(result: RunResult, want: Record<string, number>, what: stri
 
 const readState = (file: string) => JSON.parse(readFileSync(file, "utf8")) as StackState;
 
-/** The five operations on the real provider, on an empty sandbox and state. Returns the state after the create. */
-async function sequence(n: number, variant: string, sandbox: RemoteSandbox, dir: string, samples: Sample[]): Promise<StackState> {
-  const withNoChange = variant === "adaptive"; // it sends no request: the concurrency cannot change it
+/** How a sequence measures the floor: none, of every operation, or of the refreshes only. */
+type Floors = "none" | "all" | "refreshes";
+
+/**
+ * The five operations on the real provider, on an empty sandbox and state. With `floors`, each operation's floor runs
+ * right after it, on the state the real one started from (with the floor's `__provider`): a real run and its floor
+ * are measured seconds apart, so a change in the machine's load between runs does not fall between them.
+ */
+async function sequence(n: number, run: number, variant: string, floors: Floors, sandbox: RemoteSandbox, dir: string, samples: Sample[]): Promise<void> {
+  // Only the create sends many requests at once: the other operations send none (no-change up), a few lists, or one
+  // write at a time as the engine diffs one resource after another, so other concurrencies than the default run the
+  // create and the refresh only.
+  const all = variant === "adaptive";
   const stateFile = join(dir, `real-${variant}.json`);
+  const floorFile = join(dir, "floor.json");
   rmSync(stateFile, { force: true });
+  rmSync(floorFile, { force: true });
   await sandbox.ask("reset");
-  const run = async (op: Op, body: (e: Engine) => Promise<RunResult>, want: Record<string, number>) => {
-    const { sample, result } = await measure(n, op, variant, sandbox, stateFile, body);
+  /** The real operation, then (when asked) its floor from the same state. */
+  const step = async (op: Op, body: (e: Engine, provider: "real" | "floor") => Promise<RunResult>, want: Record<string, number>) => {
+    const from = existsSync(stateFile) ? readState(stateFile) : undefined;
+    const { sample, result } = await measure(n, op, variant, sandbox, stateFile, (e) => body(e, "real"));
     expectSteps(result, want, `N=${n} ${variant} ${op}`);
-    samples.push(sample);
+    samples.push({ ...sample, run });
+    const floorToo = floors === "all" || (floors === "refreshes" && op.startsWith("refresh"));
+    if (!floorToo) return;
+    if (from) writeFileSync(floorFile, JSON.stringify(onFloor(from, readState(floorFile))));
+    else rmSync(floorFile, { force: true });
+    samples.push({ ...(await measure(n, op, "floor", sandbox, floorFile, (e) => body(e, "floor"))).sample, run });
   };
-  await run("create", (e) => e.up(program(n, "real")), { create: n });
-  const created = readState(stateFile);
-  await run("refresh", (e) => e.refresh(), { refresh: n });
-  if (withNoChange) await run("up, no change", (e) => e.up(program(n, "real")), { same: n });
-  await run("up, 10% changed", (e) => e.up(program(n, "real", changedByUp)), { same: n - n / 10, update: n / 10 });
+  if (floors === "refreshes") await new Engine({ stateFile: floorFile, parallel: PARALLEL, prestartHosts: false }).up(program(2, "floor")); // its __provider only
+  await step("create", (e, p) => e.up(program(n, p)), { create: n });
+  await step("refresh", (e) => e.refresh(), { refresh: n });
+  if (!all) return;
+  await step("up, no change", (e, p) => e.up(program(n, p)), { same: n });
+  await step("up, 10% changed", (e, p) => e.up(program(n, p, changedByUp)), { same: n - n / 10, update: n / 10 });
   const before = readState(stateFile);
   const byHand: Mutation[] = handMade(before);
   await sandbox.ask("mutate", byHand);
   const deleted = byHand.filter((m) => m.action === "delete").length;
-  await run("refresh, 5% changed + 1% deleted by hand", (e) => e.refresh(), { refresh: n - deleted, discard: deleted });
+  await step("refresh, 5% changed + 1% deleted by hand", (e) => e.refresh(), { refresh: n - deleted, discard: deleted });
   expectDriftFound(before, readState(stateFile), byHand);
-  return created;
 }
 
 /** After the mixed refresh: exactly the objects changed by hand have other arguments in state, and exactly the deleted ones are gone. */
@@ -178,25 +199,6 @@ function canonical(inputs: Record<string, unknown>): string {
     v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
   const { __provider: _, ...args } = inputs;
   return JSON.stringify(sorted(args));
-}
-
-/**
- * The same operations on the floor provider: the create on an empty state, the rest on the real run's state.
- * `refreshesOnly`: the create (of a few resources: only to learn the floor's `__provider`) and the two refreshes.
- */
-async function floorSequence(n: number, created: StackState, sandbox: RemoteSandbox, dir: string, samples: Sample[], refreshesOnly: boolean): Promise<void> {
-  const stateFile = join(dir, "floor.json");
-  rmSync(stateFile, { force: true });
-  const run = async (op: Op, body: (e: Engine) => Promise<RunResult>) => samples.push((await measure(n, op, "floor", sandbox, stateFile, body)).sample);
-  if (refreshesOnly) await new Engine({ stateFile, parallel: PARALLEL, prestartHosts: false }).up(program(2, "floor"));
-  else await run("create", (e) => e.up(program(n, "floor")));
-  writeFileSync(stateFile, JSON.stringify(onFloor(created, readState(stateFile))));
-  await run("refresh", (e) => e.refresh());
-  if (!refreshesOnly) {
-    await run("up, no change", (e) => e.up(program(n, "floor")));
-    await run("up, 10% changed", (e) => e.up(program(n, "floor", changedByUp)));
-  }
-  await run("refresh, 5% changed + 1% deleted by hand", (e) => e.refresh());
 }
 
 /** CPU time (user + system) a process used so far, from /proc (Linux). */
@@ -237,9 +239,10 @@ async function main(): Promise<void> {
   try {
     for (const n of SIZES) {
       for (let run = 0; run < setup.runs[n]!; run++) {
-        let created: StackState | undefined;
-        for (const variant of setup.variants[n]!) created = await sequence(n, variant, sandbox, dir, samples);
-        await floorSequence(n, created!, sandbox, dir, samples, !setup.floorUps[n]);
+        for (const variant of setup.variants[n]!) {
+          const floors: Floors = variant !== "adaptive" ? "none" : setup.floorUps[n] ? "all" : "refreshes";
+          await sequence(n, run, variant, floors, sandbox, dir, samples);
+        }
       }
       console.error(`bench: N=${n} done (${((performance.now() - t0) / 60_000).toFixed(1)} min so far)`);
     }
@@ -247,7 +250,7 @@ async function main(): Promise<void> {
     await sandbox.stop();
     rmSync(dir, { recursive: true, force: true });
   }
-  const rows = reduce(samples);
+  const rows = reduce(samples, setup);
   if (process.env.BENCH_BASELINE_OUT) {
     const commit = execSync("git rev-parse HEAD", { cwd: REPO }).toString().trim();
     writeFileSync(process.env.BENCH_BASELINE_OUT, JSON.stringify({ commit, date: setup.date, rows } satisfies Baseline, null, 1) + "\n");
