@@ -102,6 +102,12 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
       failures.push(...unknownKeyFailures([], [k], model.fields));
       continue;
     }
+    if (typeof v !== "object") {
+      // Most arguments are text, numbers or flags: nothing to copy, nothing nested.
+      if (v === UNKNOWN) unknown.add(k);
+      (v === UNKNOWN ? restore : given)[k] = v;
+      continue;
+    }
     const deep = tooDeepAt(v, MAX_DEPTH);
     if (deep) {
       failures.push(failureAt(deepPath(model.fields, k, deep), TOO_DEEP));
@@ -202,9 +208,14 @@ export function checkWith<S extends z.ZodRawShape>(model: InputModel<S>, news: R
 export function diffWith<S extends z.ZodRawShape>(model: InputModel<S>, olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
   const keys = Object.keys(model.fields).filter((k) => !model.createOnly?.includes(k));
   const oldInputs = pick(olds, keys);
-  const canonicalOld = parseInputs(model, oldInputs);
-  const before = canonicalOld.failures.length === 0 ? canonicalOld.inputs : oldInputs;
-  const changed = keys.filter((k) => containsUnknown(news[k]) || !jsonEqual(before[k], news[k]));
+  const differing = (before: Record<string, unknown>) => keys.filter((k) => containsUnknown(news[k]) || !jsonEqual(before[k], news[k]));
+  // The state usually holds exactly the checked arguments (canonical both): only a difference needs the old ones
+  // canonicalised (state written by an older version, with fewer defaults), which costs a parse per resource.
+  let changed = differing(oldInputs);
+  if (changed.length > 0) {
+    const canonicalOld = parseInputs(model, oldInputs);
+    if (canonicalOld.failures.length === 0) changed = differing(canonicalOld.inputs);
+  }
   const replaces = changed.filter((k) => model.replaceOnChanges.includes(k));
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
 }

@@ -7,20 +7,31 @@
  * one token and one connection pool per credential set. Credentials never enter the serialized shim.
  */
 import { clientFor, type ImmyBotClient } from "./client";
-import { resolveSettings, type Settings } from "./client/settings";
+import { resolveSettings, settingKeys, type Settings } from "./client/settings";
 
-type ConfigGetter = (key: string) => string | undefined;
+const KEYS = Object.entries(settingKeys).map(([key, spec]) => [`immybot:${key}`, spec.env] as const);
 
-let stackConfig: ConfigGetter = () => undefined;
+/** The provider's stack config (`immybot:*`), read once at configure: a host process serves one stack and one config. */
+let stackConfig = new Map<string, string | undefined>();
 
 /** Called from the shim's `configure` with the host's config object (`get("immybot:clientId")`, ...). */
 export function configure(config: { get(key: string): string | undefined }): void {
-  stackConfig = (key) => config.get(key);
+  stackConfig = new Map(KEYS.map(([key]) => [key, config.get(key)]));
+  resolved = undefined;
 }
 
-/** Settings from stack config, falling back to IMMYBOT_* environment variables; throws one error listing every problem. */
+/** The environment variables the settings were resolved with, and the result. */
+let resolved: { env: (string | undefined)[]; settings: Settings } | undefined;
+
+/**
+ * Settings from stack config, falling back to IMMYBOT_* environment variables; throws one error listing every problem.
+ * Every check and every request asks for them: they are resolved (validated, hashed) again only after a configure or
+ * when a variable changed.
+ */
 export function settings(): Settings {
-  return resolveSettings(stackConfig, process.env);
+  const env = KEYS.map(([, name]) => process.env[name]);
+  if (!resolved || env.some((v, i) => v !== resolved!.env[i])) resolved = { env, settings: resolveSettings((key) => stackConfig.get(key), process.env) };
+  return resolved.settings;
 }
 
 /** The shared client for the configured instance. */

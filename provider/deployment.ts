@@ -30,10 +30,13 @@ import { idNumber, idString, nonEmpty, normalizeTarget, targetFields, targetRule
 import { didYouMean } from "./models/similar";
 import { keysOf, type Tie } from "./models/tie";
 import { VERSIONED, fromWire, itemToWire, toWire } from "./deployment-wire";
+import { tenantScope } from "./read-lists";
 import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 
 const KIND = "Deployment";
 const PATH = "/api/v1/target-assignments";
+/** Rows per page of the lists reads are served from: one request for most tenants (the spec sets no maximum). */
+const READ_PAGE = 1000;
 
 /** Where an item lives: ImmyBot's published catalog ("Global") or your instance ("Local"). */
 export type ItemScope = "Global" | "Local";
@@ -276,6 +279,9 @@ export const lifecycle = restLifecycle({
   // Deployments are a Sieve-paged list; the item id narrows it to a handful.
   candidates: (api, v) => sieveAll<Wire>(api, PATH, { Filters: `maintenanceIdentifier==${itemToWire(v).maintenanceIdentifier}` }),
   candidateScope: (v) => (v.software ? `software ${v.software.id}` : `task ${v.task?.id}`),
+  // A tenant's deployment from the tenant's list, a cross-tenant one from the list of those without a tenant; in
+  // pages of READ_PAGE (a list that ignored the filter would only be longer: rows are matched by id).
+  listScope: (props) => tenantScope(props, (api, tenantId) => sieveAll<Wire>(api, PATH, { Filters: `tenantId==${tenantId ?? "null"}` }, READ_PAGE)),
   // Notes are not part of the payload: ImmyBot sets them through their own route.
   async afterWrite(api, id, v, written) {
     if ((nonEmpty(written.notes) ?? null) === (v.notes ?? null)) return written;

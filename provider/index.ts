@@ -22,6 +22,8 @@ const resources: Record<string, Lifecycle> = {
   MaintenanceSession: withRunPreview(maintenanceSession.lifecycle),
   MaintenanceRollout: maintenanceRollout.lifecycle,
 };
+/** Each resource's lifecycle as the host calls it (every call of the shim asks for it), built once. */
+const lifecycles = new Map<string, Lifecycle>();
 
 export function configure(config: { get(key: string): string | undefined }): void {
   configureContext(config);
@@ -29,15 +31,19 @@ export function configure(config: { get(key: string): string | undefined }): voi
 
 /** The lifecycle of one resource type. `check` also validates the settings, so missing credentials fail the preview. */
 export function lifecycle(kind: string): Lifecycle {
-  const l = resources[kind];
+  const cached = lifecycles.get(kind);
+  if (cached) return cached;
+  const l = Object.hasOwn(resources, kind) ? resources[kind] : undefined;
   if (!l) {
     throw new LifecycleError("IMMYBOT_UNKNOWN_RESOURCE", `pulumi-immybot: unknown resource type ${JSON.stringify(kind)} (this provider knows ${Object.keys(resources).join(", ")})`);
   }
-  return {
+  const wrapped: Lifecycle = {
     ...l,
     check: async (olds, news) => {
       settings();
       return l.check(olds, news);
     },
   };
+  lifecycles.set(kind, wrapped);
+  return wrapped;
 }

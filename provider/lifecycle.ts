@@ -127,7 +127,8 @@ export async function createOnce<W>(o: CreateOnceOptions<W>): Promise<W> {
     const listed = await (o.firstList ?? o.list)();
     before = new Set(listed.map(o.idOf));
     const serverNow = clock.now() + (o.serverClockOffsetMs() ?? 0);
-    const leftovers = listed.filter((w) => free(w) && o.matches(w) && (o.createdAt(w) ?? -Infinity) >= serverNow - o.leftoverMs);
+    // Recent first: matching decodes the object, and a scope may hold many old ones.
+    const leftovers = listed.filter((w) => free(w) && (o.createdAt(w) ?? -Infinity) >= serverNow - o.leftoverMs && o.matches(w));
     if (o.adoptLeftovers && leftovers.length > 1) throw several(o, leftovers, "were created recently and are held by no resource of this run");
     const [leftover] = leftovers;
     if (o.adoptLeftovers && leftover !== undefined) {
@@ -166,7 +167,7 @@ export async function createOnce<W>(o: CreateOnceOptions<W>): Promise<W> {
     clock.now() + o.settleMs,
     async () => {
       try {
-        found = (await o.list()).filter((w) => free(w) && o.matches(w) && !before?.has(o.idOf(w)) && (o.createdAt(w) ?? notBefore) >= notBefore);
+        found = (await o.list()).filter((w) => free(w) && !before?.has(o.idOf(w)) && (o.createdAt(w) ?? notBefore) >= notBefore && o.matches(w));
       } catch (e) {
         lookFailure = e; // looked again next round
       }

@@ -13,12 +13,13 @@ import { checkedValue, checkWith, diffWith, jsonEqual, plainJson, type InputMode
 import { client, settings } from "./context";
 import { LifecycleError } from "./errors";
 import { claim, createOnce, deleteIfExists, keepInState, readOrGone, takenOverInThisRun, updateExisting } from "./lifecycle";
+import { fromList, type ListScope, type Wire } from "./read-lists";
 import { isIdText, notAnId } from "./models/target";
 import { withId, type Answer } from "./models/wire";
 import { withSecrets } from "./secrets";
 import { parseUtc } from "./write-once";
 
-export type Wire = Record<string, unknown>;
+export type { Wire } from "./read-lists";
 
 export interface RestResource<S extends z.ZodRawShape, O extends object> {
   /** Resource name in messages ("Schedule"). */
@@ -44,6 +45,11 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
   candidateScope(v: z.output<z.ZodObject<S>>): string;
   /** The verb that updates an item at `${path}/${id}`: PUT (default) or POST (tags). */
   updateMethod?: "PUT" | "POST";
+  /**
+   * The list a read of the object held in state as `props` is served from (`read-lists.ts`): its scope, e.g. the
+   * tenant's objects. Undefined reads it by id (e.g. `Schedule.get`, whose props hold no arguments).
+   */
+  listScope?(props: Record<string, unknown>): ListScope | undefined;
   /** Writes that follow the main POST or PUT (e.g. notes); returns the object as ImmyBot now holds it. */
   afterWrite?(api: ImmyBotClient, id: string, v: z.output<z.ZodObject<S>>, written: Wire): Promise<Wire>;
   /**
@@ -203,11 +209,15 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
     },
 
     async read(id, props) {
+      const api = client();
       const get = route("GET", item(id));
-      const found = await readOrGone(() => client().get<Wire>(get.path));
+      const scope = r.listScope?.(props);
+      // From its scope's list when it is there; one GET otherwise, so an object missing from the list is confirmed gone.
+      const listed = scope && (await fromList(api, r.kind, scope, String(numericId(r.kind, id))));
+      const found = listed ?? (await readOrGone(() => api.get<Wire>(get.path)));
       if (!found) return { id: "" };
       claim(r.kind, id);
-      const { inputs, outputs } = r.fromWire(found, get);
+      const { inputs, outputs } = r.fromWire(found, listed ? route("GET", r.path) : get);
       return { id, props: withAdoptId(outputs, props.adoptId), inputs: withAdoptId(inputs, props.adoptId) };
     },
 

@@ -11,6 +11,8 @@
  */
 import { z } from "zod";
 import type { InputModel, RuleContext } from "./check";
+import type { ImmyBotClient } from "./client";
+import { tenantScope } from "./read-lists";
 import { adoptIdField, restLifecycle, type Wire } from "./rest-resource";
 import { DayOfWeek, MaintenanceType, type DayOfWeekName, type MaintenanceTypeName } from "./models/enums";
 import {
@@ -259,10 +261,15 @@ export const lifecycle = restLifecycle({
   model,
   toWire,
   fromWire,
-  // Schedules are listed unpaged, per tenant.
-  candidates: async (api, v) =>
-    listAnswer(await api.get<unknown>(PATH, v.tenantId === undefined ? undefined : { tenantId: v.tenantId }), "schedules", { method: "GET", path: PATH }) as Wire[],
+  candidates: (api, v) => schedulesOf(api, v.tenantId),
   candidateScope: (v) => (v.tenantId === undefined ? "all tenants" : `tenant ${v.tenantId}`),
+  // A tenant's schedule from the tenant's list; one across tenants from the list of every schedule (no filter for none).
+  listScope: (props) => tenantScope(props, schedulesOf),
 });
+
+/** Every schedule of a tenant, or of every tenant: ImmyBot lists schedules unpaged. */
+async function schedulesOf(api: ImmyBotClient, tenantId: number | undefined): Promise<Wire[]> {
+  return listAnswer(await api.get<unknown>(PATH, tenantId === undefined ? undefined : { tenantId }), "schedules", { method: "GET", path: PATH }) as Wire[];
+}
 
 export const { check, diff, create, read, update } = lifecycle;

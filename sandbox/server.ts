@@ -96,6 +96,8 @@ export class Sandbox {
   /** Connections opened since start or clearRequests(); a socket is counted as API once it carried an /api/ request. */
   /** Counts since start or clearRequests() (`epoch`); a socket counts as API once, at its first /api/ request. */
   private counts = { epoch: 0, connections: 0, apiConnections: 0 };
+  /** API requests being handled now (waiting out latency included), and the most at once since clearRequests(). */
+  private apiInFlight = { now: 0, most: 0 };
   private readonly sockets = new WeakMap<Socket, { epoch: number; api: boolean }>();
 
   private constructor(
@@ -166,6 +168,12 @@ export class Sandbox {
   clearRequests(): void {
     this.log.length = 0;
     this.counts = { epoch: this.counts.epoch + 1, connections: 0, apiConnections: 0 };
+    this.apiInFlight.most = this.apiInFlight.now;
+  }
+
+  /** The most API requests the sandbox was handling at once since start or clearRequests() (a client's concurrency). */
+  get maxApiInFlight(): number {
+    return this.apiInFlight.most;
   }
 
   /** TCP connections clients opened to the sandbox since it started or since clearRequests(). */
@@ -346,6 +354,11 @@ export class Sandbox {
     if (socket && !socket.api && url.pathname.startsWith("/api/")) {
       socket.api = true;
       if (socket.epoch === this.counts.epoch) this.counts.apiConnections++;
+    }
+    if (url.pathname.startsWith("/api/")) {
+      const gauge = this.apiInFlight;
+      gauge.most = Math.max(gauge.most, ++gauge.now);
+      res.once("close", () => gauge.now--);
     }
     try {
       let body: Buffer;

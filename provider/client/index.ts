@@ -16,11 +16,13 @@ import {
   redact,
 } from "./errors";
 import { howToSet, secretsOf, type Settings } from "./settings";
+import type { ConcurrencyStats } from "./concurrency";
 import { parseRetryAfter, Transport, type HttpMethod, type TransportResponse } from "./transport";
 
 export * from "./errors";
 export { resolveSettings, settingKeys, settingDefaults, isLoopbackHost, type Settings, type SettingKey, type AuthMode } from "./settings";
 export { retryPolicy, parseRetryAfter, type HttpMethod, type TransportStats } from "./transport";
+export type { ConcurrencyStats } from "./concurrency";
 export { renewalMargin, type Clock } from "./auth";
 
 /** Query parameters; `undefined`/`null` values are left out, arrays repeat the key. */
@@ -50,6 +52,8 @@ export interface ClientStats {
   connectionsOpened: number;
   /** Requests sent to the token endpoint, retries included. */
   tokenRequests: number;
+  /** The adaptive limit of API requests in flight: now, lowest, highest, cuts, most in flight at once. */
+  concurrency: ConcurrencyStats;
 }
 
 export interface ClientOptions {
@@ -76,6 +80,8 @@ function queryString(path: string, query: Query | undefined): string {
   return s ? `${path.includes("?") ? "&" : "?"}${s}` : "";
 }
 
+const READS: ReadonlySet<HttpMethod> = new Set(["GET", "HEAD", "OPTIONS"]);
+
 const registry = new Map<string, ImmyBotClient>();
 const openClients = new Set<ImmyBotClient>();
 
@@ -88,6 +94,8 @@ export class ImmyBotClient {
   readonly #prefix: string;
   /** Server clock minus ours, from the newest answer's `Date` header (undefined until one came). */
   #clockOffsetMs: number | undefined;
+  /** Bumped when a write (any method but GET, HEAD, OPTIONS) is sent and again when it ends, answered or not. */
+  #writeGeneration = 0;
 
   constructor(settings: Settings, options: ClientOptions = {}) {
     this.settings = settings;
@@ -99,13 +107,17 @@ export class ImmyBotClient {
       maxDelayMs: settings.retryMaxDelayMs,
       timeoutHint: `raise ${howToSet("requestTimeoutMs", "60000")}`,
     };
-    this.#api = new Transport(settings.origin, { ...tuning, connections: settings.maxConcurrency, label: "ImmyBot" });
+    this.#api = new Transport(settings.origin, {
+      ...tuning,
+      concurrency: { min: 1, max: settings.maxConcurrency, initial: settings.initialConcurrency },
+      label: "ImmyBot",
+    });
     if (settings.auth === "accessToken") {
       this.#auth = new StaticTokenSource(secretsOf(settings).accessToken as string);
     } else {
       this.#tokenTransport = new Transport(new URL(settings.tokenUrl as string).origin, {
         ...tuning,
-        connections: 1, // one token request at a time is all a client ever makes
+        concurrency: { min: 1, max: 1, initial: 1 }, // one token request at a time is all a client ever makes
         retryMethods: ["POST"],
         label: "Token endpoint",
       });
@@ -141,6 +153,17 @@ export class ImmyBotClient {
         ...(body !== undefined ? { body } : {}),
       });
 
+    const write = !READS.has(method);
+    if (write) this.#writeGeneration++;
+    try {
+      return await this.#authorized<T>(method, path, send);
+    } finally {
+      if (write) this.#writeGeneration++;
+    }
+  }
+
+  /** Sends with the current token; on a 401, once more with a renewed one. */
+  async #authorized<T>(method: HttpMethod, path: string, send: (token: string) => Promise<TransportResponse>): Promise<ApiResponse<T>> {
     let token = await this.#auth.token();
     let res = await send(token);
     this.#noteServerClock(res);
@@ -184,6 +207,14 @@ export class ImmyBotClient {
     return this.#clockOffsetMs;
   }
 
+  /**
+   * A number that changes whenever this client sends a write and again when the write ends: a list read while it
+   * stayed the same reflects every write this process made before it (and none was under way).
+   */
+  writeGeneration(): number {
+    return this.#writeGeneration;
+  }
+
   #noteServerClock(res: TransportResponse): void {
     const at = Date.parse(headerValue(res.headers["date"]) ?? "");
     if (Number.isFinite(at)) this.#clockOffsetMs = at - Date.now();
@@ -196,6 +227,7 @@ export class ImmyBotClient {
       retries: api.retries,
       connectionsOpened: api.connectionsOpened,
       tokenRequests: this.#tokenTransport?.stats().requests ?? 0,
+      concurrency: api.concurrency,
     };
   }
 

@@ -27,8 +27,13 @@ export interface Settings {
   readonly azureTenantId?: string;
   /** Token endpoint; set when {@link auth} is `clientCredentials`. */
   readonly tokenUrl?: string;
-  /** Most requests in flight to the instance at once (the connection pool size). */
+  /**
+   * Most requests in flight to the instance at once (the connection pool size). The limit in use adapts below it:
+   * halved after a 429 or 503, lowered as answers slow down, raised again while they are fast (never below 1).
+   */
   readonly maxConcurrency: number;
+  /** Where that limit starts: `maxConcurrency` when the user set it, else {@link settingDefaults}.initialConcurrency. */
+  readonly initialConcurrency: number;
   /** Time allowed for the response headers, and again for the body, of each attempt. */
   readonly requestTimeoutMs: number;
   /** Retries of an idempotent request (0 disables them). */
@@ -99,7 +104,13 @@ export type SettingKey = keyof typeof settingKeys;
 
 /** Defaults of the tuning settings. */
 export const settingDefaults = {
-  maxConcurrency: 4,
+  /**
+   * ImmyBot publishes no rate limit. Unset, the provider starts at `initialConcurrency` (4, the bound used before
+   * it adapted, which no ImmyBot instance has refused) and grows up to 16 only while answers stay as fast as the
+   * fastest seen and every slot is in use; a 429 halves it at once.
+   */
+  maxConcurrency: 16,
+  initialConcurrency: 4,
   requestTimeoutMs: 30_000,
   maxRetries: 4,
   retryMinDelayMs: 500,
@@ -300,6 +311,8 @@ export function resolveSettings(get: (key: string) => string | undefined, env: N
     ...(auth === "clientCredentials" && raw.azureTenantId !== undefined ? { azureTenantId: raw.azureTenantId } : {}),
     ...(tokenUrl !== undefined ? { tokenUrl: tokenUrl.href } : {}),
     maxConcurrency,
+    // A value the user set is what they want in flight: start there. Unset: start low and grow while answers are fast.
+    initialConcurrency: raw.maxConcurrency === undefined ? settingDefaults.initialConcurrency : maxConcurrency,
     requestTimeoutMs,
     maxRetries,
     retryMinDelayMs,

@@ -1,7 +1,9 @@
 /**
  * The wire: one keep-alive undici `Pool` per origin with undici's retry interceptor composed onto it.
  *
- * - `connections` bounds the requests in flight (pipelining 1): requests beyond it wait in the pool's queue.
+ * - At most {@link AdaptiveConcurrency}'s limit of attempts are in flight (it adapts to 429s and latency, within
+ *   `concurrency`'s bounds); the pool holds `concurrency.max` connections (pipelining 1). Requests beyond the
+ *   limit wait in its queue, before the pool.
  * - Every attempt has a headers timeout and a body timeout.
  * - Retries follow {@link retryPolicy}: idempotent methods only (a POST whose response was lost must not create a
  *   second object; the resource layer decides what to do), on 429/502/503/504 and on resets, socket errors and
@@ -11,7 +13,8 @@
  *   connections. Both feed {@link Transport.stats}.
  */
 import type { IncomingHttpHeaders } from "node:http";
-import { Pool, interceptors, type Dispatcher, type RetryHandler } from "undici";
+import type { Dispatcher, Pool, RetryHandler } from "undici";
+import { AdaptiveConcurrency, type ConcurrencyBounds, type ConcurrencyStats, type Ticket } from "./concurrency";
 import { ImmyBotTransportError } from "./errors";
 
 export type HttpMethod = "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "POST" | "PATCH";
@@ -123,8 +126,8 @@ export const retryPolicy = Object.freeze({
 });
 
 export interface TransportOptions {
-  /** Pool size: the most requests in flight at once. */
-  connections: number;
+  /** Requests in flight at once: the bounds the limit adapts within (the pool has `max` connections). */
+  concurrency: ConcurrencyBounds;
   /** Headers timeout and body timeout of each attempt (and the connect timeout). */
   timeoutMs: number;
   maxRetries: number;
@@ -164,6 +167,8 @@ export interface TransportStats {
   retries: number;
   /** Connections opened by the pool. */
   connectionsOpened: number;
+  /** The adaptive limit of requests in flight. */
+  concurrency: ConcurrencyStats;
 }
 
 // Errors raised before any byte could reach the server.
@@ -197,13 +202,18 @@ export class Transport {
   readonly #options: TransportOptions;
   readonly #pool: Pool;
   readonly #dispatcher: Dispatcher;
-  readonly #stats: TransportStats = { requests: 0, retries: 0, connectionsOpened: 0 };
+  readonly #stats = { requests: 0, retries: 0, connectionsOpened: 0 };
+  readonly #limit: AdaptiveConcurrency;
 
   constructor(origin: string, options: TransportOptions) {
+    // undici is most of the provider's load time: loaded with the first client, so check, diff, preview and a
+    // no-change `up` (which send no request) never load it.
+    const { Pool, interceptors } = require("undici") as typeof import("undici");
     this.origin = origin;
     this.#options = options;
+    this.#limit = new AdaptiveConcurrency(options.concurrency);
     this.#pool = new Pool(origin, {
-      connections: options.connections,
+      connections: this.#limit.bounds.max,
       pipelining: 1,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
@@ -216,8 +226,21 @@ export class Transport {
       this.#stats.requests++;
       return dispatch(opts, handler);
     };
+    // Under the retry interceptor: each attempt takes a slot, and a request backing off before a retry holds none.
+    const limit: Dispatcher.DispatcherComposeInterceptor = (dispatch) => (opts, handler) => {
+      void this.#limit.acquire().then((ticket) => {
+        const metered = new MeteredHandler(handler, ticket, this.#limit, kindOf(opts));
+        try {
+          dispatch(opts, metered);
+        } catch (e) {
+          metered.onResponseError(undefined, e as Error);
+        }
+      });
+      return true;
+    };
     this.#dispatcher = this.#pool.compose(
       count,
+      limit,
       interceptors.retry({
         throwOnError: false, // hand the last response (with its body) back instead of a bare RequestRetryError
         retry: retryPolicy.retry,
@@ -282,11 +305,77 @@ export class Transport {
   }
 
   stats(): TransportStats {
-    return { ...this.#stats };
+    return { ...this.#stats, concurrency: this.#limit.stats() };
   }
 
   /** Closes the pool after in-flight requests finish. */
   async close(): Promise<void> {
     await this.#pool.close();
+  }
+}
+
+/** The method and route of a request, ids and query left out: answers of one kind are compared for latency. */
+function kindOf(opts: Dispatcher.DispatchOptions): string {
+  const path = (opts.path ?? "").split("?")[0]!.replace(/\/\d+(?=\/|$)/g, "/{id}");
+  return `${opts.method} ${path}${(opts.path ?? "").includes("?") ? "?" : ""}`;
+}
+
+type Controller = Parameters<NonNullable<Dispatcher.DispatchHandler["onResponseStart"]>>[0];
+
+/**
+ * Passes every event of one attempt on to undici's handler, and reports the attempt to the limit: its status and
+ * time to the response's headers, once, when the response ends or fails (the slot is held until then).
+ */
+class MeteredHandler implements Dispatcher.DispatchHandler {
+  readonly #sent = performance.now();
+  #status: number | undefined;
+  #latencyMs: number | undefined;
+  #released = false;
+
+  constructor(
+    private readonly handler: Dispatcher.DispatchHandler,
+    private readonly ticket: Ticket,
+    private readonly limit: AdaptiveConcurrency,
+    private readonly kind: string,
+  ) {}
+
+  onRequestStart(controller: Controller, context: unknown): void {
+    this.handler.onRequestStart?.(controller, context);
+  }
+
+  onRequestUpgrade(controller: Controller, statusCode: number, headers: IncomingHttpHeaders, socket: import("node:stream").Duplex): void {
+    this.handler.onRequestUpgrade?.(controller, statusCode, headers, socket);
+  }
+
+  onResponseStart(controller: Controller, statusCode: number, headers: IncomingHttpHeaders, statusMessage?: string): void {
+    this.#status = statusCode;
+    this.#latencyMs = performance.now() - this.#sent;
+    this.handler.onResponseStart?.(controller, statusCode, headers, statusMessage);
+  }
+
+  onResponseData(controller: Controller, chunk: Buffer): void {
+    this.handler.onResponseData?.(controller, chunk);
+  }
+
+  onResponseEnd(controller: Controller, trailers: IncomingHttpHeaders): void {
+    this.#release(false);
+    this.handler.onResponseEnd?.(controller, trailers);
+  }
+
+  onResponseError(controller: Controller | undefined, err: Error): void {
+    const code = (err as { code?: unknown }).code;
+    this.#release(code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || code === "UND_ERR_CONNECT_TIMEOUT");
+    this.handler.onResponseError?.(controller as Controller, err);
+  }
+
+  #release(timedOut: boolean): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.limit.release(this.ticket, {
+      ...(this.#status !== undefined ? { status: this.#status } : {}),
+      ...(this.#latencyMs !== undefined ? { latencyMs: this.#latencyMs } : {}),
+      kind: this.kind,
+      timedOut,
+    });
   }
 }

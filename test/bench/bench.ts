@@ -1,79 +1,44 @@
 /**
- * `npm run bench`: how long refresh, a no-change `up` and an `up` changing 10% of the objects take for N schedules
- * and deployments, against a sandbox that adds a fixed latency to every API request, compared with the lower bound
- * (API requests needed x latency / the provider's allowed concurrency).
+ * `npm run bench`: what a `pulumi up` or `refresh` of N schedules and deployments costs, against a sandbox that adds
+ * a fixed latency to every API request, next to the lower bound of a best provider.
  *
- * Each operation is one Pulumi run: the engine harness starts a fresh dynamic-provider host (Pulumi's real one,
- * over gRPC) for it, as `pulumi refresh` / `pulumi up` would; the wall time leaves out the host's start. The sandbox
- * counts requests, token requests and TCP connections; the host's peak memory is its VmHWM from /proc (Linux).
+ * Every operation is one Pulumi run through the engine harness, with a fresh dynamic-provider host (Pulumi's real
+ * one, over gRPC) started inside the measured time, as `pulumi up` / `pulumi refresh` start theirs. One sequence per
+ * run and concurrency, on an empty sandbox and state: create, refresh, a no-change up, an up changing 10%, then a
+ * refresh after 5% of the objects were changed and 1% deleted by hand (the drift must be found exactly, or the
+ * bench fails). The same sequence on the protocol floor (floor-provider.ts) gives each operation's floor. The sandbox
+ * counts requests, connections and requests in flight; the host's CPU (start included) and peak memory (VmHWM) come
+ * from /proc (Linux).
  *
- * Prints the table and puts it into docs/bench.md between the bench markers. Options (env): BENCH_SIZES (default "100,1000"),
- * BENCH_LATENCY_MS (default 20), BENCH_PARALLEL (engine steps in flight, default 4 x CPUs as in pulumi up).
+ * Prints the table and puts it into docs/bench.md between the bench markers. What runs, per N (so the
+ * whole bench stays near ten minutes on two cores): N = 1000 with concurrency 4, 16 and adaptive (the default); other
+ * sizes with the default only; other concurrencies than the default run the create and the refresh only (the other
+ * operations send no request, a few lists, or one write at a time as the engine diffs). At N = 5000 one
+ * run per row, and the floor only of the two refreshes (the floor of an up of 5000 would take minutes more).
+ * Options (env): BENCH_SIZES (default "100,1000,5000"), BENCH_RUNS (runs per row, default 3), BENCH_RUNS_LARGE (at
+ * N >= 5000, default 1), BENCH_CONCURRENCY (the variants at N = 1000, default "4,16,adaptive"), BENCH_LATENCY_MS
+ * (default 20), BENCH_PARALLEL (engine steps in flight, default 4 x CPUs as in pulumi up), BENCH_BASELINE_OUT (write
+ * the rows as a baseline to this file instead of the docs: how test/bench/baseline.json was made on main).
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fork, execSync, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SandboxInfo } from "../../sandbox/server";
-import { defaultParallel, Engine, type RunResult } from "../helpers/engine";
+import { defaultParallel, Engine, type RunResult, type StackState } from "../helpers/engine";
 import { REPO } from "../helpers/host";
-import type { SandboxStats } from "./sandbox-process";
+import { changedByUp, handMade, onFloor, program } from "./programs";
+import type { Mutation, SandboxStats } from "./sandbox-process";
+import { reduce, render, type Baseline, type Op, type Sample, type Setup } from "./table";
 
-const immybot = require(join(REPO, "dist/sdk")) as typeof import("../../sdk");
-
-const SIZES = (process.env.BENCH_SIZES ?? "100,1000").split(",").map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? "100,1000,5000").split(",").map(Number);
+const LARGE = 5000;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS_LARGE = Number(process.env.BENCH_RUNS_LARGE ?? 1);
+const VARIANTS = (process.env.BENCH_CONCURRENCY ?? "4,16,adaptive").split(",");
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const PARALLEL = process.env.BENCH_PARALLEL ? Number(process.env.BENCH_PARALLEL) : defaultParallel();
-/** The provider's default maxConcurrency: requests in flight to ImmyBot at once. */
-const CONCURRENCY = 4;
-const TENANTS = [1, 2, 3, 4];
-const SOFTWARE = ["114", "118", "155", "303"];
-const STATES = ["LatestVersion", "AnyVersion", "UpdateIfFound", "NotPresent"] as const;
-
-interface Row {
-  n: number;
-  op: string;
-  wallMs: number;
-  apiRequests: number;
-  lowerBoundMs: number;
-  tokenRequests: number;
-  /** Connections that carried API requests (the token endpoint's own connection is not counted). */
-  apiConnections: number;
-  peakRssMiB: number | undefined;
-  /** CPU the provider host used during the operation (its start excluded). */
-  hostCpuMs: number | undefined;
-  /** CPU the harness (program, SDK, engine stand-in) used during the operation. */
-  harnessCpuMs: number;
-  steps: string;
-}
-
-/** The bench's program: n/2 schedules and n/2 deployments; `changed(i)` alters object i (the 10% change). */
-function program(n: number, changed: (i: number) => boolean = () => false) {
-  return () => {
-    for (let i = 0; i < n / 2; i++) {
-      const c = changed(2 * i);
-      new immybot.Schedule(`schedule-${i}`, {
-        targetType: "AllForTenant",
-        tenantId: TENANTS[i % TENANTS.length]!,
-        dayOfWeek: "Saturday",
-        detectionTime: `${String(Math.floor(i / 60) % 24).padStart(2, "0")}:${String(i % 60).padStart(2, "0")}`,
-        executionTime: c ? "23:30" : "23:00",
-        timeZone: "Europe/Berlin",
-        rebootPreference: "Normal",
-      });
-    }
-    for (let i = 0; i < n / 2; i++) {
-      const c = changed(2 * i + 1);
-      new immybot.Deployment(`deployment-${i}`, {
-        software: { id: SOFTWARE[i % SOFTWARE.length]!, desiredState: STATES[Math.floor(i / SOFTWARE.length) % STATES.length]! },
-        targetType: "AllForTenant",
-        tenantId: TENANTS[i % TENANTS.length]!,
-        enforcement: c ? "Optional" : "Required",
-      });
-    }
-    return {};
-  };
-}
+const BASELINE = join(REPO, "test/bench/baseline.json");
 
 /** The sandbox process (sandbox-process.ts), driven over IPC. */
 class RemoteSandbox {
@@ -92,11 +57,11 @@ class RemoteSandbox {
     return box;
   }
 
-  ask(cmd: string): Promise<unknown> {
+  ask(cmd: string, arg?: unknown): Promise<unknown> {
     const id = this.next++;
     return new Promise((ok) => {
       this.waiting.set(id, ok);
-      this.child.send({ id, cmd });
+      this.child.send({ id, cmd, arg });
     });
   }
 
@@ -111,22 +76,21 @@ class RemoteSandbox {
   }
 }
 
-async function measure(n: number, op: string, sandbox: RemoteSandbox, stateFile: string, body: (engine: Engine) => Promise<RunResult>): Promise<Row> {
+/** One operation as one run: a new Engine on the state file, a host started in it, its usage read before it stops. */
+async function measure(n: number, op: Op, variant: string, sandbox: RemoteSandbox, stateFile: string, body: (e: Engine) => Promise<RunResult>): Promise<{ sample: Sample; result: RunResult }> {
   const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
-  // The host's CPU from when it is ready (its start excluded) to the end of the operation, read before it stops.
-  let hostCpu0: number | undefined;
-  let hostCpu1: number | undefined;
+  const concurrency: Record<string, string> = variant === "adaptive" || variant === "floor" ? {} : { "immybot:maxConcurrency": variant };
+  let hostCpuMs: number | undefined;
+  let hostStartCpuMs: number | undefined;
   let peakRssMiB: number | undefined;
-  let ended = 0;
   const engine = new Engine({
-    hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret },
+    hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret, ...concurrency },
     stateFile,
     parallel: PARALLEL,
-    prestartHosts: false, // the next operation's host would start beside this one
-    onHost: (host) => (hostCpu0 = cpuMs(host.pid)),
+    prestartHosts: false, // the host starts inside the measured time, as the CLI's does
+    onHost: (host) => (hostStartCpuMs = cpuMs(host.pid)),
     beforeHostStop: (host) => {
-      ended = performance.now();
-      hostCpu1 = cpuMs(host.pid);
+      hostCpuMs = cpuMs(host.pid);
       peakRssMiB = peakRss(host.pid);
     },
   });
@@ -134,61 +98,107 @@ async function measure(n: number, op: string, sandbox: RemoteSandbox, stateFile:
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   const result = await body(engine);
-  // The operation waited for its host to start (at its first provider call): that start is not the provider's time.
-  const wallMs = (ended || performance.now()) - started - (result.host?.startMs ?? 0);
-  const harnessCpu = process.cpuUsage(cpu0);
+  const wallMs = performance.now() - started;
+  const harness = process.cpuUsage(cpu0);
   const stats = await sandbox.stats();
   const counts = new Map<string, number>();
   for (const s of result.steps) counts.set(s.op, (counts.get(s.op) ?? 0) + 1);
-  const row: Row = {
+  const sample: Sample = {
     n,
     op,
+    variant,
+    run: 0,
     wallMs,
+    ...(hostCpuMs !== undefined ? { hostCpuMs } : {}),
+    ...(hostCpuMs !== undefined && hostStartCpuMs !== undefined ? { hostCpuAfterStartMs: hostCpuMs - hostStartCpuMs } : {}),
+    ...(peakRssMiB !== undefined ? { peakRssMiB } : {}),
+    harnessCpuMs: (harness.user + harness.system) / 1000,
     apiRequests: stats.apiRequests,
-    lowerBoundMs: (stats.apiRequests * LATENCY_MS) / CONCURRENCY,
     tokenRequests: stats.tokenRequests,
     apiConnections: stats.apiConnections,
-    peakRssMiB,
-    hostCpuMs: hostCpu0 === undefined || hostCpu1 === undefined ? undefined : hostCpu1 - hostCpu0,
-    harnessCpuMs: (harnessCpu.user + harnessCpu.system) / 1000,
+    maxInFlight: stats.maxApiInFlight,
     steps: [...counts].map(([k, v]) => `${v} ${k}`).join(", "),
   };
-  console.error(`bench: N=${n} ${op}: ${(wallMs / 1000).toFixed(2)} s, requests ${JSON.stringify(stats.byRoute)}`);
-  return row;
+  console.error(`bench: N=${n} ${variant} ${op}: ${(wallMs / 1000).toFixed(2)} s, host CPU ${((hostCpuMs ?? NaN) / 1000).toFixed(2)} s, requests ${JSON.stringify(stats.byRoute)}`);
+  return { sample, result };
 }
 
+/** Fails the bench when a run did not do exactly what it should (e.g. drift not found exactly). */
+function expectSteps(result: RunResult, want: Record<string, number>, what: string): void {
+  const got: Record<string, number> = {};
+  for (const s of result.steps) got[s.op] = (got[s.op] ?? 0) + 1;
+  if (JSON.stringify(Object.entries(got).sort()) !== JSON.stringify(Object.entries(want).sort())) {
+    throw new Error(`bench: ${what}: steps ${JSON.stringify(got)}, expected ${JSON.stringify(want)}`);
+  }
+}
+
+const readState = (file: string) => JSON.parse(readFileSync(file, "utf8")) as StackState;
+
+/** How a sequence measures the floor: none, of every operation, or of the refreshes only. */
+type Floors = "none" | "all" | "refreshes";
+
 /**
- * The floor the HTTP layer reaches alone: the provider's own client (same pool, same token handling) reading the
- * same N objects in this process, without Pulumi, gRPC or the provider host. Not a Pulumi operation.
+ * The five operations on the real provider, on an empty sandbox and state. With `floors`, each operation's floor runs
+ * right after it, on the state the real one started from (with the floor's `__provider`): a real run and its floor
+ * are measured seconds apart, so a change in the machine's load between runs does not fall between them.
  */
-async function clientFloor(n: number, sandbox: RemoteSandbox, stateFile: string): Promise<Row> {
-  const { clientFor } = require(join(REPO, "dist/provider/client")) as typeof import("../../provider/client");
-  const { resolveSettings } = require(join(REPO, "dist/provider/client/settings")) as typeof import("../../provider/client/settings");
-  const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
-  const env = { IMMYBOT_BASE_URL: baseUrl, IMMYBOT_TOKEN_URL: tokenUrl, IMMYBOT_CLIENT_ID: clientId, IMMYBOT_CLIENT_SECRET: clientSecret };
-  const api = clientFor(resolveSettings(() => undefined, env));
-  const state = JSON.parse(readFileSync(stateFile, "utf8")) as { resources: { type: string; id: string }[] };
-  const paths = state.resources.map((r) => (r.type.endsWith(":Schedule") ? `/api/v1/schedules/${r.id}` : `/api/v1/target-assignments/${r.id}`));
-  await sandbox.ask("clear");
-  const cpu0 = process.cpuUsage();
-  const started = performance.now();
-  await Promise.all(paths.map((p) => api.get(p)));
-  const wallMs = performance.now() - started;
-  const cpu = process.cpuUsage(cpu0);
-  const stats = await sandbox.stats();
-  return {
-    n,
-    op: "HTTP client alone, N reads (floor)",
-    wallMs,
-    apiRequests: stats.apiRequests,
-    lowerBoundMs: (stats.apiRequests * LATENCY_MS) / CONCURRENCY,
-    tokenRequests: stats.tokenRequests,
-    apiConnections: stats.apiConnections,
-    peakRssMiB: undefined,
-    hostCpuMs: undefined,
-    harnessCpuMs: (cpu.user + cpu.system) / 1000,
-    steps: "",
+async function sequence(n: number, run: number, variant: string, floors: Floors, sandbox: RemoteSandbox, dir: string, samples: Sample[]): Promise<void> {
+  // Only the create sends many requests at once: the other operations send none (no-change up), a few lists, or one
+  // write at a time as the engine diffs one resource after another, so other concurrencies than the default run the
+  // create and the refresh only.
+  const all = variant === "adaptive";
+  const stateFile = join(dir, `real-${variant}.json`);
+  const floorFile = join(dir, "floor.json");
+  rmSync(stateFile, { force: true });
+  rmSync(floorFile, { force: true });
+  await sandbox.ask("reset");
+  /** The real operation, then (when asked) its floor from the same state. */
+  const step = async (op: Op, body: (e: Engine, provider: "real" | "floor") => Promise<RunResult>, want: Record<string, number>) => {
+    const from = existsSync(stateFile) ? readState(stateFile) : undefined;
+    const { sample, result } = await measure(n, op, variant, sandbox, stateFile, (e) => body(e, "real"));
+    expectSteps(result, want, `N=${n} ${variant} ${op}`);
+    samples.push({ ...sample, run });
+    const floorToo = floors === "all" || (floors === "refreshes" && op.startsWith("refresh"));
+    if (!floorToo) return;
+    if (from) writeFileSync(floorFile, JSON.stringify(onFloor(from, readState(floorFile))));
+    else rmSync(floorFile, { force: true });
+    samples.push({ ...(await measure(n, op, "floor", sandbox, floorFile, (e) => body(e, "floor"))).sample, run });
   };
+  if (floors === "refreshes") await new Engine({ stateFile: floorFile, parallel: PARALLEL, prestartHosts: false }).up(program(2, "floor")); // its __provider only
+  await step("create", (e, p) => e.up(program(n, p)), { create: n });
+  await step("refresh", (e) => e.refresh(), { refresh: n });
+  if (!all) return;
+  await step("up, no change", (e, p) => e.up(program(n, p)), { same: n });
+  await step("up, 10% changed", (e, p) => e.up(program(n, p, changedByUp)), { same: n - n / 10, update: n / 10 });
+  const before = readState(stateFile);
+  const byHand: Mutation[] = handMade(before);
+  await sandbox.ask("mutate", byHand);
+  const deleted = byHand.filter((m) => m.action === "delete").length;
+  await step("refresh, 5% changed + 1% deleted by hand", (e) => e.refresh(), { refresh: n - deleted, discard: deleted });
+  expectDriftFound(before, readState(stateFile), byHand);
+}
+
+/** After the mixed refresh: exactly the objects changed by hand have other arguments in state, and exactly the deleted ones are gone. */
+function expectDriftFound(before: StackState, after: StackState, byHand: Mutation[]): void {
+  const key = (type: string, id: string) => `${type.endsWith(":Schedule") ? "Schedule" : "Deployment"} ${id}`;
+  const afterById = new Map(after.resources.map((r) => [key(r.type, r.id), r]));
+  const drifted = before.resources.filter((r) => {
+    const now = afterById.get(key(r.type, r.id));
+    return now === undefined || canonical(now.inputs) !== canonical(r.inputs);
+  });
+  const found = drifted.map((r) => `${key(r.type, r.id)} ${afterById.has(key(r.type, r.id)) ? "change" : "delete"}`).sort();
+  const expected = byHand.map((m) => `${m.kind} ${m.id} ${m.action}`).sort();
+  if (JSON.stringify(found) !== JSON.stringify(expected)) {
+    throw new Error(`bench: drift not found exactly: found ${found.length} (${found.slice(0, 5).join("; ")}...), made ${expected.length}`);
+  }
+}
+
+/** Arguments as JSON with sorted keys, `__provider` left out: equal for equal arguments, whichever step stored them. */
+function canonical(inputs: Record<string, unknown>): string {
+  const sorted = (v: unknown): unknown =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])])) : v;
+  const { __provider: _, ...args } = inputs;
+  return JSON.stringify(sorted(args));
 }
 
 /** CPU time (user + system) a process used so far, from /proc (Linux). */
@@ -211,58 +221,51 @@ function peakRss(pid: number): number | undefined {
 }
 
 async function main(): Promise<void> {
-  const rows: Row[] = [];
-  for (const n of SIZES) {
-    const dir = mkdtempSync(join(tmpdir(), "immybot-bench-"));
-    const stateFile = join(dir, "state.json");
-    const sandbox = await RemoteSandbox.start({ faults: { latencyMs: LATENCY_MS } });
-    try {
-      const setup = await measure(n, "up (create all)", sandbox, stateFile, (e) => e.up(program(n)));
-      rows.push(setup);
-      rows.push(await measure(n, "refresh", sandbox, stateFile, (e) => e.refresh()));
-      rows.push(await clientFloor(n, sandbox, stateFile));
-      rows.push(await measure(n, "up, no change", sandbox, stateFile, (e) => e.up(program(n))));
-      rows.push(await measure(n, "up, 10% changed", sandbox, stateFile, (e) => e.up(program(n, (i) => i % 20 === 0 || i % 20 === 11))));
-    } finally {
-      await sandbox.stop();
-      rmSync(dir, { recursive: true, force: true });
+  const setup: Setup = {
+    latencyMs: LATENCY_MS,
+    parallel: PARALLEL,
+    listPage: 1000,
+    runs: Object.fromEntries(SIZES.map((n) => [n, n >= LARGE ? RUNS_LARGE : RUNS])),
+    variants: Object.fromEntries(SIZES.map((n) => [n, n === 1000 ? VARIANTS : ["adaptive"]])),
+    floorUps: Object.fromEntries(SIZES.map((n) => [n, n < LARGE])),
+    node: process.version,
+    cpus: cpus().length,
+    date: new Date().toISOString().slice(0, 10),
+  };
+  const samples: Sample[] = [];
+  const sandbox = await RemoteSandbox.start({ faults: { latencyMs: LATENCY_MS } });
+  const dir = mkdtempSync(join(tmpdir(), "immybot-bench-"));
+  const t0 = performance.now();
+  try {
+    for (const n of SIZES) {
+      for (let run = 0; run < setup.runs[n]!; run++) {
+        for (const variant of setup.variants[n]!) {
+          const floors: Floors = variant !== "adaptive" ? "none" : setup.floorUps[n] ? "all" : "refreshes";
+          await sequence(n, run, variant, floors, sandbox, dir, samples);
+        }
+      }
+      console.error(`bench: N=${n} done (${((performance.now() - t0) / 60_000).toFixed(1)} min so far)`);
     }
-    console.error(`bench: N=${n} done`);
+  } finally {
+    await sandbox.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-  const table = render(rows);
+  const rows = reduce(samples, setup);
+  if (process.env.BENCH_BASELINE_OUT) {
+    const commit = execSync("git rev-parse HEAD", { cwd: REPO }).toString().trim();
+    writeFileSync(process.env.BENCH_BASELINE_OUT, JSON.stringify({ commit, date: setup.date, rows } satisfies Baseline, null, 1) + "\n");
+    console.log(render(rows, setup, undefined));
+    return;
+  }
+  const baseline = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, "utf8")) as Baseline) : undefined;
+  const table = render(rows, setup, baseline);
   console.log(table);
   const page = join(REPO, "docs/bench.md");
   const text = readFileSync(page, "utf8");
   const marked = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
   if (marked.test(text)) writeFileSync(page, text.replace(marked, (_m, a: string, b: string) => `${a}${table}${b}`));
   else console.error("bench: docs/bench.md has no <!-- bench:start --> ... <!-- bench:end --> block; the table is printed above");
-}
-
-function render(rows: Row[]): string {
-  const seconds = (ms: number | undefined) => (ms === undefined ? "n/a" : `${(ms / 1000).toFixed(2)} s`);
-  const head =
-    `Sandbox (own process) adds ${LATENCY_MS} ms to every API request; provider concurrency ${CONCURRENCY} (default maxConcurrency); ` +
-    `engine parallelism ${PARALLEL}${process.env.BENCH_PARALLEL ? "" : " (4 x CPUs, as pulumi up)"}, Check and Diff one at a time. Lower bound = API requests x ${LATENCY_MS} ms / ${CONCURRENCY}. ` +
-    `Each operation is one run with a fresh provider host (its start not counted). Node ${process.version}, ${cpus().length} CPUs, ${new Date().toISOString().slice(0, 10)}.\n\n` +
-    "| N | operation | wall time | lower bound | ratio | API requests per object | token requests | API connections opened | provider host peak memory | provider host CPU | program + engine CPU | steps |\n" +
-    "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n";
-  const lines = rows.map((r) =>
-    [
-      r.n,
-      r.op,
-      seconds(r.wallMs),
-      seconds(r.lowerBoundMs),
-      r.lowerBoundMs > 0 ? (r.wallMs / r.lowerBoundMs).toFixed(2) : "– (no request needed)",
-      (r.apiRequests / r.n).toFixed(2),
-      r.tokenRequests,
-      r.apiConnections,
-      r.peakRssMiB === undefined ? "n/a" : `${r.peakRssMiB.toFixed(0)} MiB`,
-      seconds(r.hostCpuMs),
-      seconds(r.harnessCpuMs),
-      r.steps,
-    ].join(" | "),
-  );
-  return head + lines.map((l) => `| ${l} |`).join("\n") + "\n";
+  console.error(`bench: ${((performance.now() - t0) / 60_000).toFixed(1)} min`);
 }
 
 main().catch((e) => {

@@ -38,7 +38,8 @@ describe("resolveSettings: derived values and defaults", () => {
       scope: "https://contoso.immy.bot/.default",
       auth: "clientCredentials",
       tokenUrl: "https://login.microsoftonline.com/aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee/oauth2/v2.0/token",
-      maxConcurrency: 4,
+      maxConcurrency: 16,
+      initialConcurrency: 4,
       requestTimeoutMs: 30_000,
       maxRetries: 4,
     });
@@ -74,6 +75,9 @@ describe("resolveSettings: derived values and defaults", () => {
   it("reads tuning numbers and allows maxRetries 0", () => {
     const s = fromConfig({ ...creds, "immybot:maxConcurrency": "2", "immybot:requestTimeoutMs": "5000", "immybot:maxRetries": "0", "immybot:retryMinDelayMs": "1", "immybot:retryMaxDelayMs": "5" });
     expect(s).toMatchObject({ maxConcurrency: 2, requestTimeoutMs: 5000, maxRetries: 0, retryMinDelayMs: 1, retryMaxDelayMs: 5 });
+    // A maxConcurrency the user set is where the adaptive limit starts; unset, it starts at 4 and may grow to 16.
+    expect(s.initialConcurrency).toBe(2);
+    expect(fromConfig({ ...creds, "immybot:maxConcurrency": "32" })).toMatchObject({ maxConcurrency: 32, initialConcurrency: 32 });
   });
 
   it("looks for leftovers of interrupted runs within 60 minutes and takes none over unless told to", () => {
