@@ -89,6 +89,8 @@ describe("adaptive concurrency", () => {
 
     const set = connect({ "immybot:maxConcurrency": "6" });
     expect(set.stats().concurrency).toMatchObject({ limit: 6, highest: 6 });
+    // The sandbox's high-water mark counts from here (the first client may have grown past 6).
+    sandbox.clearRequests();
     await Promise.all(Array.from({ length: 12 }, () => set.get(PATH())));
     expect(set.stats().concurrency.highest).toBe(6);
     expect(sandbox.maxApiInFlight).toBeLessThanOrEqual(6);
