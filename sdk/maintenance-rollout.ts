@@ -1,31 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { outputKeys } from "../provider/maintenance-rollout";
 import type { MaintenanceRolloutArgs as Args, MaintenanceRolloutOutputs } from "../provider/maintenance-rollout";
-import type { Deployment } from "./deployment";
 import { ImmyBotResource, type Inputs, type Outputs } from "./resource";
+import { withDeploymentId, type RunSubject } from "./run-subject";
 
 /** Arguments of {@link MaintenanceRollout}; see each field's documentation. */
-export type MaintenanceRolloutArgs = Omit<Inputs<Args>, "deploymentId" | "fullMaintenance"> &
-  (
-    | {
-        /** The deployment to roll out: the rollout follows it (a new deployment id starts a new rollout). */
-        deployment: Deployment;
-        deploymentId?: never;
-        fullMaintenance?: false;
-      }
-    | {
-        deployment?: never;
-        /** The deployment to roll out, by id. */
-        deploymentId: pulumi.Input<string>;
-        fullMaintenance?: false;
-      }
-    | {
-        deployment?: never;
-        deploymentId?: never;
-        /** A full maintenance (UI: Run Maintenance) ring by ring: every deployment that applies to each ring's computers. */
-        fullMaintenance: true;
-      }
-  );
+export type MaintenanceRolloutArgs = Omit<Inputs<Args>, "deploymentId" | "fullMaintenance"> & RunSubject;
 
 export interface MaintenanceRollout extends Outputs<MaintenanceRolloutOutputs> {}
 
@@ -47,14 +27,6 @@ export interface MaintenanceRollout extends Outputs<MaintenanceRolloutOutputs> {
  */
 export class MaintenanceRollout extends ImmyBotResource {
   constructor(name: string, args: MaintenanceRolloutArgs, opts?: pulumi.CustomResourceOptions) {
-    super("MaintenanceRollout", name, withDeploymentId(name, args), outputKeys, opts);
+    super("MaintenanceRollout", name, withDeploymentId("MaintenanceRollout", name, args), outputKeys, opts);
   }
-}
-
-/** Replaces `deployment` by its id. */
-function withDeploymentId(name: string, args: MaintenanceRolloutArgs): Record<string, unknown> {
-  const { deployment, ...rest } = args as MaintenanceRolloutArgs & { deployment?: Deployment };
-  if (!deployment) return rest;
-  if (rest.deploymentId !== undefined) throw new Error(`MaintenanceRollout ${name}: give either deployment or deploymentId, not both`);
-  return { ...rest, deploymentId: deployment.id };
 }

@@ -1,34 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { outputKeys } from "../provider/maintenance-session";
 import type { MaintenanceSessionArgs as Args, MaintenanceSessionOutputs } from "../provider/maintenance-session";
-import type { Deployment } from "./deployment";
 import { ImmyBotResource, type Inputs, type Outputs } from "./resource";
+import { withDeploymentId, type RunSubject } from "./run-subject";
 
 /** Arguments of {@link MaintenanceSession}; see each field's documentation. */
-export type MaintenanceSessionArgs = Omit<Inputs<Args>, "deploymentId" | "fullMaintenance"> &
-  (
-    | {
-        /** The deployment to enforce: the run follows it (a new deployment id starts a new run). */
-        deployment: Deployment;
-        deploymentId?: never;
-        fullMaintenance?: false;
-      }
-    | {
-        deployment?: never;
-        /** The deployment to enforce, by id. */
-        deploymentId: pulumi.Input<string>;
-        fullMaintenance?: false;
-      }
-    | {
-        deployment?: never;
-        deploymentId?: never;
-        /**
-         * A full maintenance (UI: Run Maintenance): every deployment that applies to the computers (or tenants or
-         * persons) given, which it needs.
-         */
-        fullMaintenance: true;
-      }
-  );
+export type MaintenanceSessionArgs = Omit<Inputs<Args>, "deploymentId" | "fullMaintenance"> & RunSubject;
 
 export interface MaintenanceSession extends Outputs<MaintenanceSessionOutputs> {}
 
@@ -48,14 +25,6 @@ export interface MaintenanceSession extends Outputs<MaintenanceSessionOutputs> {
  */
 export class MaintenanceSession extends ImmyBotResource {
   constructor(name: string, args: MaintenanceSessionArgs, opts?: pulumi.CustomResourceOptions) {
-    super("MaintenanceSession", name, withDeploymentId(name, args), outputKeys, opts);
+    super("MaintenanceSession", name, withDeploymentId("MaintenanceSession", name, args), outputKeys, opts);
   }
-}
-
-/** Replaces `deployment` by its id. */
-function withDeploymentId(name: string, args: MaintenanceSessionArgs): Record<string, unknown> {
-  const { deployment, ...rest } = args as MaintenanceSessionArgs & { deployment?: Deployment };
-  if (!deployment) return rest;
-  if (rest.deploymentId !== undefined) throw new Error(`MaintenanceSession ${name}: give either deployment or deploymentId, not both`);
-  return { ...rest, deploymentId: deployment.id };
 }
