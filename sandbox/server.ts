@@ -98,6 +98,7 @@ export class Sandbox {
   private counts = { epoch: 0, connections: 0, apiConnections: 0 };
   /** API requests being handled now (waiting out latency included), and the most at once since clearRequests(). */
   private apiInFlight = { now: 0, most: 0 };
+  private readonly releases = new WeakMap<RequestLogEntry, () => void>();
   private readonly sockets = new WeakMap<Socket, { epoch: number; api: boolean }>();
 
   private constructor(
@@ -356,9 +357,16 @@ export class Sandbox {
       if (socket.epoch === this.counts.epoch) this.counts.apiConnections++;
     }
     if (url.pathname.startsWith("/api/")) {
+      // Done when answered or dropped (finish), or when the connection closes first, whichever comes first.
       const gauge = this.apiInFlight;
       gauge.most = Math.max(gauge.most, ++gauge.now);
-      res.once("close", () => gauge.now--);
+      let done = false;
+      const release = () => {
+        if (!done) gauge.now--;
+        done = true;
+      };
+      this.releases.set(entry, release);
+      res.once("close", release);
     }
     try {
       let body: Buffer;
@@ -433,6 +441,7 @@ export class Sandbox {
   }
 
   private finish(entry: RequestLogEntry): void {
+    this.releases.get(entry)?.();
     this.options.onRequest?.({ ...entry });
   }
 
