@@ -11,24 +11,23 @@
  *   in as Pulumi's "unknown" sentinel, so the rules about ids are skipped; the software or task id is a
  *   placeholder id instead (the sentinel inside `software` would hide its desired state and version from the model);
  * - what only the policy knows (unique entry names, references to deployments of the same file, which keys go
- *   with software or with a task, `secretFromConfig`) is checked here.
+ *   with software or with a task, `secretFromConfig`, one entry per tag name) is checked in load-checks.ts and
+ *   load-judges.ts.
  *
  * Loading makes no API call and declares nothing; names are resolved by `declare`.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
-import type { z } from "zod";
-import { parseInputs, UNKNOWN, type InputModel } from "../../provider/check";
 import { TOO_DEEP, tooDeepAt } from "../../provider/models/plain";
-import { model as deploymentModel } from "../../provider/deployment";
-import { closeMatches } from "../../provider/lookups";
-import { model as sessionModel } from "../../provider/maintenance-session";
-import { model as scheduleModel } from "../../provider/schedule";
 import { FILE_DEPTH, shownPath, yamlTooDeep } from "./depth";
-import { closestKey, formatPath, PolicyError, type PolicyProblem } from "./problems";
-import { DEPLOYMENT_FIELDS, isList, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, SCHEDULE_FIELDS, SESSION_FIELDS, tenant as tenantSchema, unknownKey, type ListKey } from "./schema";
-import type { PolicyFile, SecretFromConfig } from "./types";
+import { checkNames, checkReferences, checkResourceNames, checkTagNames, checkTags, checkTenant, type NamedEntries } from "./load-checks";
+import { isPlainObject, JUDGES, type Entry, type Path } from "./load-judges";
+import { formatPath, PolicyError, type PolicyProblem } from "./problems";
+import { isList, LISTS, NAME, policyFileSchema, RESOURCE_KEYS, RING_RESOURCE_KEYS, unknownKey, type ListKey } from "./schema";
+import type { PolicyFile } from "./types";
+
+export { isParameterSetting, isSecretReference } from "./load-judges";
 
 /** A policy file's text and the path messages show for it. */
 export interface PolicySource {
@@ -53,14 +52,8 @@ export interface Policy {
   readonly files: readonly LoadedPolicyFile[];
 }
 
-type Path = (string | number)[];
-type Entry = Record<string, unknown>;
 
 const YAML_FILE = /\.ya?ml$/i;
-/** What the model sees instead of a value that is a secret (resolved by `declare` from the stack config). */
-const SECRET_PLACEHOLDER = "(secret from config)";
-/** A valid id where the model must see an item, which `declare` resolves by name. */
-const PLACEHOLDER_ID = "1";
 
 /**
  * Reads every `*.yaml` and `*.yml` file of `dir` (not its subdirectories, nor dot files) and validates them all. Throws one
@@ -121,6 +114,7 @@ export function checkSources(sources: readonly PolicySource[]): { files: LoadedP
     if (raw && stemOk) named.push({ path: source.path, stem, raw });
   }
   checkResourceNames(named, problems);
+  checkTagNames(named, problems);
   return { files, problems };
 }
 
@@ -189,6 +183,8 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): { content?:
     const list = path[0] as ListKey;
     const inEntry = path.length >= 3 && isList(list) && typeof path[1] === "number";
     if (inEntry && RESOURCE_KEYS[list].has(String(path[2]))) continue;
+    // A ring's gate values are the rollout model's to judge, like an entry's resource fields.
+    if (inEntry && list === "rollouts" && path[2] === "rings" && typeof path[3] === "number" && RING_RESOURCE_KEYS.has(String(path[4]))) continue;
     if (inEntry) invalid.add(`${String(list)}|${path[1]}|${String(path[2])}`);
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) add([...path, key], unknownKey(key, path));
@@ -212,6 +208,7 @@ function checkFile(source: PolicySource, problems: PolicyProblem[]): { content?:
   }
   checkNames(raw, add);
   checkReferences(raw, add);
+  checkTags(raw, add);
   if (problems.length === before) return { content: raw as unknown as PolicyFile, raw };
   // In the order of the file (a stable sort: problems of one value keep their order).
   const found = problems.splice(before).sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -229,212 +226,6 @@ function position(doc: ReturnType<typeof parseDocument>, lines: LineCounter, pat
   }
 }
 
-// ---- resource fields: the resources' models ----------------------------------------------------------------------
-
-type Report = (path: Path, message: string) => void;
-type Judge = (entry: Entry, valid: (key: string) => boolean, report: Report, crossTenant: boolean) => void;
-
-/**
- * The target fields the model sees: the kind of target is known, the ids are not (yet). A tenant's file limits
- * every target to the tenant (`all` is AllForTenant); a crossTenant file has no tenant (`all` is All).
- */
-function targetArgs(entry: Entry, valid: (key: string) => boolean, crossTenant: boolean): Entry {
-  const base = { tenantId: crossTenant ? undefined : UNKNOWN, targetGroupFilter: entry.groupFilter, propagateToChildTenants: entry.propagateToChildTenants };
-  if (!valid("target")) return { ...base, targetType: UNKNOWN, target: UNKNOWN };
-  if (entry.target === "all") return { ...base, targetType: crossTenant ? "All" : "AllForTenant" };
-  return { ...base, targetType: "computer" in (entry.target as object) ? "Computer" : "Tag", target: UNKNOWN };
-}
-
-const pickKeys = (entry: Entry, keys: readonly string[]): Entry => Object.fromEntries(keys.filter((k) => entry[k] !== undefined).map((k) => [k, entry[k]]));
-const defined = (o: Entry): Entry => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-
-/** Where a failure of the model's property is in the policy entry, for each kind (by the longest matching prefix). */
-const TARGET_PROPERTIES = { targetType: "target", target: "target", tenantId: "target", targetCategory: "target", targetGroupFilter: "groupFilter" };
-const PROPERTY_PATHS: Record<ListKey, Record<string, string>> = {
-  schedules: { ...TARGET_PROPERTIES, maintenanceType: "deployment", maintenanceIdentifier: "deployment" },
-  deployments: {
-    ...TARGET_PROPERTIES,
-    "software.id": "software",
-    "software.scope": "scope",
-    "software.desiredState": "desiredState",
-    "software.version": "version",
-    "task.id": "task",
-    "task.scope": "scope",
-    "task.mode": "mode",
-  },
-  sessions: { deploymentId: "deployment" },
-};
-
-/** The model's words for its own argument names, in the policy's terms. */
-const REWRITES: [RegExp, string][] = [
-  [/\btargetGroupFilter\b/g, "groupFilter"],
-  [/remove maintenanceType and maintenanceIdentifier/g, "remove deployment"],
-  [/e\.g\. software: \{.*$/, 'e.g. "software: 7-Zip" (with desiredState) or "task: Set BIOS password" (with mode)'],
-  [/give at least one id, or leave it out/, "give at least one computer name, or leave it out"],
-  [/only applies to a single tenant: set tenantId, or remove propagateToChildTenants/, "only applies to a tenant's file; a crossTenant file has no tenant: remove propagateToChildTenants"],
-];
-
-/** The model's path of a failure -> the path in the policy entry (a parameter's path is the same in both). */
-function policyPath(list: ListKey, path: Path): Path {
-  if (path[0] === "parameters") return path;
-  const renames = PROPERTY_PATHS[list];
-  for (let n = path.length; n > 0; n--) {
-    const prefix = path.slice(0, n).join(".");
-    if (Object.hasOwn(renames, prefix)) return [renames[prefix] as string, ...path.slice(n)];
-  }
-  return path;
-}
-
-function judge<S extends z.ZodRawShape>(list: ListKey, model: InputModel<S>, args: Entry, report: Report): void {
-  for (const f of parseInputs(model, defined(args)).failures) {
-    report(policyPath(list, f.path), REWRITES.reduce((text, [re, to]) => text.replace(re, to), f.reason));
-  }
-}
-
-const JUDGES: Record<ListKey, Judge> = {
-  schedules(entry, valid, report, crossTenant) {
-    const item = valid("deployment") ? { maintenanceType: "GlobalSoftware", maintenanceIdentifier: PLACEHOLDER_ID } : {};
-    judge("schedules", scheduleModel, { ...targetArgs(entry, valid, crossTenant), ...pickKeys(entry, SCHEDULE_FIELDS), ...item }, report);
-  },
-  deployments(entry, valid, report, crossTenant) {
-    const software = entry.software === undefined ? undefined : defined({ id: PLACEHOLDER_ID, scope: entry.scope, desiredState: entry.desiredState ?? "LatestVersion", version: entry.version });
-    const task = entry.task === undefined ? undefined : defined({ id: PLACEHOLDER_ID, scope: entry.scope, mode: entry.mode });
-    const parameters = entry.parameters === undefined ? undefined : withoutSecrets(entry.parameters);
-    judge("deployments", deploymentModel, { ...targetArgs(entry, valid, crossTenant), ...pickKeys(entry, DEPLOYMENT_FIELDS), software, task, parameters }, report);
-    // Keys that go with one kind of item: the model only sees them inside `software` or `task`.
-    if (entry.task !== undefined && entry.software === undefined) {
-      for (const key of ["desiredState", "version"]) {
-        if (entry[key] !== undefined) report([key], `only applies to software; a task deployment has mode instead: remove ${key}`);
-      }
-    }
-    if (entry.software !== undefined && entry.task === undefined && entry.mode !== undefined) {
-      report(["mode"], "only applies to a task; software has desiredState instead: remove mode");
-    }
-    checkSecretReferences(entry.parameters, (path, message) => report(["parameters", ...path], message));
-  },
-  sessions(entry, _valid, report) {
-    const computers = Array.isArray(entry.computers) ? entry.computers.map(() => UNKNOWN) : undefined;
-    judge("sessions", sessionModel, { deploymentId: UNKNOWN, computers, ...pickKeys(entry, SESSION_FIELDS) }, report);
-  },
-};
-
-// ---- parameters and secrets ------------------------------------------------------------------------------------
-
-/** A mapping whose only key is `secretFromConfig`. */
-export function isSecretReference(v: unknown): v is SecretFromConfig {
-  return isPlainObject(v) && Object.keys(v).length === 1 && "secretFromConfig" in v;
-}
-
-/** A parameter in its long form: `{ value, allowOverride?, requiresOverride? }`. */
-export function isParameterSetting(v: unknown): v is { value: unknown; allowOverride?: unknown; requiresOverride?: unknown } {
-  return isPlainObject(v) && "value" in v && Object.keys(v).every((k) => ["value", "allowOverride", "requiresOverride"].includes(k));
-}
-
-/** Parameters as the model sees them: each secret reference replaced by a placeholder text. */
-function withoutSecrets(parameters: unknown): unknown {
-  if (!isPlainObject(parameters)) return parameters;
-  const hide = (v: unknown) => (isSecretReference(v) ? SECRET_PLACEHOLDER : v);
-  return Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, isParameterSetting(v) ? { ...v, value: hide(v.value) } : hide(v)]));
-}
-
-/** Pulumi config keys: `name` (the project's namespace) or `namespace:name`. */
-const CONFIG_KEY = /^(?:[A-Za-z0-9_.-]+:)?[A-Za-z0-9_.-]+$/;
-
-function checkSecretReferences(parameters: unknown, report: Report): void {
-  if (!isPlainObject(parameters)) return;
-  for (const [name, v] of Object.entries(parameters)) {
-    for (const [value, path] of [[v, [name]], ...(isParameterSetting(v) ? [[v.value, [name, "value"]]] : [])] as [unknown, Path][]) {
-      if (isSecretReference(value)) {
-        const key = value.secretFromConfig;
-        if (typeof key !== "string" || !CONFIG_KEY.test(key)) {
-          report([...path, "secretFromConfig"], `must be a stack config key, e.g. "biosPassword" (set with \`pulumi config set --secret biosPassword <value>\`); got ${JSON.stringify(key)}`);
-        }
-      } else if (isPlainObject(value) && Object.keys(value).length === 1) {
-        const [key] = Object.keys(value) as [string];
-        if (closestKey(key, ["secretFromConfig"]) !== undefined) {
-          report([...path, key], `${JSON.stringify(key)} is not a known key; did you mean "secretFromConfig"? As written, the mapping itself would be sent to ImmyBot as the value`);
-        }
-      }
-    }
-  }
-}
-
-// ---- what only the policy knows --------------------------------------------------------------------------------
-
-/** A file is for one tenant, or across tenants: exactly one of `tenant` and `crossTenant`. */
-function checkTenant(raw: Entry, add: Report): void {
-  if (raw.tenant === undefined && raw.crossTenant === undefined) add(["tenant"], tenantSchema.safeParse(undefined).error?.issues[0]?.message ?? "is required");
-  if (raw.tenant !== undefined && raw.crossTenant !== undefined) {
-    add(["crossTenant"], "cannot be combined with tenant: a file is either for one tenant (tenant: <name>) or across tenants (crossTenant: true); remove one");
-  }
-}
-
-/** Entry names are unique within each list of a file. */
-function checkNames(raw: Entry, add: Report): void {
-  for (const list of Object.keys(LISTS) as ListKey[]) {
-    const entries = raw[list];
-    if (!Array.isArray(entries)) continue;
-    const first = new Map<string, number>();
-    entries.forEach((entry, i) => {
-      const name = isPlainObject(entry) ? entry.name : undefined;
-      if (typeof name !== "string" || !NAME.test(name)) return;
-      const earlier = first.get(name);
-      if (earlier === undefined) first.set(name, i);
-      else add([list, i, "name"], `${JSON.stringify(name)} is already the name of ${list}[${earlier}]: names must be unique among the ${list} of a file (they name the resources); rename one`);
-    });
-  }
-}
-
-/** A schedule's or session's `deployment` names a deployment of the same file. */
-function checkReferences(raw: Entry, add: Report): void {
-  const deployments = Array.isArray(raw.deployments) ? raw.deployments : [];
-  const names = deployments.map((d) => (isPlainObject(d) ? d.name : undefined)).filter((n): n is string => typeof n === "string");
-  for (const list of ["schedules", "sessions"] as const) {
-    const entries = raw[list];
-    if (!Array.isArray(entries)) continue;
-    entries.forEach((entry, i) => {
-      const ref = isPlainObject(entry) ? entry.deployment : undefined;
-      if (typeof ref !== "string" || names.includes(ref)) return;
-      const near = closeMatches(ref, names, (n) => n);
-      const hint =
-        names.length === 0
-          ? "this file declares no deployments: add one under deployments, or remove this reference"
-          : `${near.length > 0 ? `did you mean ${JSON.stringify(near[0])}? ` : ""}The file's deployments: ${names.join(", ")}`;
-      add([list, i, "deployment"], `${JSON.stringify(ref)} is not the name of a deployment in this file; ${hint}`);
-    });
-  }
-}
-
-/** A file's data as read, for the checks across files. */
-interface NamedEntries {
-  path: string;
-  stem: string;
-  raw: Entry;
-}
-
-/**
- * Resource names (`<stem>-<name>`) are unique per resource type across all files: checked on every entry with a
- * usable name, also in files with other problems, so one run reports a clash with the rest.
- */
-function checkResourceNames(files: readonly NamedEntries[], problems: PolicyProblem[]): void {
-  for (const list of Object.keys(LISTS) as ListKey[]) {
-    const owner = new Map<string, { file: string; at: string }>();
-    for (const file of files) {
-      const entries = Array.isArray(file.raw[list]) ? (file.raw[list] as unknown[]) : [];
-      entries.forEach((entry, i) => {
-        const name = isPlainObject(entry) ? entry.name : undefined;
-        if (typeof name !== "string" || !NAME.test(name)) return;
-        const resource = `${file.stem}-${name}`;
-        const path = formatPath([list, i, "name"]);
-        const other = owner.get(resource);
-        if (other === undefined) owner.set(resource, { file: file.path, at: `${file.path}: ${path}` });
-        // The same name twice in one file is the file's own problem (checkNames), reported there.
-        else if (other.file !== file.path) problems.push({ file: file.path, path, message: `makes the resource name ${JSON.stringify(resource)}, as ${other.at} does: rename one of them` });
-      });
-    }
-  }
-}
-
 // ---- messages --------------------------------------------------------------------------------------------------
 
 /** YAML reads `24.08` or `2200` as a number (and `yes` as text): the model says to quote it; say why. */
@@ -442,9 +233,6 @@ function quoteHint(message: string): string {
   return /must be a string; got -?[\d.]+(?:e[+-]?\d+)?; write it in quotes, e\.g\. "[^"]*"$/.test(message) ? `${message} (YAML reads it as a number)` : message;
 }
 
-function isPlainObject(v: unknown): v is Entry {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 /** `key:` with nothing after it (null) means the key is not set. */
 function withoutNulls(v: unknown): unknown {

@@ -10,6 +10,8 @@
 import { z } from "zod";
 import { model as deploymentModel } from "../../provider/deployment";
 import { model as sessionModel } from "../../provider/maintenance-session";
+import { model as rolloutModel } from "../../provider/maintenance-rollout-args";
+import { model as tagModel } from "../../provider/tag";
 import { targetFields } from "../../provider/models/target";
 import type { Tie } from "../../provider/models/tie";
 import { closestKey } from "./problems";
@@ -25,6 +27,11 @@ import type {
   PolicyScheduleField,
   PolicySession,
   PolicySessionField,
+  PolicyRollout,
+  PolicyRolloutField,
+  PolicyRolloutRing,
+  PolicyTag,
+  PolicyTagField,
   PolicyTarget,
 } from "./types";
 
@@ -63,7 +70,7 @@ const reference = (what: string) =>
   });
 
 /** The ids of the best-practice checks (`lint.ts` has their rules). */
-export const LINT_RULE_IDS = ["staggered-windows", "test-first", "reboot-force-workstations", "prompt-timeout-action", "email-cannot-work"] as const satisfies readonly LintRuleId[];
+export const LINT_RULE_IDS = ["staggered-windows", "test-first", "reboot-force-workstations", "prompt-timeout-action", "email-cannot-work", "rollout-first-ring"] as const satisfies readonly LintRuleId[];
 const _tieRuleIds: Tie<(typeof LINT_RULE_IDS)[number], LintRuleId> = true;
 
 /** A rule id of `lint: { ignore: [...] }` (here and in the repository's `.immybot-lint.yaml`), with "did you mean". */
@@ -160,6 +167,21 @@ export const SESSION_FIELDS = [
   ...MAINTENANCE_OPTION_FIELDS,
 ] as const satisfies readonly PolicySessionField[];
 
+export const TAG_FIELDS = ["adoptId", "description", "color"] as const satisfies readonly PolicyTagField[];
+
+export const ROLLOUT_FIELDS = [
+  "fullMaintenance",
+  "detectionOnly",
+  "triggers",
+  "timeout",
+  "failOnPartialPassed",
+  "failOnPostponed",
+  ...MAINTENANCE_OPTION_FIELDS,
+] as const satisfies readonly PolicyRolloutField[];
+
+/** A ring's fields the rollout's model judges (the ring's computers and tag are names, the policy's own). */
+export const RING_FIELDS = ["name", "fraction", "maxFailures", "soak", "maxConcurrent"] as const satisfies readonly (keyof PolicyRolloutRing)[];
+
 const software = deploymentModel.fields.software.unwrap().shape;
 const task = deploymentModel.fields.task.unwrap().shape;
 
@@ -215,6 +237,46 @@ export const sessionEntry = z.strictObject(
 );
 const _tieSession: Tie<z.input<typeof sessionEntry>, PolicySession> = true;
 
+const computerNames = z.array(lookupName("computer", '"CONTOSO-WS001"'), { error: (i) => `must be a list of computer names, e.g. [CONTOSO-WS001]; got ${shown(i.input)}` });
+
+const { adoptId: tagAdoptId, ...tagFields } = pick(tagModel.fields, TAG_FIELDS);
+
+export const tagEntry = z.strictObject(
+  {
+    name: entryName,
+    adoptId: tagAdoptId,
+    ...tagFields,
+    computers: computerNames.optional(),
+    tenants: z.array(lookupName("tenant", '"Contoso"'), { error: (i) => `must be a list of tenant names, e.g. [Contoso]; got ${shown(i.input)}` }).optional(),
+    lint: entryLint.optional(),
+  },
+  entryObject("tag"),
+);
+const _tieTag: Tie<z.input<typeof tagEntry>, PolicyTag> = true;
+
+const ringShape = rolloutModel.fields.rings.element.shape;
+export const ringEntry = z.strictObject(
+  {
+    ...pick(ringShape, RING_FIELDS),
+    computers: computerNames.optional(),
+    tag: lookupName("tag", '"Canary"').optional(),
+  },
+  { error: (i) => (i.code === "invalid_type" ? `must be a ring (a mapping with name and one of computers, tag, fraction), e.g. { name: canary, tag: Canary }; got ${shown(i.input)}` : undefined) },
+);
+const _tieRing: Tie<z.input<typeof ringEntry>, PolicyRolloutRing> = true;
+
+export const rolloutEntry = z.strictObject(
+  {
+    name: entryName,
+    deployment: reference("deployment").optional(),
+    ...pick(rolloutModel.fields, ROLLOUT_FIELDS),
+    rings: z.array(ringEntry, { error: (i) => (i.input === undefined ? "is required: list the rings in order, e.g. [{ name: canary, tag: Canary }, { name: broad, fraction: 1 }]" : `must be a list of rings, e.g. [{ name: canary, tag: Canary }, { name: broad, fraction: 1 }]; got ${shown(i.input)}`) }),
+    lint: entryLint.optional(),
+  },
+  entryObject("rollout"),
+);
+const _tieRollout: Tie<z.input<typeof rolloutEntry>, PolicyRollout> = true;
+
 const list = <T extends z.ZodType>(what: string, entry: T) =>
   z.array(entry, { error: (i) => `must be a list of ${what} (each item starting with "- name: ..."); got ${shown(i.input)}` }).optional();
 
@@ -228,8 +290,10 @@ export const policyFileSchema = z.strictObject(
     schedules: list("schedules", scheduleEntry),
     deployments: list("deployments", deploymentEntry),
     sessions: list("sessions", sessionEntry),
+    tags: list("tags", tagEntry),
+    rollouts: list("rollouts", rolloutEntry),
   },
-  { error: (i) => (i.code === "invalid_type" ? `must be a mapping with tenant, schedules, deployments and sessions; got ${shown(i.input)}` : undefined) },
+  { error: (i) => (i.code === "invalid_type" ? `must be a mapping with tenant, schedules, deployments, sessions, tags and rollouts; got ${shown(i.input)}` : undefined) },
 );
 const _tieFile: Tie<z.input<typeof policyFileSchema>, PolicyFile> = true;
 
@@ -238,6 +302,8 @@ export const LISTS = {
   schedules: { noun: "schedule", keys: Object.keys(scheduleEntry.shape) },
   deployments: { noun: "deployment", keys: Object.keys(deploymentEntry.shape) },
   sessions: { noun: "session", keys: Object.keys(sessionEntry.shape) },
+  tags: { noun: "tag", keys: Object.keys(tagEntry.shape) },
+  rollouts: { noun: "rollout", keys: Object.keys(rolloutEntry.shape) },
 } as const;
 
 export type ListKey = keyof typeof LISTS;
@@ -252,7 +318,12 @@ export const RESOURCE_KEYS: Record<ListKey, ReadonlySet<string>> = {
   schedules: new Set<string>(["groupFilter", "propagateToChildTenants", ...SCHEDULE_FIELDS]),
   deployments: new Set<string>(["groupFilter", "propagateToChildTenants", "scope", "desiredState", "version", "mode", "parameters", ...DEPLOYMENT_FIELDS]),
   sessions: new Set<string>(SESSION_FIELDS),
+  tags: new Set<string>(TAG_FIELDS),
+  rollouts: new Set<string>(ROLLOUT_FIELDS),
 };
+
+/** Keys of a rollout's ring whose values the rollout's model judges (see {@link RESOURCE_KEYS}). */
+export const RING_RESOURCE_KEYS: ReadonlySet<string> = new Set<string>(RING_FIELDS);
 
 /** True for the name of one of the file's lists (own keys only: not "constructor"). */
 export function isList(key: unknown): key is ListKey {

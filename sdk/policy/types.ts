@@ -12,6 +12,8 @@ import type { MaintenanceSessionArgs } from "../../provider/maintenance-session"
 import type { EmailArgs, ExecutionArgs, RebootArgs } from "../../provider/models/maintenance-options";
 import type { TargetArgs } from "../../provider/models/target";
 import type { ScheduleArgs } from "../../provider/schedule";
+import type { MaintenanceRolloutArgs, RolloutRingArgs } from "../../provider/maintenance-rollout-args";
+import type { TagArgs } from "../../provider/tag";
 
 /**
  * One policy file, e.g. `tenants/contoso.yaml`. Resources are named `<file name without extension>-<entry name>`
@@ -38,6 +40,16 @@ export interface PolicyFile {
    * they fail. A run starts again only when one of its fields (e.g. `triggers`) changes.
    */
   sessions?: PolicySession[];
+  /**
+   * Tags (rings such as Canary, Pilot) and which computers of the tenant carry them. A `{ tag: <name> }` anywhere in
+   * the repository then means the declared tag: `pulumi up` creates it, and its members, before what uses it.
+   */
+  tags?: PolicyTag[];
+  /**
+   * A deployment of this file (or a full maintenance) run ring by ring by `pulumi up`: the next ring starts only
+   * when the one before passed its gate. A rollout starts again only when its `triggers` change.
+   */
+  rollouts?: PolicyRollout[];
 }
 
 /**
@@ -65,9 +77,10 @@ export interface PolicyTagTarget {
  * - "test-first": software deployed to all computers with no smaller ring in front of it;
  * - "reboot-force-workstations": Force reboots on workstations, also during business hours;
  * - "prompt-timeout-action": reboot prompts that do not say what happens when nobody answers;
- * - "email-cannot-work": e-mail options that have no effect as set.
+ * - "email-cannot-work": e-mail options that have no effect as set;
+ * - "rollout-first-ring": a rollout whose first ring is not a small group.
  */
-export type LintRuleId = "staggered-windows" | "test-first" | "reboot-force-workstations" | "prompt-timeout-action" | "email-cannot-work";
+export type LintRuleId = "staggered-windows" | "test-first" | "reboot-force-workstations" | "prompt-timeout-action" | "email-cannot-work" | "rollout-first-ring";
 
 /** Best-practice checks for one entry. */
 export interface PolicyEntryLint {
@@ -199,4 +212,54 @@ export interface PolicySession extends PolicyEntry, Pick<MaintenanceSessionArgs,
    * Run on these computers of the tenant, by name. Omit to run on every computer the deployment targets.
    */
   computers?: string[];
+}
+
+/** Tag fields a policy file sets as they are (see the Tag resource). */
+export type PolicyTagField = "adoptId" | "description" | "color";
+
+/**
+ * A tag and the computers (and tenants) that carry it because of this entry. ImmyBot's tags are global: one entry
+ * per tag name in the whole repository. Others that carry the tag (set by hand, or by another tool) are left alone.
+ */
+export interface PolicyTag extends PolicyEntry, Pick<TagArgs, PolicyTagField> {
+  /**
+   * The tag's name in ImmyBot, also the entry's name (letters, digits, ".", "_" and "-"), e.g. "Canary" or
+   * "Contoso-Canary". `{ tag: <name> }` targets and rollout rings of any file refer to it (case does not matter).
+   */
+  name: string;
+  /** The computers of the tenant that carry the tag, by name, e.g. [CONTOSO-WS001, CONTOSO-LT014]. */
+  computers?: string[];
+  /** The tenants that carry the tag, by name (for ImmyBot's "TenantTag" targets), e.g. [Contoso]. */
+  tenants?: string[];
+}
+
+/** One ring of a rollout: its computers (exactly one of computers, tag and fraction) and its gate. */
+export interface PolicyRolloutRing extends Pick<RolloutRingArgs, "name" | "fraction" | "maxFailures" | "soak" | "maxConcurrent"> {
+  /** The ring's computers, by name (computers of the file's tenant), e.g. [CONTOSO-WS001]. */
+  computers?: string[];
+  /** The computers that carry this tag, by its name: a tag of the repository's `tags`, or one ImmyBot has. */
+  tag?: string;
+}
+
+/** MaintenanceRollout fields a policy file sets as they are (see the MaintenanceRollout resource). */
+export type PolicyRolloutField =
+  | "fullMaintenance"
+  | "detectionOnly"
+  | "triggers"
+  | "timeout"
+  | "failOnPartialPassed"
+  | "failOnPostponed"
+  | keyof RebootArgs
+  | keyof EmailArgs
+  | keyof ExecutionArgs;
+
+/** A deployment of this file (or a full maintenance) run ring by ring, started by `pulumi up`. */
+export interface PolicyRollout extends PolicyEntry, Pick<MaintenanceRolloutArgs, PolicyRolloutField> {
+  /** The deployment to roll out: the `name` of a deployment in the same file. Exactly one of deployment and `fullMaintenance: true`. */
+  deployment?: string;
+  /**
+   * The rings, in order, e.g. `[{ name: canary, tag: Canary }, { name: broad, fraction: 1, maxFailures: "5%" }]`:
+   * each starts only when the one before passed its gate (and its soak is over).
+   */
+  rings: PolicyRolloutRing[];
 }
