@@ -12,5 +12,5 @@ export type * from "./types";
 export { load, parse, type LoadedPolicyFile, type Policy, type PolicySource } from "./load";
 export { declare, type DeclaredFile, type DeclaredPolicy } from "./declare";
 export { PolicyError, formatProblem, type PolicyProblem } from "./problems";
-export { lint, formatFinding, readLintConfig, LINT_RULES, LINT_CONFIG_FILE, STAGGERED_WINDOWS_DEFAULTS, type LintFinding, type LintOptions, type LintSeverity, type StaggeredWindowsOptions } from "./lint";
+export { lint, formatFinding, readLintConfig, LINT_RULES, LINT_CONFIG_FILE, STAGGERED_WINDOWS_DEFAULTS, ROLLOUT_LINT_DEFAULTS, type LintFinding, type LintOptions, type LintSeverity, type StaggeredWindowsOptions, type RolloutLintOptions } from "./lint";
 export { formatPolicyFile, type PolicyFileHeader } from "./write";

@@ -4,6 +4,7 @@
  * ImmyBot's lookups do). The schedules' windows are in `lint-windows.ts`.
  */
 import type { LoadedPolicyFile } from "./load";
+import { rolloutInFront } from "./lint-rollouts";
 import { formatPath } from "./problems";
 import type { LintRuleId, PolicyDeployment, PolicySchedule, PolicySession, PolicyTarget } from "./types";
 
@@ -43,7 +44,8 @@ const finding = (rule: LintRuleId, file: LoadedPolicyFile, path: Path, entry: Ru
  * - a deployment of the same software (same name, case-insensitive; same scope when both give one), not disabled,
  *   to a tag or a computer: in a file of the same tenant, or in any file for a crossTenant deployment; or
  * - a session of the deployment limited to `computers`: `pulumi up` runs it on those computers and fails when it
- *   fails, before the deployment reaches the rest at their next maintenance window.
+ *   fails, before the deployment reaches the rest at their next maintenance window; or
+ * - a rollout of the deployment whose first ring is not all of it (lint-rollouts.ts).
  * Tasks are not looked at: most are settings meant for every computer.
  */
 export function testFirst(files: readonly LoadedPolicyFile[]): RuleFinding[] {
@@ -59,7 +61,7 @@ export function testFirst(files: readonly LoadedPolicyFile[]): RuleFinding[] {
       if (d.software === undefined || d.disabled === true || d.desiredState === "NoAction" || !isAll(d.target)) return;
       const ring = rings.some((r) => (tenant === "" || r.tenant === tenant) && sameSoftware(d, r.d));
       const session = (file.content.sessions ?? []).some((s) => s.deployment === d.name && (s.computers?.length ?? 0) > 0);
-      if (ring || session) return;
+      if (ring || session || rolloutInFront(file, d.name)) return;
       const whom = tenant === "" ? "every computer of every tenant" : `every computer of ${file.content.tenant}${d.groupFilter && d.groupFilter !== "All" ? ` (${d.groupFilter})` : ""}`;
       out.push(
         finding(
@@ -68,7 +70,7 @@ export function testFirst(files: readonly LoadedPolicyFile[]): RuleFinding[] {
           ["deployments", i, "target"],
           d,
           `deploys ${d.software} to ${whom} with no smaller ring in front of it`,
-          `add a deployment of ${d.software} to a canary ring first (e.g. \`target: { tag: Canary }\`), or a session of this deployment on a few computers (\`sessions: - { name: ${d.name}-canary, deployment: ${d.name}, computers: [...] }\`)`,
+          `add a deployment of ${d.software} to a canary ring first (e.g. \`target: { tag: Canary }\`), a session of this deployment on a few computers (\`sessions: - { name: ${d.name}-canary, deployment: ${d.name}, computers: [...] }\`), or a rollout of it ring by ring (\`rollouts: - { name: ${d.name}-rings, deployment: ${d.name}, rings: [{ name: canary, tag: Canary }, { name: broad, fraction: 1 }] }\`)`,
         ),
       );
     });

@@ -13,13 +13,14 @@ import { z } from "zod";
 import type { Tie } from "../../provider/models/tie";
 import type { LoadedPolicyFile, Policy } from "./load";
 import { emailCannotWork, promptTimeoutAction, rebootForceWorkstations, testFirst, type RuleFinding } from "./lint-rules";
+import { ROLLOUT_LINT_DEFAULTS, rolloutFirstRing, type RolloutLintOptions } from "./lint-rollouts";
 import { STAGGERED_WINDOWS_DEFAULTS, staggeredWindows, type StaggeredWindowsOptions } from "./lint-windows";
 import { formatPath, type PolicyProblem } from "./problems";
 import { LINT_RULE_IDS, lintRuleId } from "./schema";
 import type { LintRuleId } from "./types";
 
-export type { StaggeredWindowsOptions };
-export { STAGGERED_WINDOWS_DEFAULTS };
+export type { RolloutLintOptions, StaggeredWindowsOptions };
+export { ROLLOUT_LINT_DEFAULTS, STAGGERED_WINDOWS_DEFAULTS };
 
 /** How bad a finding is: `pulumi-immybot lint` fails on errors (and on warnings with `--strict`). */
 export type LintSeverity = "error" | "warning";
@@ -47,6 +48,8 @@ export interface LintOptions {
   ignore?: LintRuleId[];
   /** The limits of "staggered-windows". */
   staggeredWindows?: StaggeredWindowsOptions;
+  /** The limits of "rollout-first-ring". */
+  rollouts?: RolloutLintOptions;
 }
 
 /** Every rule: its severity, what it finds (one line, for `--help`), why it matters, and the check. */
@@ -80,6 +83,12 @@ export const LINT_RULES: Readonly<Record<LintRuleId, { severity: LintSeverity; f
     finds: "e-mail buttons or the actions list on an entry that sends no e-mail",
     why: "the buttons and the actions list are parts of the user e-mails: without an e-mail they are never shown",
     check: emailCannotWork,
+  },
+  "rollout-first-ring": {
+    severity: "warning",
+    finds: `a rollout whose first ring takes more than ${ROLLOUT_LINT_DEFAULTS.maxFirstRingFraction * 100}% of the computers, or more than ${ROLLOUT_LINT_DEFAULTS.maxFirstRingComputers} computers`,
+    why: 'ImmyBot\'s maintenance guide: "test on a small group before deploying widely"; a large first ring is no test: a bad version reaches many computers before any gate can stop it',
+    check: (files, options) => rolloutFirstRing(files, options.rollouts),
   },
 };
 const _tieRules: Tie<keyof typeof LINT_RULES, (typeof LINT_RULE_IDS)[number]> = true;
@@ -117,10 +126,25 @@ export function formatFinding(f: LintFinding): string {
 /** The repository's lint settings: this file in the policy directory (a dot file, so the loader never reads it as policy). */
 export const LINT_CONFIG_FILE = ".immybot-lint.yaml";
 
-const limit = (what: string) => z.number({ error: (i) => `must be a whole number of schedules, e.g. 3; got ${JSON.stringify(i.input)}` }).int().min(1, { error: `must be at least 1 (${what})` }).optional();
+const limit = (what: string, unit = "schedules", example = 3) =>
+  z.number({ error: (i) => `must be a whole number of ${unit}, e.g. ${example}; got ${JSON.stringify(i.input)}` }).int({ error: (i) => `must be a whole number of ${unit}, e.g. ${example}; got ${JSON.stringify(i.input)}` }).min(1, { error: `must be at least 1 (${what})` }).optional();
+const tenantGroup = z.array(z.string().trim().min(1), { error: (i) => `must be a list of tenant names, e.g. [Contoso, Contoso Labs]; got ${JSON.stringify(i.input)}` }).min(2, { error: "must name at least two tenants (tenants that share infrastructure are counted together)" });
 const configSchema = z.strictObject({
   ignore: z.array(lintRuleId, { error: (i) => `must be a list of rule ids, e.g. [staggered-windows]; got ${JSON.stringify(i.input)}` }).optional(),
-  staggeredWindows: z.strictObject({ maxPerTenant: limit("schedules of one tenant"), maxPerRepository: limit("schedules across the repository") }).optional(),
+  staggeredWindows: z
+    .strictObject({
+      maxPerTenant: limit("schedules of one tenant"),
+      maxPerRepository: limit("schedules across the repository"),
+      maxComputersPerHour: limit("computers of one tenant executing within one hour", "computers", 50),
+      sharedInfrastructure: z.array(tenantGroup, { error: (i) => `must be a list of tenant groups, e.g. [[Contoso, Contoso Labs]]; got ${JSON.stringify(i.input)}` }).optional(),
+    })
+    .optional(),
+  rollouts: z
+    .strictObject({
+      maxFirstRingFraction: z.number({ error: (i) => `must be a share of the computers, e.g. 0.2; got ${JSON.stringify(i.input)}` }).gt(0, { error: "must be more than 0 and at most 1, e.g. 0.2" }).max(1, { error: "must be at most 1, e.g. 0.2" }).optional(),
+      maxFirstRingComputers: limit("computers in a rollout's first ring", "computers", 5),
+    })
+    .optional(),
 });
 const _tieConfig: Tie<z.input<typeof configSchema>, LintOptions> = true;
 
@@ -139,7 +163,7 @@ export function readLintConfig(dir: string, shown = join(dir, LINT_CONFIG_FILE))
   if (parsed.success) return { options: parsed.data as LintOptions, problems: [] };
   const problems = parsed.error.issues.flatMap((issue) =>
     issue.code === "unrecognized_keys"
-      ? issue.keys.map((key) => problem([...(issue.path as (string | number)[]), key], `${JSON.stringify(key)} is not a lint setting: the settings are ignore and staggeredWindows (maxPerTenant, maxPerRepository)`))
+      ? issue.keys.map((key) => problem([...(issue.path as (string | number)[]), key], `${JSON.stringify(key)} is not a lint setting: the settings are ignore, staggeredWindows (maxPerTenant, maxPerRepository, maxComputersPerHour, sharedInfrastructure) and rollouts (maxFirstRingFraction, maxFirstRingComputers)`))
       : [problem(issue.path as (string | number)[], issue.message)],
   );
   return { options: {}, problems };
