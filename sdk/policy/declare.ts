@@ -1,7 +1,8 @@
 /**
- * Declaring a loaded policy: one Schedule, Deployment or MaintenanceSession per entry, named
- * `<file stem>-<entry name>`, with every name (tenant, computers, tags, software, tasks) resolved through the
- * lookups and secrets read from the stack config.
+ * Declaring a loaded policy: one Schedule, Deployment, MaintenanceSession, Tag (with its TagMembership,
+ * `<file stem>-<tag>-members`) or MaintenanceRollout per entry, named `<file stem>-<entry name>`, with every name
+ * (tenant, computers, tags, software, tasks) resolved through the lookups and secrets read from the stack config.
+ * A tag the repository declares is referred to by its resource's id (after its members are set), never looked up.
  *
  * Every resource is registered at once, with inputs that wait for the resolution of *all* names of the policy: when
  * any name is unknown (or a secret is missing, or a Password parameter has a plain value), every resource fails with
@@ -11,12 +12,15 @@
 import * as pulumi from "@pulumi/pulumi";
 import { Deployment, type DeploymentArgs } from "../deployment";
 import { getComputer, getMaintenanceTask, getSoftware, getTag, getTenant, type Computer, type Tenant } from "../lookups";
+import { MaintenanceRollout, type MaintenanceRolloutArgs } from "../maintenance-rollout";
 import { MaintenanceSession } from "../maintenance-session";
 import { Schedule, type ScheduleArgs } from "../schedule";
+import { Tag } from "../tag";
+import { TagMembership } from "../tag-membership";
 import { isParameterSetting, isSecretReference, type LoadedPolicyFile, type Policy } from "./load";
-import { resolveFile, Resolution, type Path, type PolicyLookups, type Report, type ResolvedTarget } from "./resolve";
-import { DEPLOYMENT_FIELDS, SCHEDULE_FIELDS, SESSION_FIELDS } from "./schema";
-import type { PolicyParameters, PolicySchedule, PolicySession } from "./types";
+import { declaredTagNames, resolveFile, Resolution, type Path, type PolicyLookups, type Report, type ResolvedFile, type ResolvedTarget } from "./resolve";
+import { DEPLOYMENT_FIELDS, ROLLOUT_FIELDS, SCHEDULE_FIELDS, SESSION_FIELDS, TAG_FIELDS } from "./schema";
+import type { PolicyParameters, PolicyRollout, PolicySchedule, PolicySession } from "./types";
 
 /** The resources declared for one policy file, by entry name. */
 export interface DeclaredFile {
@@ -27,6 +31,10 @@ export interface DeclaredFile {
   readonly schedules: Readonly<Record<string, Schedule>>;
   readonly deployments: Readonly<Record<string, Deployment>>;
   readonly sessions: Readonly<Record<string, MaintenanceSession>>;
+  readonly tags: Readonly<Record<string, Tag>>;
+  /** The members of each tag that lists computers or tenants, by the tag's entry name. */
+  readonly tagMemberships: Readonly<Record<string, TagMembership>>;
+  readonly rollouts: Readonly<Record<string, MaintenanceRollout>>;
 }
 
 /** What {@link declare} created: per file (by file stem, e.g. "contoso"), its resources by entry name. */
@@ -49,10 +57,38 @@ const SDK_LOOKUPS: PolicyLookups = { tenant: getTenant, computer: getComputer, t
 export function declare(policy: Policy, opts?: pulumi.CustomResourceOptions): DeclaredPolicy {
   const r = new Resolution();
   const outputs = new Outputs(r);
+  const declared = declaredTagNames(policy);
+  const names = policy.files.map((file) => resolveFile(file, r, SDK_LOOKUPS, declared));
+  // Every file's tags first: a `{ tag: <name> }` of any file may mean them.
+  const tags = new Map<string, pulumi.Output<string>>();
+  const tagResources = policy.files.map((file, i) => declareTags(file, names[i]!, outputs, tags, opts));
   const files: Record<string, DeclaredFile> = {};
-  for (const file of policy.files) files[file.stem] = declareFile(file, outputs, opts);
+  policy.files.forEach((file, i) => (files[file.stem] = { ...declareFile(file, names[i]!, outputs, tags, opts), ...tagResources[i]! }));
   r.finish();
   return { files, resolved: r.done };
+}
+
+/**
+ * A file's Tag resources and their TagMemberships; `ids` gets each tag's id by name (lower case), available once
+ * its members are set, so what targets it (a ring above all) starts after them.
+ */
+function declareTags(file: LoadedPolicyFile, names: ResolvedFile, o: Outputs, ids: Map<string, pulumi.Output<string>>, opts: pulumi.CustomResourceOptions | undefined) {
+  const tags: Record<string, Tag> = {};
+  const tagMemberships: Record<string, TagMembership> = {};
+  (file.content.tags ?? []).forEach((t, i) => {
+    const tag = new Tag(`${file.stem}-${t.name}`, { name: o.gate(t.name), ...pick(t, TAG_FIELDS) }, opts);
+    tags[t.name] = tag;
+    const { computers, tenants } = names.tags[i]!;
+    const ofIds = (p: Promise<({ id: number } | undefined)[]> | undefined) => (p === undefined ? undefined : o.out(p as Promise<{ id: number }[]>).apply((xs) => xs.map((x) => x.id)));
+    if ((t.computers?.length ?? 0) + (t.tenants?.length ?? 0) === 0) {
+      ids.set(t.name.toLowerCase(), tag.tagId);
+      return;
+    }
+    const members = new TagMembership(`${file.stem}-${t.name}-members`, { tagId: o.gate(tag.tagId), computers: ofIds(computers), tenants: ofIds(tenants) }, opts);
+    tagMemberships[t.name] = members;
+    ids.set(t.name.toLowerCase(), pulumi.all([tag.tagId, members.id]).apply(([id]) => id));
+  });
+  return { tags, tagMemberships };
 }
 
 /** Values of the resolution as Outputs, each available once every name of the policy has resolved. */
@@ -73,13 +109,23 @@ class Outputs {
   }
 }
 
-function declareFile(file: LoadedPolicyFile, o: Outputs, opts: pulumi.CustomResourceOptions | undefined): DeclaredFile {
+function declareFile(
+  file: LoadedPolicyFile,
+  names: ResolvedFile,
+  o: Outputs,
+  tags: ReadonlyMap<string, pulumi.Output<string>>,
+  opts: pulumi.CustomResourceOptions | undefined,
+): Omit<DeclaredFile, "tags" | "tagMemberships"> {
   const { path: fp, stem, content } = file;
-  const names = resolveFile(file, o.r, SDK_LOOKUPS);
   // A crossTenant file has no tenant: its targets have no tenantId.
   const limit = names.tenant === undefined ? {} : { tenantId: o.out(names.tenant).apply((t) => t.id) };
+  /** A tag's or computer's id: the declared tag's resource id, or what the lookup found. */
+  const idOf = (t: Omit<ResolvedTarget, "targetType">) => (t.declaredTag !== undefined ? o.gate(tags.get(t.declaredTag) as pulumi.Output<string>) : t.target === undefined ? undefined : o.out(t.target));
   /** targetType, target and tenantId of a policy target (the file's tenant, if it has one, limits it). */
-  const target = (t: ResolvedTarget) => ({ targetType: t.targetType, ...(t.target === undefined ? {} : { target: o.out(t.target) }), ...limit });
+  const target = (t: ResolvedTarget) => {
+    const id = idOf(t);
+    return { targetType: t.targetType, ...(id === undefined ? {} : { target: id }), ...limit };
+  };
 
   const deployments: Record<string, Deployment> = {};
   (content.deployments ?? []).forEach((d, i) => {
@@ -130,7 +176,25 @@ function declareFile(file: LoadedPolicyFile, o: Outputs, opts: pulumi.CustomReso
     );
   });
 
-  return { path: fp, ...(names.tenant === undefined ? {} : { tenant: o.out(names.tenant) }), schedules, deployments, sessions };
+  const rollouts: Record<string, MaintenanceRollout> = {};
+  (content.rollouts ?? []).forEach((ro: PolicyRollout, i) => {
+    const resolved = names.rollouts[i]!.rings;
+    const rings = ro.rings.map((ring, j) => {
+      const { computers, tag } = resolved[j]!;
+      return {
+        name: ring.name,
+        ...pick(ring, ["fraction", "maxFailures", "soak", "maxConcurrent"] as const),
+        ...(computers === undefined ? {} : { computers: o.out(computers as Promise<Computer[]>).apply((cs) => cs.map((c) => c.id)) }),
+        ...(tag === undefined ? {} : { tag: idOf(tag) }),
+      };
+    });
+    const subject = ro.deployment === undefined ? {} : { deploymentId: o.gate((deployments[ro.deployment] as Deployment).id) };
+    // The rings' ids are Outputs inside the list: one Output of the whole list (the resource waits for all of them).
+    const args = { ...subject, ...pick(ro, ROLLOUT_FIELDS), rings: pulumi.output(rings) } as unknown as MaintenanceRolloutArgs;
+    rollouts[ro.name] = new MaintenanceRollout(`${stem}-${ro.name}`, args, opts);
+  });
+
+  return { path: fp, ...(names.tenant === undefined ? {} : { tenant: o.out(names.tenant) }), schedules, deployments, sessions, rollouts };
 }
 
 /** Parameter values with each `{ secretFromConfig }` replaced by the stack's secret. */

@@ -48,6 +48,14 @@ export interface ResolvedTarget {
   targetType: "All" | "AllForTenant" | "Computer" | "Tag";
   /** The id, as ImmyBot's target key (a string); undefined when the name did not resolve. */
   target?: Promise<string | undefined>;
+  /** A tag the repository declares (`tags:`), by its name in lower case: its id is the Tag resource's, not looked up. */
+  declaredTag?: string;
+}
+
+/** A rollout ring's computers as resolved: by name, or by a tag (declared in the repository, or looked up). */
+export interface ResolvedRing {
+  computers?: Promise<(Computer | undefined)[]>;
+  tag?: Omit<ResolvedTarget, "targetType">;
 }
 
 /** What one file's names resolve to, entry by entry (in the order of the file's lists). */
@@ -63,13 +71,21 @@ export interface ResolvedFile {
   }[];
   schedules: { target: ResolvedTarget }[];
   sessions: { computers?: Promise<(Computer | undefined)[]> }[];
+  tags: { computers?: Promise<(Computer | undefined)[]>; tenants?: Promise<(Tenant | undefined)[]> }[];
+  rollouts: { rings: ResolvedRing[] }[];
+}
+
+/** The tags a policy declares (`tags:` of every file), by name in lower case: `{ tag: <name> }` means them. */
+export function declaredTagNames(policy: Policy): ReadonlySet<string> {
+  return new Set(policy.files.flatMap((f) => (f.content.tags ?? []).map((t) => t.name.toLowerCase())));
 }
 
 /**
- * Starts every lookup of `file` (the tenant first, then deployments, schedules and sessions, entry by entry) and
- * the checks on what they find. Call {@link Resolution.finish} once every file is started.
+ * Starts every lookup of `file` (the tenant first, then deployments, schedules, sessions, tags and rollouts, entry
+ * by entry) and the checks on what they find. A tag in `declaredTags` (see {@link declaredTagNames}) is not looked
+ * up. Call {@link Resolution.finish} once every file is started.
  */
-export function resolveFile(file: LoadedPolicyFile, r: Resolution, lookups: PolicyLookups): ResolvedFile {
+export function resolveFile(file: LoadedPolicyFile, r: Resolution, lookups: PolicyLookups, declaredTags: ReadonlySet<string> = new Set()): ResolvedFile {
   const { path: fp, content } = file;
   // A crossTenant file has no tenant: its computers are looked for among every tenant's.
   const tenantName = content.tenant;
@@ -81,11 +97,14 @@ export function resolveFile(file: LoadedPolicyFile, r: Resolution, lookups: Poli
     );
   const id = (p: Promise<{ id: number } | undefined>) => p.then((v) => (v === undefined ? undefined : String(v.id)));
 
+  const tag = (name: string, at: Path): Omit<ResolvedTarget, "targetType"> =>
+    declaredTags.has(name.toLowerCase()) ? { declaredTag: name.toLowerCase() } : { target: id(r.find(fp, at, `tag|${normalizeName(name)}`, () => lookups.tag({ name }))) };
   const target = (t: PolicyTarget, at: Path): ResolvedTarget => {
     if (t === "all") return { targetType: tenant === undefined ? "All" : "AllForTenant" };
     if ("computer" in t) return { targetType: "Computer", target: id(computer(t.computer, [...at, "computer"])) };
-    return { targetType: "Tag", target: id(r.find(fp, [...at, "tag"], `tag|${normalizeName(t.tag)}`, () => lookups.tag({ name: t.tag }))) };
+    return { targetType: "Tag", ...tag(t.tag, [...at, "tag"]) };
   };
+  const computers = (names: readonly string[] | undefined, at: Path) => (names === undefined ? undefined : Promise.all(names.map((name, j) => computer(name, [...at, j]))));
 
   return {
     ...(tenant === undefined ? {} : { tenant }),
@@ -95,14 +114,26 @@ export function resolveFile(file: LoadedPolicyFile, r: Resolution, lookups: Poli
       return { ...resolved, reportParameters: r.reserve(fp) };
     }),
     schedules: (content.schedules ?? []).map((s, i) => ({ target: target(s.target, ["schedules", i, "target"]) })),
-    sessions: (content.sessions ?? []).map((s, i) => (s.computers === undefined ? {} : { computers: Promise.all(s.computers.map((name, j) => computer(name, ["sessions", i, "computers", j]))) })),
+    sessions: (content.sessions ?? []).map((s, i) => (s.computers === undefined ? {} : { computers: computers(s.computers, ["sessions", i, "computers"]) })),
+    tags: (content.tags ?? []).map((t, i) => ({
+      ...(t.computers === undefined ? {} : { computers: computers(t.computers, ["tags", i, "computers"]) }),
+      ...(t.tenants === undefined ? {} : { tenants: Promise.all(t.tenants.map((name, j) => r.find(fp, ["tags", i, "tenants", j], `tenant|${normalizeName(name)}`, () => lookups.tenant({ name })))) }),
+    })),
+    rollouts: (content.rollouts ?? []).map((ro, i) => ({
+      rings: ro.rings.map((ring, j) => {
+        const at: Path = ["rollouts", i, "rings", j];
+        if (ring.computers !== undefined) return { computers: computers(ring.computers, [...at, "computers"]) };
+        return ring.tag === undefined ? {} : { tag: tag(ring.tag, [...at, "tag"]) };
+      }),
+    })),
   };
 }
 
 /** The problems of every name of `policy` (none when all resolve); rejects only when a check itself fails. */
 export function resolveNames(policy: Policy, lookups: PolicyLookups): Promise<readonly PolicyProblem[]> {
   const r = new Resolution();
-  for (const file of policy.files) resolveFile(file, r, lookups);
+  const declared = declaredTagNames(policy);
+  for (const file of policy.files) resolveFile(file, r, lookups, declared);
   r.finish();
   return r.done.then(
     () => [],

@@ -3,8 +3,8 @@
  * (`pulumi-immybot export` writes a repository with it; two writes of one content are byte-identical).
  *
  * - the schema line editors use first, then the file's comment;
- * - the file's keys in a fixed order (tenant or crossTenant, deployments, schedules, sessions: what a schedule or
- *   session refers to comes first), a blank line before each list and between entries;
+ * - the file's keys in a fixed order (tenant or crossTenant, tags, deployments, schedules, sessions, rollouts: what
+ *   an entry refers to comes first), a blank line before each list and between entries;
  * - entries sorted by name; an entry's keys in the order of the format (`schema.ts`: name and adoptId first, then
  *   what it is, where, and how); parameter names, and the keys of any mapping inside a value, sorted;
  * - targets and `{ secretFromConfig }` as one-line mappings; a text YAML could read as something else (a time, a
@@ -24,7 +24,7 @@ export interface PolicyFileHeader {
 }
 
 /** The order of a file's keys: what others refer to first. */
-const FILE_KEYS = ["tenant", "crossTenant", "deployments", "schedules", "sessions"] as const;
+const FILE_KEYS = ["tenant", "crossTenant", "tags", "deployments", "schedules", "sessions", "rollouts"] as const;
 
 /** Mappings written on one line: a target (`{ tag: Canary }`) and a secret reference. */
 const ONE_LINE_KEYS = new Set(["computer", "tag", "secretFromConfig"]);
