@@ -1,7 +1,7 @@
 /**
  * examples/policy-repo, deployed as `pulumi up` would, through the engine harness (test/helpers/engine.ts) and
  * Pulumi's real dynamic-provider host against a sandbox, on a copy of its tenants/ directory (config `policyDir`):
- * up, a second up that writes nothing, one YAML value edited, one entry removed, drift made in the sandbox, invalid
+ * up (the canary tag, its members and the rollout ring by ring too), a second up that writes nothing, one YAML value edited, one entry removed, drift made in the sandbox, invalid
  * files and unknown names, and destroy. The tests run in order on one stack.
  */
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +12,7 @@ import type { DeploymentResponse, ScheduleResponse } from "../../sandbox/server"
 import { Engine, EngineError } from "../helpers/engine";
 import { REPO } from "../helpers/host";
 import { useScenario, writeRequests } from "../helpers/scenario";
+import { api, tokenFor } from "../helpers/sandbox-http";
 import { useTempDir } from "../helpers/temp-dir";
 
 const EXAMPLE = join(REPO, "examples/policy-repo");
@@ -23,6 +24,9 @@ const tmp = useTempDir("policy-scenario-");
 const ALL = [
   "contoso-7zip",
   "contoso-7zip-now",
+  "contoso-7zip-rings",
+  "contoso-Contoso-Canary",
+  "contoso-Contoso-Canary-members",
   "contoso-bios-password",
   "contoso-servers-7zip-nightly",
   "contoso-weekly",
@@ -43,6 +47,16 @@ const engineFor = () =>
     secretConfig: ["immybot-policy:biosPassword"],
   });
 const idOf = (name: string) => Number(engine.resource(name)!.id);
+/** The ids of the computers that carry tag `tag` in the sandbox, ascending. */
+async function carriers(tag: number): Promise<number[]> {
+  const token = await tokenFor(ctx.sandbox.info);
+  const out: number[] = [];
+  for (const c of ctx.sandbox.seed().computers ?? []) {
+    if (((await api(ctx.sandbox, token, "GET", `/api/v1/computers/${c.id}`)).json.computerTagIds as number[]).includes(tag)) out.push(c.id);
+  }
+  return out;
+}
+const computerId = (name: string) => ctx.sandbox.seed().computers!.find((c) => c.name === name)!.id;
 const ops = (r: { steps: { op: string; name: string }[] }) => r.steps.map((s) => `${s.op} ${s.name}`).sort();
 const same = (names: string[]) => names.map((n) => `same ${n}`);
 const without = (...names: string[]) => ALL.filter((n) => !names.includes(n));
@@ -77,7 +91,10 @@ describe("policy-repo through the engine harness", () => {
     const writes = writeRequests(ctx.sandbox);
     expect(writes.filter((w) => w === "POST /api/v1/schedules")).toHaveLength(3);
     expect(writes.filter((w) => w === "POST /api/v1/target-assignments")).toHaveLength(3);
-    expect(writes.filter((w) => w === "POST /api/v1/run-immy-service-new")).toHaveLength(1);
+    // The session's run, the rollout's canary ring (one batch) and its broad ring (4 computers, 2 at once: 2 batches).
+    expect(writes.filter((w) => w === "POST /api/v1/run-immy-service-new")).toHaveLength(4);
+    expect(writes.filter((w) => w === "POST /api/v1/tags")).toHaveLength(1);
+    expect(writes.filter((w) => w === "POST /api/v1/computers/add-tags")).toHaveLength(1);
 
     const seed = ctx.sandbox.seed();
     const tenant = (name: string) => seed.tenants!.find((t) => t.name === name)!.id;
@@ -89,12 +106,30 @@ describe("policy-repo through the engine harness", () => {
     expect(ctx.sandbox.schedules()).toHaveLength(before.schedules.length + 3);
     expect(ctx.sandbox.deployments()).toHaveLength(before.deployments.length + 3);
 
+    // The canary tag, made by `up`, carried by the two computers the file lists.
+    const canary = idOf("contoso-Contoso-Canary");
+    expect(engine.resource("contoso-Contoso-Canary")!.outputs).toMatchObject({ name: "Contoso-Canary", tagId: String(canary), color: "#f59e0b" });
+    expect(await carriers(canary)).toEqual([computerId("CONTOSO-DC02"), computerId("CONTOSO-WS001")].sort((a, b) => a - b));
+    // The rollout: the canary ring is the tag's computers, then the rest of 7zip's targets; both passed their gates.
+    const rollout = engine.resource("contoso-7zip-rings")!.outputs as { result: string; deploymentId: string; rings: { tag?: string }[]; ringResults: { name: string; status: string; computers: number[]; failures: number; batches: unknown[] }[] };
+    expect(rollout).toMatchObject({ result: "Succeeded", deploymentId: String(idOf("contoso-7zip")) });
+    expect(rollout.rings[0]!.tag).toBe(String(canary));
+    expect(rollout.ringResults.map((r) => [r.name, r.status, r.computers.length, r.batches.length])).toEqual([
+      ["canary", "Passed", 2, 1],
+      ["broad", "Passed", 4, 2],
+    ]);
+    expect(rollout.ringResults[0]!.computers).toEqual(await carriers(canary));
+    expect(rollout.ringResults[1]!.failures).toBeLessThanOrEqual(2);
+
     const run = engine.resource("contoso-7zip-now")!;
     expect(run.outputs).toMatchObject({ result: "Succeeded", statusCounts: { Passed: 1 }, deploymentId: String(idOf("contoso-7zip")) });
     // A session runs after the deployment it enforces; the schedule limited to 7zip's item after 7zip too.
     const order = engine.resources.map((x) => x.urn.split("::").pop());
     expect(order.indexOf("contoso-7zip-now")).toBeGreaterThan(order.indexOf("contoso-7zip"));
     expect(order.indexOf("contoso-servers-7zip-nightly")).toBeGreaterThan(order.indexOf("contoso-7zip"));
+    // The tag, then its members, then the rollout whose first ring is the tag.
+    expect(order.indexOf("contoso-Contoso-Canary-members")).toBeGreaterThan(order.indexOf("contoso-Contoso-Canary"));
+    expect(order.indexOf("contoso-7zip-rings")).toBeGreaterThan(order.indexOf("contoso-Contoso-Canary-members"));
 
     expect(r.outputs).toMatchObject({
       tenants: { contoso: { id: tenant("Contoso"), name: "Contoso" }, fabrikam: { id: tenant("Fabrikam"), name: "Fabrikam" } },
@@ -195,6 +230,7 @@ describe("policy-repo through the engine harness", () => {
   });
 
   it("destroy leaves the schedules and deployments as they were before the first up (the finished run stays, as runs do)", async () => {
+    const canary = idOf("contoso-Contoso-Canary");
     const sessionsBefore = ctx.sandbox.sessions();
     ctx.sandbox.clearRequests();
     const r = await engine.destroy();
@@ -202,11 +238,14 @@ describe("policy-repo through the engine harness", () => {
     const names = r.steps.map((x) => x.name); // dependents first
     expect(names.indexOf("contoso-7zip-now")).toBeLessThan(names.indexOf("contoso-7zip"));
     expect(names.indexOf("contoso-servers-7zip-nightly")).toBeLessThan(names.indexOf("contoso-7zip"));
-    expect(writeRequests(ctx.sandbox).filter((w) => !w.startsWith("DELETE "))).toEqual([]); // the finished run is not cancelled
+    // The finished runs are not cancelled; the canary tag's members are removed, then the tag.
+    expect(writeRequests(ctx.sandbox).filter((w) => !w.startsWith("DELETE "))).toEqual(["POST /api/v1/computers/remove-tags"]);
+    expect(writeRequests(ctx.sandbox)).toContain(`DELETE /api/v1/tags/${canary}`);
     expect(ctx.clock.quiet(), "the sandbox's clock passed a 5-minute mark: next occurrences moved on").toBe(true);
     expect(ctx.sandbox.schedules()).toEqual(before.schedules);
     expect(ctx.sandbox.deployments()).toEqual(before.deployments);
     expect(ctx.sandbox.sessions()).toEqual(sessionsBefore);
     expect(engineFor().resources).toEqual([]);
+    expect(await carriers(canary)).toEqual([]);
   });
 });
