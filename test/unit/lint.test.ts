@@ -169,7 +169,7 @@ describe("switching rules off", () => {
     writeFileSync(join(dir, ".immybot-lint.yaml"), "ignore: [test-frist]\nstaggeredWindow: {}\n");
     expect(readLintConfig(dir, ".immybot-lint.yaml").problems.map(formatProblem)).toEqual([
       expect.stringMatching(/^\.immybot-lint\.yaml: ignore\[0\]: "test-frist" is not a lint rule; did you mean "test-first"\?/),
-      '.immybot-lint.yaml: staggeredWindow: "staggeredWindow" is not a lint setting: the settings are ignore and staggeredWindows (maxPerTenant, maxPerRepository)',
+      '.immybot-lint.yaml: staggeredWindow: "staggeredWindow" is not a lint setting: the settings are ignore, staggeredWindows (maxPerTenant, maxPerRepository, maxComputersPerHour, sharedInfrastructure) and rollouts (maxFirstRingFraction, maxFirstRingComputers)',
     ]);
   });
 });
@@ -182,12 +182,77 @@ describe("the example policy repository", () => {
   });
 
   it("every rule has a severity and a reason; a finding prints as file: path: severity [rule] message, then fix and why", () => {
-    expect(Object.keys(LINT_RULES)).toHaveLength(5);
+    expect(Object.keys(LINT_RULES)).toHaveLength(6);
     const [f] = findings({ "c.yaml": file("deployments", "- name: 7zip\n  software: 7-Zip\n  target: all") });
     expect(formatFinding(f!).split("\n")).toEqual([
       "tenants/c.yaml: deployments[0].target: warning [test-first] deploys 7-Zip to every computer of Contoso with no smaller ring in front of it",
       expect.stringMatching(/^ {2}fix: add a deployment of 7-Zip to a canary ring first/),
       expect.stringMatching(/^ {2}why: ImmyBot's maintenance guide: "test on a small group/),
+    ]);
+  });
+});
+
+describe("rings: rollouts, declared tags and computers per hour", () => {
+  const deployment = "- name: 7zip\n  software: 7-Zip\n  target: all";
+  const rollout = (rings: string) => `rollouts:\n  - name: 7zip-rings\n    deployment: 7zip\n    rings:\n${rings.replace(/^/gm, "      ")}\n`;
+  const withRollout = (rings: string, tags = "") => `tenant: Contoso\ndeployments:\n${deployment.replace(/^/gm, "  ")}\n${tags}${rollout(rings)}`;
+  const canary = (n: number) => `tags:\n  - name: Canary\n    computers: [${Array.from({ length: n }, (_, i) => `WS${i}`).join(", ")}]\n`;
+
+  it("test-first: a rollout whose first ring is smaller than everything is a ring in front; one starting with fraction 1 is not", () => {
+    expect(findings({ "c.yaml": withRollout("- { name: canary, computers: [WS1] }\n- { name: broad, fraction: 1 }") })).toEqual([]);
+    const fs = findings({ "c.yaml": withRollout("- { name: all, fraction: 1 }") });
+    expect(where(fs)).toEqual(["tenants/c.yaml: deployments[0].target: warning [test-first]", "tenants/c.yaml: rollouts[0].rings[0].fraction: warning [rollout-first-ring]"]);
+    expect(fs[0]!.fix).toContain("rollouts: - { name: 7zip-rings, deployment: 7zip");
+  });
+
+  it("rollout-first-ring: a first fraction above 0.2, more than 5 listed computers, or a declared tag on more than 5: a warning with the guide's reason and the fix", () => {
+    const big = findings({ "c.yaml": withRollout("- { name: first, fraction: 0.5 }\n- { name: broad, fraction: 1 }") });
+    expect(where(big)).toEqual(["tenants/c.yaml: rollouts[0].rings[0].fraction: warning [rollout-first-ring]"]);
+    expect(big[0]!.message).toBe('the first ring "first" takes 50% of deployment 7zip\'s computers at once, more than 20% (rollouts.maxFirstRingFraction)');
+    expect(big[0]!.why).toContain('"test on a small group before deploying widely"');
+    expect(big[0]!.fix).toMatch(/start with a small ring .* or raise rollouts\.maxFirstRingFraction in \.immybot-lint\.yaml$/);
+    const listed = findings({ "c.yaml": withRollout(`- { name: first, computers: [${["A", "B", "C", "D", "E", "F"].join(", ")}] }\n- { name: broad, fraction: 1 }`) });
+    expect(where(listed)).toEqual(["tenants/c.yaml: rollouts[0].rings[0].computers: warning [rollout-first-ring]"]);
+    const tagged = findings({ "c.yaml": withRollout("- { name: canary, tag: canary }\n- { name: broad, fraction: 1 }", canary(6)) });
+    expect(where(tagged)).toEqual(["tenants/c.yaml: rollouts[0].rings[0].tag: warning [rollout-first-ring]"]);
+    expect(tagged[0]!.message).toContain("is the tag canary, which this repository puts on 6 computers, more than 5");
+  });
+
+  it("rollout-first-ring: not for a small first ring, a tag the repository does not declare, a later large ring, or under raised limits", () => {
+    expect(findings({ "c.yaml": withRollout("- { name: canary, tag: Canary }\n- { name: broad, fraction: 1 }", canary(5)) })).toEqual([]);
+    expect(findings({ "c.yaml": withRollout("- { name: canary, tag: Pilot }\n- { name: broad, fraction: 1 }", canary(9)) })).toEqual([]);
+    expect(findings({ "c.yaml": withRollout("- { name: canary, fraction: 0.1 }\n- { name: broad, fraction: 1 }") })).toEqual([]);
+    expect(findings({ "c.yaml": withRollout("- { name: first, fraction: 0.5 }\n- { name: broad, fraction: 1 }") }, { rollouts: { maxFirstRingFraction: 0.5 } })).toEqual([]);
+  });
+
+  it("staggered-windows: computers the files know (a declared tag's, computer targets) above maxComputersPerHour in one hour; `all` is not counted", () => {
+    const ringSchedules = (target: string) =>
+      `tenant: Contoso\n${canary(3)}schedules:\n  - name: ring\n    target: ${target}\n    dayOfWeek: Saturday\n    detectionTime: "22:00"\n  - name: one\n    target: { computer: PC9 }\n    dayOfWeek: Saturday\n    detectionTime: "22:30"\n`;
+    const fs = findings({ "c.yaml": ringSchedules("{ tag: Canary }") }, { staggeredWindows: { maxComputersPerHour: 3 } });
+    expect(where(fs)).toEqual(["tenants/c.yaml: schedules[0].detectionTime: warning [staggered-windows]", "tenants/c.yaml: schedules[1].detectionTime: warning [staggered-windows]"]);
+    expect(fs[0]!.message).toMatch(/4 computers at once \(counting computer targets and the computers of tags this repository declares\), more than 3 \(staggeredWindows\.maxComputersPerHour\)$/);
+    expect(findings({ "c.yaml": ringSchedules("{ tag: Canary }") }, { staggeredWindows: { maxComputersPerHour: 4 } })).toEqual([]);
+    expect(findings({ "c.yaml": ringSchedules("all") }, { staggeredWindows: { maxComputersPerHour: 1 } })).toEqual([]);
+  });
+
+  it("staggered-windows: tenants sharing infrastructure count together", () => {
+    const weekly = (tenant: string, time: string) => file("schedules", schedule("weekly", `dayOfWeek: Sunday\ndetectionTime: "${time}"`), tenant);
+    const files = { "a.yaml": weekly("Contoso", "01:00"), "b.yaml": weekly("Contoso Labs", "01:20"), "c.yaml": weekly("Fabrikam", "01:40") };
+    expect(findings(files, { staggeredWindows: { maxPerTenant: 1 } })).toEqual([]);
+    const fs = findings(files, { staggeredWindows: { maxPerTenant: 1, sharedInfrastructure: [["contoso", "Contoso Labs"]] } });
+    expect(where(fs)).toEqual(["tenants/a.yaml: schedules[0].detectionTime: warning [staggered-windows]", "tenants/b.yaml: schedules[0].detectionTime: warning [staggered-windows]"]);
+    expect(fs[0]!.message).toContain("of tenants contoso, Contoso Labs (sharedInfrastructure)");
+  });
+
+  it(".immybot-lint.yaml takes the new settings and names a wrong one", () => {
+    const dir = tmp("cfg");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, ".immybot-lint.yaml"), "staggeredWindows: { maxComputersPerHour: 100, sharedInfrastructure: [[Contoso, Contoso Labs]] }\nrollouts: { maxFirstRingFraction: 0.1, maxFirstRingComputers: 3 }\n");
+    expect(readLintConfig(dir, "x")).toEqual({ options: { staggeredWindows: { maxComputersPerHour: 100, sharedInfrastructure: [["Contoso", "Contoso Labs"]] }, rollouts: { maxFirstRingFraction: 0.1, maxFirstRingComputers: 3 } }, problems: [] });
+    writeFileSync(join(dir, ".immybot-lint.yaml"), "staggeredWindows: { sharedInfrastructure: [[Contoso]] }\nrollouts: { maxFirstRingFraction: 2 }\n");
+    expect(readLintConfig(dir, "x").problems.map(formatProblem)).toEqual([
+      "x: staggeredWindows.sharedInfrastructure[0]: must name at least two tenants (tenants that share infrastructure are counted together)",
+      "x: rollouts.maxFirstRingFraction: must be at most 1, e.g. 0.2",
     ]);
   });
 });
