@@ -130,8 +130,10 @@ export const JUDGES: Record<ListKey, Judge> = {
           const computers = Array.isArray(ring.computers) ? ring.computers.map((_, i) => i + 1) : undefined;
           return defined({ ...pickKeys(ring, RING_FIELDS), computers, tag: ring.tag === undefined ? undefined : PLACEHOLDER_ID });
         })
-      : entry.rings;
-    judge("rollouts", rolloutModel, { deploymentId: entry.deployment === undefined ? undefined : UNKNOWN, rings, ...pickKeys(entry, ROLLOUT_FIELDS) }, report);
+      : (entry.rings ?? UNKNOWN); // missing: the schema says so, in the policy's words
+    // A placeholder id with fullMaintenance, so the model says that the two do not go together.
+    const deploymentId = entry.deployment === undefined ? undefined : entry.fullMaintenance === true ? PLACEHOLDER_ID : UNKNOWN;
+    judge("rollouts", rolloutModel, { deploymentId, rings, ...pickKeys(entry, ROLLOUT_FIELDS) }, report);
   },
 };
 

@@ -333,12 +333,13 @@ export function isList(key: unknown): key is ListKey {
 /** An unknown key: the close key of the same mapping, or the kind of entry it belongs to. */
 export function unknownKey(key: string, path: readonly (string | number)[]): string {
   const list = path.length === 2 && isList(path[0]) ? path[0] : undefined;
-  const noun = list ? LISTS[list].noun : path.length === 0 ? "policy file" : "mapping";
-  const keys: readonly string[] = list ? LISTS[list].keys : path.length === 0 ? FILE_KEYS : [];
+  const ring = path.length === 4 && path[0] === "rollouts" && path[2] === "rings";
+  const noun = list ? LISTS[list].noun : path.length === 0 ? "policy file" : ring ? "ring" : "mapping";
+  const keys: readonly string[] = list ? LISTS[list].keys : path.length === 0 ? FILE_KEYS : ring ? Object.keys(ringEntry.shape) : [];
   const elsewhere = (Object.keys(LISTS) as ListKey[]).filter((l) => l !== list && (LISTS[l].keys as readonly string[]).includes(key));
   if (elsewhere.length > 0) return `${JSON.stringify(key)} is not a ${noun} key (it is one of ${elsewhere.join(" and ")}): remove it`;
   const near = closestKey(key, keys);
   if (near !== undefined) return `${JSON.stringify(key)} is not a ${noun} key; did you mean ${JSON.stringify(near)}?`;
-  const listed = list ? "see the keys in policy.schema.json" : `the keys are ${keys.join(", ")}`;
+  const listed = list ? "see the keys in policy.schema.json" : keys.length > 0 ? `the keys are ${keys.join(", ")}` : "see the keys in policy.schema.json";
   return `${JSON.stringify(key)} is not a ${noun} key: remove it (${listed})`;
 }

@@ -159,10 +159,10 @@ describe("resource fields are judged by the resources' own models", () => {
 describe("the policy's own rules", () => {
   it("a key of another kind of entry says where it belongs; a misspelt one says what was meant", () => {
     expect(problems(schedule('detectionTime: "01:00"\ncomputers: [PC1]\ndetectiontime: "02:00"'))).toEqual([
-      'schedules[0].computers: "computers" is not a schedule key (it is one of sessions): remove it',
+      'schedules[0].computers: "computers" is not a schedule key (it is one of sessions and tags): remove it',
       'schedules[0].detectiontime: "detectiontime" is not a schedule key; did you mean "detectionTime"?',
     ]);
-    expect(problems("tenant: Contoso\nowner: me\n")).toEqual(['owner: "owner" is not a policy file key: remove it (the keys are tenant, crossTenant, schedules, deployments, sessions)']);
+    expect(problems("tenant: Contoso\nowner: me\n")).toEqual(['owner: "owner" is not a policy file key: remove it (the keys are tenant, crossTenant, schedules, deployments, sessions, tags, rollouts)']);
   });
 
   it("anchors and merge keys share settings between entries", () => {
@@ -180,7 +180,7 @@ describe("the policy's own rules", () => {
 
   it("a file that is empty, not a mapping, or has an empty list", () => {
     expect(problems("# nothing yet\n")).toEqual(["is empty: a policy file needs at least `tenant: <name>`"]);
-    expect(problems("- tenant: Contoso\n")).toEqual(['must be a mapping with tenant, schedules, deployments and sessions; got [{"tenant":"Contoso"}]']);
+    expect(problems("- tenant: Contoso\n")).toEqual(['must be a mapping with tenant, schedules, deployments, sessions, tags and rollouts; got [{"tenant":"Contoso"}]']);
     // `schedules:` with nothing under it is no schedules (as while every entry is commented out).
     expect(parse([{ path: "tenants/t.yaml", text: "tenant: Contoso\nschedules:\n" }]).files[0]!.content).toEqual({ tenant: "Contoso" });
     expect(problems("tenant: Contoso\nschedules: weekly\n")).toEqual(['schedules: must be a list of schedules (each item starting with "- name: ..."); got "weekly"']);
@@ -288,7 +288,7 @@ describe("hostile files", () => {
   });
 
   it("reports __proto__ keys wherever they are, and keeps parameters named like Object.prototype's members", () => {
-    expect(problems("__proto__: {tenant: Contoso}\ntenant: Contoso\n")).toEqual(['__proto__: "__proto__" is not a policy file key: remove it (the keys are tenant, crossTenant, schedules, deployments, sessions)']);
+    expect(problems("__proto__: {tenant: Contoso}\ntenant: Contoso\n")).toEqual(['__proto__: "__proto__" is not a policy file key: remove it (the keys are tenant, crossTenant, schedules, deployments, sessions, tags, rollouts)']);
     expect(problems(schedule('detectionTime: "01:00"\n__proto__: 1'))).toEqual(['schedules[0].__proto__: "__proto__" is not a schedule key: remove it (see the keys in policy.schema.json)']);
     const task = (parameters: string) => `tenant: Contoso\ndeployments:\n  - name: d\n    target: all\n    task: Set BIOS password\n    parameters:\n${parameters.replace(/^/gm, "      ")}\n`;
     expect(problems(task("__proto__: x\nEnforce: true"))).toEqual([
