@@ -113,17 +113,24 @@ describe("the example policy repository", () => {
     const run = registered.find((r) => r.name === "contoso-7zip-now")!;
     expect(run.inputs).toMatchObject({ deploymentId: String(outputs.deploymentIds!["contoso/7zip"]), computers: [6], rebootPreference: "Suppress", timeout: "15m" });
     const jobArgs = (s: { sessionJobArgs?: unknown }) => s.sessionJobArgs as { deploymentId?: number; rebootPreference?: number };
-    expect(sandbox.sessions().map((s) => [s.computerId, jobArgs(s).deploymentId])).toEqual([[6, Number(outputs.deploymentIds!["contoso/7zip"])]]);
+    const sevenZip = Number(outputs.deploymentIds!["contoso/7zip"]);
+    const runs = sandbox.sessions().map((s) => [s.computerId, jobArgs(s).deploymentId]);
+    expect(runs.filter(([c]) => c === 6)).toContainEqual([6, sevenZip]);
+    // Any other run is of the rollout of 7zip ring by ring, which may still be under way here (test/scenario/policy-repo.test.ts follows it to the end).
+    expect(runs.every(([, d]) => d === sevenZip)).toBe(true);
 
     // Resources are named <file>-<entry>; exactly these were registered.
     expect(registered.map((r) => `${r.type.split(":").at(-1)} ${r.name}`).sort()).toEqual([
       "Deployment contoso-7zip",
       "Deployment contoso-bios-password",
       "Deployment fabrikam-chrome",
+      "MaintenanceRollout contoso-7zip-rings",
       "MaintenanceSession contoso-7zip-now",
       "Schedule contoso-servers-7zip-nightly",
       "Schedule contoso-weekly",
       "Schedule fabrikam-weekend",
+      "Tag contoso-Contoso-Canary",
+      "TagMembership contoso-Contoso-Canary-members",
     ]);
 
     // ... and stays a secret: wrapped in the stored inputs, a secret output, nowhere else, never in the host's logs.
