@@ -23,3 +23,4 @@ export const deploymentIds = outputs((f) => f.deployments, (d) => d.id);
 export const scheduleIds = outputs((f) => f.schedules, (s) => s.id);
 export const nextMaintenance = outputs((f) => f.schedules, (s) => s.nextOccurrence);
 export const sessionResults = outputs((f) => f.sessions, (s) => ({ result: s.result, statusCounts: s.statusCounts }));
+export const rolloutResults = outputs((f) => f.rollouts, (r) => ({ result: r.result, failedRing: r.failedRing }));

@@ -91,7 +91,7 @@ describe("the example policy repository", () => {
     linkPackage(join(REPO, "examples/policy-repo"));
     const program = await import(join(REPO, "examples/policy-repo/index.ts"));
     const outputs = await value<Record<string, Record<string, unknown>>>(
-      pulumi.output({ tenants: program.tenants, deploymentIds: program.deploymentIds, scheduleIds: program.scheduleIds, nextMaintenance: program.nextMaintenance, sessionResults: program.sessionResults }),
+      pulumi.output({ tenants: program.tenants, deploymentIds: program.deploymentIds, scheduleIds: program.scheduleIds, nextMaintenance: program.nextMaintenance, sessionResults: program.sessionResults, rolloutResults: program.rolloutResults }),
     );
     expect(outputs.tenants).toEqual({ contoso: { id: 2, name: "Contoso" }, fabrikam: { id: 4, name: "Fabrikam" } });
     const deployment = (key: string) => sandbox.deployment(Number(outputs.deploymentIds![key]));
@@ -114,10 +114,12 @@ describe("the example policy repository", () => {
     expect(run.inputs).toMatchObject({ deploymentId: String(outputs.deploymentIds!["contoso/7zip"]), computers: [6], rebootPreference: "Suppress", timeout: "15m" });
     const jobArgs = (s: { sessionJobArgs?: unknown }) => s.sessionJobArgs as { deploymentId?: number; rebootPreference?: number };
     const sevenZip = Number(outputs.deploymentIds!["contoso/7zip"]);
+    // The rollout of 7zip ring by ring (its outputs wait for its last ring): the canary tag's two computers, then the
+    // rest of Contoso's computers; with the session's run on CONTOSO-WS001, every run is of 7zip.
+    expect(outputs.rolloutResults).toEqual({ "contoso/7zip-rings": { result: "Succeeded", failedRing: null } });
     const runs = sandbox.sessions().map((s) => [s.computerId, jobArgs(s).deploymentId]);
-    expect(runs.filter(([c]) => c === 6)).toContainEqual([6, sevenZip]);
-    // Any other run is of the rollout of 7zip ring by ring, which may still be under way here (test/scenario/policy-repo.test.ts follows it to the end).
-    expect(runs.every(([, d]) => d === sevenZip)).toBe(true);
+    // CONTOSO-WS001 (6) twice: the session's run and the canary ring (with CONTOSO-DC02, 4); then DC01, FS01, LT014, LT022.
+    expect(runs.sort((a, b) => a[0]! - b[0]!)).toEqual([3, 4, 5, 6, 6, 7, 8].map((c) => [c, sevenZip]));
 
     // Resources are named <file>-<entry>; exactly these were registered.
     expect(registered.map((r) => `${r.type.split(":").at(-1)} ${r.name}`).sort()).toEqual([
