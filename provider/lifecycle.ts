@@ -64,6 +64,11 @@ export interface CreateOnceOptions<W> {
   firstList?: () => Promise<W[]>;
   /** The object has exactly this create's arguments. */
   matches: (w: W) => boolean;
+  /**
+   * An object users tell apart by name has this create's name (tags): one in the first list that no resource of this
+   * run holds is reported before the POST, since ImmyBot would then show two of that name.
+   */
+  namesake?: (w: W) => boolean;
   idOf: (w: W) => string;
   /** When ImmyBot created the object, on its clock, if it says. */
   createdAt: (w: W) => number | undefined;
@@ -138,6 +143,16 @@ export async function createOnce<W>(o: CreateOnceOptions<W>): Promise<W> {
         `immybot: ${o.kind}: took over ${o.noun} ${o.idOf(leftover)}, created ${when(o.createdAt(leftover))} with exactly these arguments and held by no resource of this run (adoptLeftovers)`,
       );
       return leftover;
+    }
+    const namesakes = o.namesake ? listed.filter((w) => free(w) && !leftovers.includes(w) && o.namesake!(w)) : [];
+    if (namesakes.length > 0) {
+      const ids = namesakes.map(o.idOf);
+      // A warning, not a failure: a resource this run renames (created before its old name is deleted) holds it.
+      o.report(
+        `immybot: ${o.kind}: ImmyBot already has ${o.noun} ${ids.join(", ")} of this name, held by no resource of this run so far: ImmyBot will show two ${o.noun}s ` +
+          `of that name. To manage that ${o.noun} instead, set \`adoptId: "${ids[0]}"\` on this resource (and delete the new one this run creates); if a ` +
+          `resource this run renames or deletes holds it, nothing needs doing. Creating a new ${o.noun}.`,
+      );
     }
     if (leftover !== undefined) {
       const ids = leftovers.map(o.idOf);

@@ -43,6 +43,8 @@ export interface RestResource<S extends z.ZodRawShape, O extends object> {
    * messages say where in ImmyBot to check.
    */
   candidateScope(v: z.output<z.ZodObject<S>>): string;
+  /** For objects users tell apart by name (tags): a candidate with `v`'s name, reported before a POST (see `createOnce`). */
+  sameName?(w: Wire, v: z.output<z.ZodObject<S>>): boolean;
   /** The verb that updates an item at `${path}/${id}`: PUT (default) or POST (tags). */
   updateMethod?: "PUT" | "POST";
   /**
@@ -189,6 +191,7 @@ export function restLifecycle<S extends z.ZodRawShape, O extends object>(r: Rest
         list: () => r.candidates(api, v),
         firstList: () => firstListing(`${r.kind} ${scope}`, () => r.candidates(api, v)),
         matches: (w) => sameArguments(w, v),
+        namesake: r.sameName && ((w) => r.sameName!(w, v)),
         idOf: (w) => String(w.id),
         createdAt: (w) => parseUtc(w.createdDateUTC),
         leftoverMs: s.leftoverMinutes * 60_000,

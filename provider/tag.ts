@@ -26,7 +26,8 @@ export interface TagArgs {
   color?: string;
   /**
    * Take an existing ImmyBot tag with this id under management instead of creating one. On create the tag is read
-   * and then updated to these arguments; nothing is recreated. Read only at create.
+   * and then updated to these arguments; nothing is recreated. Read only at create. Without it, a create whose name
+   * ImmyBot already has (any case) says so in the update's output and makes a second tag of that name.
    */
   adoptId?: string;
 }
@@ -94,4 +95,6 @@ export const lifecycle = restLifecycle({
   // `/tags?name=` matches names that contain it (any case): the tags a POST of this name could have made are among them.
   candidates: async (api, v) => listAnswer(await api.get<unknown>(PATH, { name: v.name }), "tags", { method: "GET", path: PATH }) as Wire[],
   candidateScope: (v) => `tags named ${JSON.stringify(v.name)}`,
+  // ImmyBot's UI and targets show tags by name: a second tag of a name is a likely mistake (adoptId was meant).
+  sameName: (w, v) => typeof w.name === "string" && w.name.trim().toLowerCase() === v.name.toLowerCase(),
 });

@@ -63,6 +63,27 @@ describe("Tag through the dynamic-provider host", () => {
     await host.delete(urn, created.id, drifted.properties);
   });
 
+  it("says before creating a tag whose name ImmyBot already has (in another case) that adoptId takes it over, and creates no other", async () => {
+    const urn = urnFor("Tag", "servers-again");
+    const before = (await call("GET", "/api/v1/tags")).json as { id: number; name: string }[];
+    const servers = before.find((t) => t.name === "Servers")!;
+    const checked = await host.check(urn, {}, { name: "SERVERS", __provider: provider });
+    const created = await host.create(urn, checked.inputs);
+    expect(host.logs.stdout).toContain(`already has tag ${servers.id} of this name, held by no resource of this run so far`);
+    expect(host.logs.stdout).toContain(`set \`adoptId: "${servers.id}"\``);
+    // Created anyway (a resource this run renames may hold the old one), exactly once.
+    const after = (await call("GET", "/api/v1/tags")).json as { id: number; name: string }[];
+    expect(after.map((t) => t.id).sort((a, b) => a - b)).toEqual([...before.map((t) => t.id), Number(created.id)].sort((a, b) => a - b));
+
+    // A name no tag has: no such line.
+    const quiet = urnFor("Tag", "fresh-name");
+    const logged = host.logs.stdout.length;
+    const fresh = await host.create(quiet, (await host.check(quiet, {}, { name: "Ring 7", __provider: provider })).inputs);
+    expect(host.logs.stdout.slice(logged)).not.toContain("already has tag");
+    await host.delete(urn, created.id, created.properties);
+    await host.delete(quiet, fresh.id, fresh.properties);
+  });
+
   it("adopts an existing tag by id and brings it to the arguments without a second tag", async () => {
     const existing = (await call("POST", "/api/v1/tags", { name: "Broad", description: "everyone else" })).json as { id: number };
     const before = (await call("GET", "/api/v1/tags")).json.length as number;
