@@ -27,7 +27,7 @@ export const STAGGERED_WINDOWS_DEFAULTS: Required<StaggeredWindowsOptions> = { m
 export interface ScheduleTimes {
   /** The tenant it is limited to (a lower-case name or an id), "" for a schedule across tenants. */
   tenant: Maybe<string>;
-  /** The tenant as shown, e.g. "Contoso" or "tenant 3". */
+  /** The tenant as shown after "of", e.g. "tenant Contoso" or "tenant 3". */
   tenantShown: string;
   /** Where it is, as the other findings list it, e.g. "tenants/contoso.yaml: weekly" or "contoso-weekly". */
   where: string;
@@ -141,7 +141,7 @@ export function staggeredWindows(schedules: readonly ScheduleTimes[], options: S
   }
   for (const list of byTenant.values()) {
     for (const group of groups(list)) {
-      if (group.length > limits.maxPerTenant) report(group, limits.maxPerTenant, `tenant ${group[0]!.schedule.tenantShown}`, "staggeredWindows.maxPerTenant");
+      if (group.length > limits.maxPerTenant) report(group, limits.maxPerTenant, group[0]!.schedule.tenantShown, "staggeredWindows.maxPerTenant");
     }
   }
   const everything = dialect === "policy-file" ? "the repository" : "the stack";

@@ -104,7 +104,7 @@ export function staggeredWindows(files: readonly LoadedPolicyFile[], options: St
       file,
       i,
       s,
-      times: { ...s, tenant: tenantKey(file), tenantShown: file.content.tenant ?? "", where: `${file.path}: ${s.name}` } satisfies ScheduleTimes,
+      times: { ...s, tenant: tenantKey(file), tenantShown: `tenant ${file.content.tenant ?? ""}`, where: `${file.path}: ${s.name}` } satisfies ScheduleTimes,
     })),
   );
   return windowsCore(
