@@ -18,13 +18,13 @@
  * new PolicyPack("immybot-best-practices", { policies: immybotPolicies({ ignore: ["staggered-windows"] }) });
  */
 import type { EnforcementLevel, PolicyConfigSchema, PolicyResource, ReportViolation, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { optionIssues, type Issue } from "../policy/checks";
+import { optionIssues, testFirst, type Issue } from "../policy/checks";
 import { STAGGERED_WINDOWS_DEFAULTS, staggeredWindows, type StaggeredWindowsOptions } from "../policy/checks-windows";
-import { testFirst } from "../policy/checks";
 import { LINT_RULES } from "../policy/lint";
 import type { LintRuleId } from "../policy/types";
 import { TYPES, deploymentFacts, optionsEntry, scheduleTimes, type ResourceSeen } from "./resources";
 
+/** The type token of each resource class the policies look at, e.g. for policies of your own. */
 export { TYPES as RESOURCE_TYPES };
 
 /** Options of {@link immybotPolicies}: the defaults; the policy pack's config (`--policy-pack-config`) overrides them. */
@@ -57,7 +57,7 @@ const configSchema = (rule: LintRuleId): PolicyConfigSchema => ({
 });
 
 /** What a violation says after the policy's description: the property, what is wrong, the fix and why (as `pulumi-immybot lint` prints them). */
-export function violationMessage(issue: Issue): string {
+function violationMessage(issue: Issue): string {
   return `${issue.property}: ${issue.message}\nfix: ${issue.fix}\nwhy: ${LINT_RULES[issue.rule].why}`;
 }
 

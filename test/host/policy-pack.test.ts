@@ -9,6 +9,7 @@
  */
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lint, parse } from "../../sdk/policy";
 import { LINT_RULE_IDS } from "../../sdk/policy/schema";
 import { analyzerUrn, PolicyAnalyzer, type AnalyzedResource, type Violation } from "../helpers/analyzer";
 import { REPO, UNKNOWN } from "../helpers/host";
@@ -91,6 +92,14 @@ describe("the policy pack, through the analyzer", () => {
     ]);
     expect(own(bad[0]!)).toContain("fix: set sendDetectionEmail: true (or sendFollowUpEmail: true), or remove showRunNowButton");
     expect(await pack.analyze(run(T.MaintenanceSession, "now", undefined, { fullMaintenance: true, computers: [6], showRunNowButton: true, sendFollowUpEmail: true }))).toEqual([]);
+  });
+
+  it("says what `pulumi-immybot lint` says about the same settings in a policy file: the same message, fix and why", async () => {
+    const yaml = 'tenant: Contoso\nschedules:\n  - name: weekly\n    target: all\n    detectionTime: "20:00"\n    rebootPreference: Prompt\n    showMaintenanceActions: true\n';
+    const findings = lint(parse([{ path: "tenants/contoso.yaml", text: yaml }]));
+    expect(findings.map((f) => f.rule)).toEqual(["prompt-timeout-action", "email-cannot-work"]);
+    const violations = await pack.analyze(schedule("contoso-weekly", { rebootPreference: "Prompt", showMaintenanceActions: true }));
+    expect(violations.map((v) => own(v))).toEqual(findings.map((f) => `${f.path.replace(/^schedules\[0\]\./, "")}: ${f.message}\nfix: ${f.fix}\nwhy: ${f.why}`));
   });
 
   it("Analyze with values not known yet (preview): no finding, and no 'cannot run during preview' note", async () => {
