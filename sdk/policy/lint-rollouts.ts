@@ -1,23 +1,16 @@
 /**
- * What the best-practice checks know about rings: the tags a repository declares with their computers, the
- * rollouts that put a smaller ring in front of a deployment ("test-first"), and "rollout-first-ring": a rollout
- * whose first ring is not a small group. Read from the files only, like every rule (no ImmyBot): a tag's computers
- * are known where the repository declares them (`tags:`), and a fraction is judged as written.
+ * What the best-practice checks know about rings in a policy repository: the tags it declares with their computers,
+ * each rollout's first ring on the neutral shape of `checks-rollouts.ts` (for "test-first" and
+ * "rollout-first-ring"), and the findings of "rollout-first-ring" in file and path. Read from the files only, like
+ * every rule (no ImmyBot): a tag's computers are known where the repository declares them (`tags:`), and a fraction
+ * is judged as written.
  */
+import { firstRingIssues, type FirstRingSeen, type RolloutLintOptions } from "./checks-rollouts";
 import type { LoadedPolicyFile } from "./load";
-import { tenantKey, type RuleFinding } from "./lint-rules";
-import { formatPath } from "./problems";
+import { policyFinding, tenantKey, type RuleFinding } from "./lint-rules";
 import type { PolicyRollout } from "./types";
 
-/** The limits of "rollout-first-ring": how large a rollout's first ring may be. */
-export interface RolloutLintOptions {
-  /** The largest share of the deployment's computers a first ring may take (`fraction`). Default 0.2. */
-  maxFirstRingFraction?: number;
-  /** The most computers a first ring may have (listed, or carrying a tag the repository declares). Default 5. */
-  maxFirstRingComputers?: number;
-}
-
-export const ROLLOUT_LINT_DEFAULTS: Required<RolloutLintOptions> = { maxFirstRingFraction: 0.2, maxFirstRingComputers: 5 };
+export { ROLLOUT_LINT_DEFAULTS, type RolloutLintOptions } from "./checks-rollouts";
 
 /** One tag entry's computers, with the tenant of the file that declares them ("" for a crossTenant file). */
 export interface DeclaredMembers {
@@ -48,35 +41,21 @@ export function tagComputers(tags: Map<string, DeclaredMembers[]>, name: string,
   return new Set(entries.filter((e) => tenant === "" || sameScope(e.tenant, tenant)).flatMap((e) => e.computers.map((c) => c.trim().toLowerCase())));
 }
 
-/** Is there a rollout of deployment `name` in `file` whose first ring is smaller than everything? (a ring in front, for "test-first") */
-export function rolloutInFront(file: LoadedPolicyFile, name: string): boolean {
-  return (file.content.rollouts ?? []).some((r) => r.deployment === name && r.rings.length > 0 && !(r.rings[0]!.fraction === 1));
+/** A rollout's first ring as the checks see it: its computers listed, or its tag with the computers the repository declares on it. */
+export function firstRing(rollout: PolicyRollout, file: LoadedPolicyFile, tags: Map<string, DeclaredMembers[]>): FirstRingSeen {
+  const ring = rollout.rings[0];
+  if (ring === undefined) return undefined;
+  return { name: ring.name, fraction: ring.fraction, listed: ring.computers?.length, tag: ring.tag, tagged: ring.tag === undefined ? undefined : tagComputers(tags, ring.tag, tenantKey(file))?.size };
 }
 
-/** "rollout-first-ring": a first ring with a fraction, or a number of computers (listed or declared on its tag), above the limits. */
+/** "rollout-first-ring" (see `checks-rollouts.ts`) of every rollout of the repository. */
 export function rolloutFirstRing(files: readonly LoadedPolicyFile[], options: RolloutLintOptions = {}): RuleFinding[] {
-  const limits = { ...ROLLOUT_LINT_DEFAULTS, ...options };
   const tags = declaredTags(files);
-  const out: RuleFinding[] = [];
-  for (const file of files) {
-    (file.content.rollouts ?? []).forEach((rollout: PolicyRollout, i) => {
-      const ring = rollout.rings[0];
-      if (ring === undefined) return;
-      const at = (key: string) => formatPath(["rollouts", i, "rings", 0, key]);
-      const what = rollout.deployment === undefined ? "the full maintenance" : `deployment ${rollout.deployment}`;
-      const push = (key: string, message: string, fix: string) => out.push({ rule: "rollout-first-ring", file: file.path, path: at(key), entry: rollout, message, fix });
-      const smaller = `start with a small ring (e.g. \`{ name: canary, tag: Canary }\` with a few computers, or \`fraction: ${limits.maxFirstRingFraction}\`) and move these computers to a later ring`;
-      if (ring.fraction !== undefined && ring.fraction > limits.maxFirstRingFraction) {
-        push("fraction", `the first ring "${ring.name}" takes ${ring.fraction * 100}% of ${what}'s computers at once, more than ${limits.maxFirstRingFraction * 100}% (rollouts.maxFirstRingFraction)`, `${smaller}, or raise rollouts.maxFirstRingFraction in .immybot-lint.yaml`);
-      }
-      const listed = ring.computers?.length;
-      const tagged = ring.tag === undefined ? undefined : tagComputers(tags, ring.tag, tenantKey(file))?.size;
-      const count = listed ?? tagged;
-      if (count !== undefined && count > limits.maxFirstRingComputers) {
-        const how = listed !== undefined ? `lists ${count} computers` : `is the tag ${ring.tag}, which this repository puts on ${count} computers`;
-        push(listed !== undefined ? "computers" : "tag", `the first ring "${ring.name}" ${how}, more than ${limits.maxFirstRingComputers} (rollouts.maxFirstRingComputers)`, `${smaller}, or raise rollouts.maxFirstRingComputers in .immybot-lint.yaml`);
-      }
-    });
-  }
-  return out;
+  return files.flatMap((file) =>
+    (file.content.rollouts ?? []).flatMap((rollout, i) =>
+      firstRingIssues({ subject: rollout.deployment === undefined ? "the full maintenance" : `deployment ${rollout.deployment}`, first: firstRing(rollout, file, tags) }, options, "policy-file").map((issue) =>
+        policyFinding(file, ["rollouts", i], rollout, issue),
+      ),
+    ),
+  );
 }

@@ -12,9 +12,10 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { Tie } from "../../provider/models/tie";
 import type { LoadedPolicyFile, Policy } from "./load";
-import { emailCannotWork, promptTimeoutAction, rebootForceWorkstations, testFirst, type RuleFinding } from "./lint-rules";
-import { ROLLOUT_LINT_DEFAULTS, rolloutFirstRing, type RolloutLintOptions } from "./lint-rollouts";
-import { STAGGERED_WINDOWS_DEFAULTS, staggeredWindows, type StaggeredWindowsOptions } from "./lint-windows";
+import { ROLLOUT_LINT_DEFAULTS, type RolloutLintOptions } from "./checks-rollouts";
+import { STAGGERED_WINDOWS_DEFAULTS, type StaggeredWindowsOptions } from "./checks-windows";
+import { rolloutFirstRing } from "./lint-rollouts";
+import { optionRule, staggeredWindows, testFirst, type RuleFinding } from "./lint-rules";
 import { formatPath, type PolicyProblem } from "./problems";
 import { LINT_RULE_IDS, lintRuleId } from "./schema";
 import type { LintRuleId } from "./types";
@@ -70,19 +71,19 @@ export const LINT_RULES: Readonly<Record<LintRuleId, { severity: LintSeverity; f
     severity: "error",
     finds: "rebootPreference Force without suppressRebootsDuringBusinessHours, unless for servers only",
     why: "a forced reboot closes the user's programs and loses unsaved work; ImmyBot's suppressRebootsDuringBusinessHours holds reboots during business hours, even Force",
-    check: rebootForceWorkstations,
+    check: optionRule("reboot-force-workstations"),
   },
   "prompt-timeout-action": {
     severity: "warning",
     finds: "rebootPreference Prompt without promptTimeoutAction (the default reboots)",
     why: "a user away from the computer never answers the prompt, and the default promptTimeoutAction reboots it with their programs open",
-    check: promptTimeoutAction,
+    check: optionRule("prompt-timeout-action"),
   },
   "email-cannot-work": {
     severity: "error",
     finds: "e-mail buttons or the actions list on an entry that sends no e-mail",
     why: "the buttons and the actions list are parts of the user e-mails: without an e-mail they are never shown",
-    check: emailCannotWork,
+    check: optionRule("email-cannot-work"),
   },
   "rollout-first-ring": {
     severity: "warning",

@@ -4,8 +4,8 @@
  * serves this checkout's locked dependencies from the npm cache: test/helpers/local-registry.ts). The user's
  * program (test/fixtures/user-project: every resource and lookup, a read by id, a policy file) compiles with the
  * project's own tsc and runs through the dynamic-provider host of the project's own @pulumi/pulumi against the
- * sandbox, with one copy of @pulumi/pulumi in the project. The installed bin validates a policy repository, and its
- * files find the JSON Schema where their `$schema` line says.
+ * sandbox, with one copy of @pulumi/pulumi in the project. The policy pack's module loads without @pulumi/policy.
+ * The installed bin validates a policy repository, and its files find the JSON Schema where their `$schema` line says.
  *
  * One pass, in order (each step needs the one before); about 30 to 60 s on an idle 2-core machine, mostly the
  * install and tsc.
@@ -78,6 +78,7 @@ describe("the npm package", () => {
       "README.md",
       ...templates,
       "package.json",
+      "policy-pack/package.json",
       "policy.schema.json",
       "sandbox/default-seed.json",
     ].sort());
@@ -118,6 +119,22 @@ describe("the npm package", () => {
     },
     SLOW_MS,
   );
+
+  it("`pulumi-immybot/policy-pack` resolves in the installed project and gives the policies, without @pulumi/policy installed (types only)", () => {
+    expect(existsSync(join(project, "node_modules/@pulumi/policy"))).toBe(false);
+    const projectRequire = createRequire(join(project, "index.js"));
+    expect(projectRequire.resolve("pulumi-immybot/policy-pack")).toBe(join(project, "node_modules/pulumi-immybot/dist/sdk/policy-pack/index.js"));
+    const { immybotPolicies } = projectRequire("pulumi-immybot/policy-pack");
+    const policies = immybotPolicies({ ignore: ["test-first"] }) as { name: string; enforcementLevel: string }[];
+    expect(policies.map((p) => `${p.name} ${p.enforcementLevel}`)).toEqual([
+      "staggered-windows advisory",
+      "test-first disabled",
+      "reboot-force-workstations mandatory",
+      "prompt-timeout-action advisory",
+      "email-cannot-work mandatory",
+      "rollout-first-ring advisory",
+    ]);
+  });
 
   it(
     "the user's program using every resource and lookup compiles with the project's own tsc",

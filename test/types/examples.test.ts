@@ -5,7 +5,7 @@ import { expect, it } from "vitest";
 
 const REPO = resolve(__dirname, "../..");
 
-it.each(["quickstart", "policy-repo"])("examples/%s typechecks against the built SDK, as a user's program would import it", (example) => {
+it.each(["quickstart", "policy-repo", "policy-pack"])("examples/%s typechecks against the built SDK, as a user's program would import it", (example) => {
   const dir = join(REPO, "examples", example);
   // What `npm start` does (git-ignored): the example imports this checkout as an installed package.
   (createRequire(__filename)(join(REPO, "dist/scripts/quickstart.js")) as typeof import("../../scripts/quickstart")).linkPackage(dir);
