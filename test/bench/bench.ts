@@ -22,8 +22,8 @@
  * BENCH_OPS measures only some operations (a comma list of create, refresh, up-no-change, up-10pct, refresh-drift;
  * e.g. `BENCH_SIZES=1000 BENCH_OPS=up-no-change`, about two minutes): the operations before a chosen one still run to
  * make its state, unmeasured and without their floor; the table is printed, docs/bench.md is left as it is.
- * BENCH_HOST_NODE_OPTIONS is given to the real provider's hosts as NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
- * to profile them; not the floor's hosts).
+ * BENCH_HOST_NODE_OPTIONS is given to every measured host as NODE_OPTIONS (e.g. "--require ./profile.js" with a script that
+ * starts node:inspector's profiler and writes the profile at exit: Node refuses --cpu-prof in NODE_OPTIONS).
  */
 import { fork, execSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -111,7 +111,7 @@ async function measure(n: number, op: Op, variant: string, sandbox: RemoteSandbo
     hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret, ...concurrency },
     stateFile,
     parallel: PARALLEL,
-    ...(HOST_NODE_OPTIONS && variant !== "floor" ? { hostEnv: { NODE_OPTIONS: HOST_NODE_OPTIONS } } : {}),
+    ...(HOST_NODE_OPTIONS ? { hostEnv: { NODE_OPTIONS: HOST_NODE_OPTIONS } } : {}),
     prestartHosts: false, // the host starts inside the measured time, as the CLI's does
     onHost: (host) => (hostStartCpuMs = cpuMs(host.pid)),
     beforeHostStop: (host) => {
