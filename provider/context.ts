@@ -14,9 +14,14 @@ const KEYS = Object.entries(settingKeys).map(([key, spec]) => [`immybot:${key}`,
 /** The provider's stack config (`immybot:*`), read once at configure: a host process serves one stack and one config. */
 let stackConfig = new Map<string, string | undefined>();
 
+/** The environment variables the settings may come from: those of the keys the stack config leaves unset or empty. */
+let watched: readonly string[] = KEYS.map(([, name]) => name);
+
 /** Called from the shim's `configure` with the host's config object (`get("immybot:clientId")`, ...). */
 export function configure(config: { get(key: string): string | undefined }): void {
   stackConfig = new Map(KEYS.map(([key]) => [key, config.get(key)]));
+  // A key the stack config sets never reads its variable (resolveSettings): only the others' variables can change the settings.
+  watched = KEYS.filter(([key]) => (stackConfig.get(key) ?? "").trim() === "").map(([, name]) => name);
   resolved = undefined;
 }
 
@@ -26,11 +31,12 @@ let resolved: { env: (string | undefined)[]; settings: Settings } | undefined;
 /**
  * Settings from stack config, falling back to IMMYBOT_* environment variables; throws one error listing every problem.
  * Every check and every request asks for them: they are resolved (validated, hashed) again only after a configure or
- * when a variable changed.
+ * when a variable of a key the stack config leaves unset changed.
  */
 export function settings(): Settings {
-  const env = KEYS.map(([, name]) => process.env[name]);
-  if (!resolved || env.some((v, i) => v !== resolved!.env[i])) resolved = { env, settings: resolveSettings((key) => stackConfig.get(key), process.env) };
+  // Each read of process.env calls into the runtime, and every check asks: only the variables that matter are read.
+  if (resolved && watched.every((name, i) => process.env[name] === resolved!.env[i])) return resolved.settings;
+  resolved = { env: watched.map((name) => process.env[name]), settings: resolveSettings((key) => stackConfig.get(key), process.env) };
   return resolved.settings;
 }
 

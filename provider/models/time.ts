@@ -28,9 +28,9 @@ const knownZones = new Map<string, boolean>();
 
 /** True when `zone` is an IANA time zone id this Node.js knows ("Europe/Berlin", "UTC"). */
 export function isIanaTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
-  let known = knownZones.get(zone);
+  let known = knownZones.get(zone); // only zones of the right form are remembered
   if (known === undefined) {
+    if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
     try {
       new Intl.DateTimeFormat("en-US", { timeZone: zone });
       known = true;
