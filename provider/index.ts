@@ -2,6 +2,7 @@
  * The module the serialized shim (`sdk/shim.ts`) loads at call time, in the dynamic-provider host.
  * Logic lives here and below, so state never freezes old code and `__provider` stays a few hundred bytes.
  */
+import "./zod-locales"; // first: before anything loads zod
 import { configure as configureContext, settings } from "./context";
 import { LifecycleError } from "./errors";
 import type { Lifecycle } from "./rest-resource";
