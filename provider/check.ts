@@ -60,7 +60,9 @@ export interface InputModel<S extends z.ZodRawShape = z.ZodRawShape> {
 
 /** True when `v` is or holds the unknown sentinel at any depth (iterative: any depth is safe). */
 export function containsUnknown(v: unknown): boolean {
-  const stack = [v];
+  if (v === UNKNOWN) return true;
+  if (!v || typeof v !== "object") return false; // most arguments: no walk
+  const stack: unknown[] = [v];
   while (stack.length > 0) {
     const x = stack.pop();
     if (x === UNKNOWN) return true;
@@ -124,7 +126,7 @@ export function parseInputs<S extends z.ZodRawShape>(model: InputModel<S>, raw: 
     }
   }
   const parse = (skip: ReadonlySet<string>) => {
-    const fields = Object.fromEntries(Object.entries(given).filter(([k]) => !skip.has(k)));
+    const fields = skip.size === 0 ? given : Object.fromEntries(Object.entries(given).filter(([k]) => !skip.has(k)));
     return strictWithout(model.fields, skip).safeParse(fields, { reportInput: true });
   };
   let skip: Set<string> = new Set([...unknown, ...refused]);
@@ -162,6 +164,7 @@ const MAX_VARIANTS = 64;
 export function strictWithout(fields: z.ZodRawShape, skip: ReadonlySet<string>): z.ZodObject {
   let cache = built.get(fields);
   if (!cache) built.set(fields, (cache = { strict: z.strictObject(fields), without: new Map() }));
+  if (skip.size === 0) return cache.strict;
   const omitted = [...skip].filter((k) => Object.hasOwn(fields, k)).sort();
   if (omitted.length === 0) return cache.strict;
   const key = omitted.join("\n");
@@ -206,18 +209,27 @@ export function checkWith<S extends z.ZodRawShape>(model: InputModel<S>, news: R
  * Output-only fields (id, timestamps, computed values) and `__provider` are never compared.
  */
 export function diffWith<S extends z.ZodRawShape>(model: InputModel<S>, olds: Record<string, unknown>, news: Record<string, unknown>): dynamic.DiffResult {
-  const keys = Object.keys(model.fields).filter((k) => !model.createOnly?.includes(k));
-  const oldInputs = pick(olds, keys);
-  const differing = (before: Record<string, unknown>) => keys.filter((k) => containsUnknown(news[k]) || !jsonEqual(before[k], news[k]));
+  const keys = diffKeysOf(model);
+  // `before[k]` as `pick(before, keys)` holds it: null and undefined alike absent.
+  const differing = (before: Record<string, unknown>) => keys.filter((k) => containsUnknown(news[k]) || !jsonEqual(before[k] ?? undefined, news[k]));
   // The state usually holds exactly the checked arguments (canonical both): only a difference needs the old ones
   // canonicalised (state written by an older version, with fewer defaults), which costs a parse per resource.
-  let changed = differing(oldInputs);
+  let changed = differing(olds);
   if (changed.length > 0) {
-    const canonicalOld = parseInputs(model, oldInputs);
+    const canonicalOld = parseInputs(model, pick(olds, keys));
     if (canonicalOld.failures.length === 0) changed = differing(canonicalOld.inputs);
   }
   const replaces = changed.filter((k) => model.replaceOnChanges.includes(k));
   return { changes: changed.length > 0, replaces, deleteBeforeReplace: false };
+}
+
+/** The input keys the generic diff compares, per model (its fields but the create-only ones), listed once. */
+const diffKeys = new WeakMap<object, readonly string[]>();
+
+function diffKeysOf(model: Pick<InputModel, "fields" | "createOnly">): readonly string[] {
+  let keys = diffKeys.get(model);
+  if (!keys) diffKeys.set(model, (keys = Object.keys(model.fields).filter((k) => !model.createOnly?.includes(k))));
+  return keys;
 }
 
 export function pick(o: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
@@ -226,23 +238,64 @@ export function pick(o: Record<string, unknown>, keys: readonly string[]): Recor
 
 /** Structural equality of JSON values; key order does not matter (iterative: any depth is safe). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false; // most arguments: no walk
   const stack: [unknown, unknown][] = [[a, b]];
   while (stack.length > 0) {
     const [x, y] = stack.pop()!;
     if (x === y) continue;
     if (x === null || y === null || typeof x !== "object" || typeof y !== "object") return false;
     if (Array.isArray(x) !== Array.isArray(y)) return false;
-    const defined = (o: object) => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined);
-    const [kx, ky] = [defined(x), defined(y)];
+    const [kx, ky] = [definedKeys(x), definedKeys(y)];
     if (kx.length !== ky.length || !kx.every((k) => Object.hasOwn(y, k))) return false;
     for (const k of kx) stack.push([(x as Record<string, unknown>)[k], (y as Record<string, unknown>)[k]]);
   }
   return true;
 }
 
+const definedKeys = (o: object) => Object.keys(o).filter((k) => (o as Record<string, unknown>)[k] !== undefined);
+
 /** Plain JSON (no undefined anywhere): the host's Struct conversion rejects anything else. */
 export function plainJson<T>(v: T): T {
-  return JSON.parse(JSON.stringify(v)) as T;
+  const copy = jsonCopy(v, 0);
+  return (copy === NOT_PLAIN ? JSON.parse(JSON.stringify(v)) : copy) as T;
+}
+
+const NOT_PLAIN = Symbol("not plain");
+/** Deeper than this, plainJson leaves the copy to JSON (which does not overflow the stack as soon). */
+const COPY_DEPTH = 64;
+
+/**
+ * What `JSON.parse(JSON.stringify(v))` gives, for the values check and read produce (text, finite numbers, flags,
+ * null, plain objects and arrays, undefined properties): a copy made in one walk, several times cheaper than the
+ * round trip, which runs for every check. NOT_PLAIN for anything else (toJSON, a `__proto__` key, an undefined or
+ * function in an array, NaN...): JSON's own rules then apply.
+ */
+function jsonCopy(v: unknown, depth: number): unknown {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return v;
+  if (typeof v === "number") return Number.isFinite(v) ? (v === 0 ? 0 : v) : NOT_PLAIN; // -0 becomes 0, as in JSON
+  if (typeof v !== "object" || depth > COPY_DEPTH) return NOT_PLAIN;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const x = jsonCopy(v[i], depth + 1);
+      if (x === NOT_PLAIN) return NOT_PLAIN;
+      out[i] = x;
+    }
+    return out;
+  }
+  const proto = Object.getPrototypeOf(v);
+  if ((proto !== Object.prototype && proto !== null) || typeof (v as { toJSON?: unknown }).toJSON === "function") return NOT_PLAIN;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = (v as Record<string, unknown>)[k];
+    if (x === undefined) continue;
+    if (k === PROTO_KEY) return NOT_PLAIN;
+    const y = jsonCopy(x, depth + 1);
+    if (y === NOT_PLAIN) return NOT_PLAIN;
+    out[k] = y;
+  }
+  return out;
 }
 
 /** Keys `keys` of the object at `path` that its schema does not have: unknown properties, with "did you mean". */

@@ -6,7 +6,7 @@
  * the shim's closure) gives all resources of the process one view of it, and through `clientFor` one client,
  * one token and one connection pool per credential set. Credentials never enter the serialized shim.
  */
-import { clientFor, type ImmyBotClient } from "./client";
+import type { ImmyBotClient } from "./client";
 import { resolveSettings, settingKeys, type Settings } from "./client/settings";
 
 const KEYS = Object.entries(settingKeys).map(([key, spec]) => [`immybot:${key}`, spec.env] as const);
@@ -14,9 +14,14 @@ const KEYS = Object.entries(settingKeys).map(([key, spec]) => [`immybot:${key}`,
 /** The provider's stack config (`immybot:*`), read once at configure: a host process serves one stack and one config. */
 let stackConfig = new Map<string, string | undefined>();
 
+/** The environment variables the settings may come from: those of the keys the stack config leaves unset or empty. */
+let watched: readonly string[] = KEYS.map(([, name]) => name);
+
 /** Called from the shim's `configure` with the host's config object (`get("immybot:clientId")`, ...). */
 export function configure(config: { get(key: string): string | undefined }): void {
   stackConfig = new Map(KEYS.map(([key]) => [key, config.get(key)]));
+  // A key the stack config sets never reads its variable (resolveSettings): only the others' variables can change the settings.
+  watched = KEYS.filter(([key]) => (stackConfig.get(key) ?? "").trim() === "").map(([, name]) => name);
   resolved = undefined;
 }
 
@@ -26,15 +31,19 @@ let resolved: { env: (string | undefined)[]; settings: Settings } | undefined;
 /**
  * Settings from stack config, falling back to IMMYBOT_* environment variables; throws one error listing every problem.
  * Every check and every request asks for them: they are resolved (validated, hashed) again only after a configure or
- * when a variable changed.
+ * when a variable of a key the stack config leaves unset changed.
  */
 export function settings(): Settings {
-  const env = KEYS.map(([, name]) => process.env[name]);
-  if (!resolved || env.some((v, i) => v !== resolved!.env[i])) resolved = { env, settings: resolveSettings((key) => stackConfig.get(key), process.env) };
+  // Each read of process.env calls into the runtime, and every check asks: only the variables that matter are read.
+  if (resolved && watched.every((name, i) => process.env[name] === resolved!.env[i])) return resolved.settings;
+  resolved = { env: watched.map((name) => process.env[name]), settings: resolveSettings((key) => stackConfig.get(key), process.env) };
   return resolved.settings;
 }
 
 /** The shared client for the configured instance. */
 export function client(): ImmyBotClient {
-  return clientFor(settings());
+  return (clientModule ??= require("./client") as typeof import("./client")).clientFor(settings());
 }
+
+/** The HTTP client's module (transport, auth), loaded with the first request: check and diff, all a no-change up calls, send none. */
+let clientModule: typeof import("./client") | undefined;

@@ -31,12 +31,31 @@ export function isSecret(v: unknown): v is { value: unknown } {
  */
 const WALK_DEPTH = 2 * MAX_DEPTH;
 
-/** `v` with every secret wrapper, at any depth up to WALK_DEPTH, replaced by its value. */
-export function unwrapSecrets<T = unknown>(v: unknown, depth = 0): T {
+/** `v` with every secret wrapper, at any depth up to WALK_DEPTH, replaced by its value (a copy). */
+export function unwrapSecrets<T = unknown>(v: unknown): T {
+  return unwrapped(v, 0);
+}
+
+/**
+ * The arguments as check and diff get them: `unwrapSecrets(v)`, or `v` itself when it holds no wrapper. They run
+ * for every resource of every up, the engine sends arguments plain, and neither changes them: no copy for nothing.
+ */
+function plainArgs(v: Props): Props {
+  return holdsSecret(v, 0) ? unwrapped(v, 0) : v;
+}
+
+function holdsSecret(v: unknown, depth: number): boolean {
+  if (depth > WALK_DEPTH || !v || typeof v !== "object") return false;
+  if (isSecret(v)) return true;
+  for (const x of Array.isArray(v) ? v : Object.values(v)) if (holdsSecret(x, depth + 1)) return true;
+  return false;
+}
+
+function unwrapped<T = unknown>(v: unknown, depth: number): T {
   if (depth > WALK_DEPTH) return v as T;
-  if (isSecret(v)) return unwrapSecrets(v.value, depth + 1);
-  if (Array.isArray(v)) return v.map((x) => unwrapSecrets(x, depth + 1)) as T;
-  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x, depth + 1)])) as T;
+  if (isSecret(v)) return unwrapped(v.value, depth + 1);
+  if (Array.isArray(v)) return v.map((x) => unwrapped(x, depth + 1)) as T;
+  if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapped(x, depth + 1)])) as T;
   return v as T;
 }
 
@@ -48,7 +67,7 @@ export function wrapSecret(v: unknown): unknown {
 
 /** `props` with the values of `keys` wrapped as secrets. */
 export function wrapKeys<T extends Props | undefined>(props: T, keys: readonly string[]): T {
-  if (!props || keys.length === 0) return props;
+  if (!props || !keys.some((k) => props[k] !== undefined)) return props; // nothing to wrap (wrapSecret leaves undefined as it is)
   return Object.fromEntries(Object.entries(props).map(([k, v]) => [k, keys.includes(k) ? wrapSecret(v) : v])) as T;
 }
 
@@ -83,7 +102,7 @@ export function withSecrets(keys: readonly string[], l: Lifecycle): Lifecycle {
   return {
     ...l,
     async check(olds, news) {
-      const [o, n] = [unwrapSecrets<Props>(olds), unwrapSecrets<Props>(news)];
+      const [o, n] = [plainArgs(olds), plainArgs(news)];
       return guard([o, n], async () => {
         const r = await l.check(o, n);
         const secrets = secretStrings(n, keys);
@@ -95,7 +114,7 @@ export function withSecrets(keys: readonly string[], l: Lifecycle): Lifecycle {
       });
     },
     async diff(id, olds, news) {
-      const [o, n] = [unwrapSecrets<Props>(olds), unwrapSecrets<Props>(news)];
+      const [o, n] = [plainArgs(olds), plainArgs(news)];
       return guard([o, n], () => l.diff(id, o, n));
     },
     async create(inputs) {

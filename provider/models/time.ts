@@ -23,19 +23,24 @@ export function timeFromWire(value: unknown): string | undefined {
   return m ? `${(m[1] as string).padStart(2, "0")}:${m[2]}` : value;
 }
 
-/** Answers of isIanaTimeZone: building an Intl.DateTimeFormat costs ~2 ms, and a stack repeats a few zones. */
+/** Answers of isIanaTimeZone: a stack repeats a few zones. */
 const knownZones = new Map<string, boolean>();
 
 /** True when `zone` is an IANA time zone id this Node.js knows ("Europe/Berlin", "UTC"). */
 export function isIanaTimeZone(zone: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
-  let known = knownZones.get(zone);
+  let known = knownZones.get(zone); // only zones of the right form are remembered
   if (known === undefined) {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: zone });
-      known = true;
-    } catch {
-      known = false;
+    if (!/^[A-Za-z][A-Za-z0-9_+\-]*(\/[A-Za-z0-9_+\-]+)*$/.test(zone)) return false;
+    // A listed id is known without building a formatter: the first one built loads ICU's formatting data (~10 ms,
+    // at every host start). Aliases ("US/Eastern") are not listed: the formatter decides.
+    if (listedZone(zone) !== undefined) known = true;
+    else {
+      try {
+        new Intl.DateTimeFormat("en-US", { timeZone: zone });
+        known = true;
+      } catch {
+        known = false;
+      }
     }
     if (knownZones.size < 1000) knownZones.set(zone, known);
   }
@@ -55,12 +60,16 @@ let zonesByLowerCase: ReadonlyMap<string, string> | undefined;
  * as written.
  */
 export function canonicalTimeZone(zone: string): string {
-  zonesByLowerCase ??= new Map(zones().map((id) => [id.toLowerCase(), id]));
-  const lower = zone.toLowerCase();
-  const listed = zonesByLowerCase.get(lower);
+  const listed = listedZone(zone);
   if (listed !== undefined) return listed;
   const resolved = new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
-  return resolved.toLowerCase() === lower ? resolved : zone;
+  return resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone;
+}
+
+/** The id Node.js lists for `zone`, compared without case as Intl compares time zone ids ("europe/berlin"), if any. */
+function listedZone(zone: string): string | undefined {
+  zonesByLowerCase ??= new Map(zones().map((id) => [id.toLowerCase(), id]));
+  return zonesByLowerCase.get(zone.toLowerCase());
 }
 
 /** IANA's areas: a city given alone ("London") is looked for under each ("Europe/London"). */

@@ -19,6 +19,11 @@
  * N >= 5000, default 1), BENCH_CONCURRENCY (the variants at N = 1000, default "4,16,adaptive"), BENCH_LATENCY_MS
  * (default 20), BENCH_PARALLEL (engine steps in flight, default 4 x CPUs as in pulumi up), BENCH_BASELINE_OUT (write
  * the rows as a baseline to this file instead of the docs: how test/bench/baseline.json was made on main).
+ * BENCH_OPS measures only some operations (a comma list of create, refresh, up-no-change, up-10pct, refresh-drift;
+ * e.g. `BENCH_SIZES=1000 BENCH_OPS=up-no-change`, about two minutes): the operations before a chosen one still run to
+ * make its state, unmeasured and without their floor; the table is printed, docs/bench.md is left as it is.
+ * BENCH_HOST_NODE_OPTIONS is given to every measured host as NODE_OPTIONS (e.g. "--require ./profile.js" with a script that
+ * starts node:inspector's profiler and writes the profile at exit: Node refuses --cpu-prof in NODE_OPTIONS).
  */
 import { fork, execSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -29,7 +34,7 @@ import { defaultParallel, Engine, type RunResult, type StackState } from "../hel
 import { REPO } from "../helpers/host";
 import { changedByUp, handMade, onFloor, program } from "./programs";
 import type { Mutation, SandboxStats } from "./sandbox-process";
-import { reduce, render, type Baseline, type Op, type Sample, type Setup } from "./table";
+import { OPS, reduce, render, type Baseline, type Op, type Sample, type Setup } from "./table";
 
 const SIZES = (process.env.BENCH_SIZES ?? "100,1000,5000").split(",").map(Number);
 const LARGE = 5000;
@@ -39,6 +44,25 @@ const VARIANTS = (process.env.BENCH_CONCURRENCY ?? "4,16,adaptive").split(",");
 const LATENCY_MS = Number(process.env.BENCH_LATENCY_MS ?? 20);
 const PARALLEL = process.env.BENCH_PARALLEL ? Number(process.env.BENCH_PARALLEL) : defaultParallel();
 const BASELINE = join(REPO, "test/bench/baseline.json");
+/** BENCH_OPS's names of the operations. */
+const OP_NAMES: Record<string, Op> = {
+  create: "create",
+  refresh: "refresh",
+  "up-no-change": "up, no change",
+  "up-10pct": "up, 10% changed",
+  "refresh-drift": "refresh, 5% changed + 1% deleted by hand",
+};
+const CHOSEN: ReadonlySet<Op> | undefined = process.env.BENCH_OPS ? new Set(process.env.BENCH_OPS.split(",").map(opNamed)) : undefined;
+const HOST_NODE_OPTIONS = process.env.BENCH_HOST_NODE_OPTIONS;
+
+function opNamed(name: string): Op {
+  const op = OP_NAMES[name.trim()];
+  if (!op) throw new Error(`BENCH_OPS: unknown operation ${JSON.stringify(name)} (known: ${Object.keys(OP_NAMES).join(", ")})`);
+  return op;
+}
+
+/** Whether the operation is measured (BENCH_OPS unset: every one). */
+const measured = (op: Op): boolean => !CHOSEN || CHOSEN.has(op);
 
 /** The sandbox process (sandbox-process.ts), driven over IPC. */
 class RemoteSandbox {
@@ -87,6 +111,7 @@ async function measure(n: number, op: Op, variant: string, sandbox: RemoteSandbo
     hostConfig: { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret, ...concurrency },
     stateFile,
     parallel: PARALLEL,
+    ...(HOST_NODE_OPTIONS ? { hostEnv: { NODE_OPTIONS: HOST_NODE_OPTIONS } } : {}),
     prestartHosts: false, // the host starts inside the measured time, as the CLI's does
     onHost: (host) => (hostStartCpuMs = cpuMs(host.pid)),
     beforeHostStop: (host) => {
@@ -147,16 +172,21 @@ async function sequence(n: number, run: number, variant: string, floors: Floors,
   // write at a time as the engine diffs one resource after another, so other concurrencies than the default run the
   // create and the refresh only.
   const all = variant === "adaptive";
+  // With BENCH_OPS, the sequence stops after the last chosen operation; the ones before it run unmeasured.
+  const last = Math.max(...(all ? OPS : OPS.slice(0, 2)).map((op, i) => (measured(op) ? i : -1)));
+  if (last < 0) return;
+  const after = (op: Op) => OPS.indexOf(op) >= last;
   const stateFile = join(dir, `real-${variant}.json`);
   const floorFile = join(dir, "floor.json");
   rmSync(stateFile, { force: true });
   rmSync(floorFile, { force: true });
   await sandbox.ask("reset");
-  /** The real operation, then (when asked) its floor from the same state. */
+  /** The real operation, then (when asked) its floor from the same state; unmeasured (no floor) when BENCH_OPS leaves it out. */
   const step = async (op: Op, body: (e: Engine, provider: "real" | "floor") => Promise<RunResult>, want: Record<string, number>) => {
     const from = existsSync(stateFile) ? readState(stateFile) : undefined;
     const { sample, result } = await measure(n, op, variant, sandbox, stateFile, (e) => body(e, "real"));
     expectSteps(result, want, `N=${n} ${variant} ${op}`);
+    if (!measured(op)) return;
     samples.push({ ...sample, run });
     const floorToo = floors === "all" || (floors === "refreshes" && op.startsWith("refresh"));
     if (!floorToo) return;
@@ -164,12 +194,18 @@ async function sequence(n: number, run: number, variant: string, floors: Floors,
     else rmSync(floorFile, { force: true });
     samples.push({ ...(await measure(n, op, "floor", sandbox, floorFile, (e) => body(e, "floor"))).sample, run });
   };
-  if (floors === "refreshes") await new Engine({ stateFile: floorFile, parallel: PARALLEL, prestartHosts: false }).up(program(2, "floor")); // its __provider only
+  // The floor's `__provider` only, when the floor of the create (which writes it) is not measured.
+  if (floors === "refreshes" || (floors === "all" && !measured("create"))) {
+    await new Engine({ stateFile: floorFile, parallel: PARALLEL, prestartHosts: false }).up(program(2, "floor"));
+  }
   await step("create", (e, p) => e.up(program(n, p)), { create: n });
+  if (after("create")) return;
   await step("refresh", (e) => e.refresh(), { refresh: n });
-  if (!all) return;
+  if (after("refresh")) return;
   await step("up, no change", (e, p) => e.up(program(n, p)), { same: n });
+  if (after("up, no change")) return;
   await step("up, 10% changed", (e, p) => e.up(program(n, p, changedByUp)), { same: n - n / 10, update: n / 10 });
+  if (after("up, 10% changed")) return;
   const before = readState(stateFile);
   const byHand: Mutation[] = handMade(before);
   await sandbox.ask("mutate", byHand);
@@ -226,7 +262,8 @@ async function main(): Promise<void> {
     parallel: PARALLEL,
     listPage: 1000,
     runs: Object.fromEntries(SIZES.map((n) => [n, n >= LARGE ? RUNS_LARGE : RUNS])),
-    variants: Object.fromEntries(SIZES.map((n) => [n, n === 1000 ? VARIANTS : ["adaptive"]])),
+    // Other concurrencies than the default run the create and the refresh only: none when BENCH_OPS leaves both out.
+    variants: Object.fromEntries(SIZES.map((n) => [n, (n === 1000 ? VARIANTS : ["adaptive"]).filter((v) => v === "adaptive" || measured("create") || measured("refresh"))])),
     floorUps: Object.fromEntries(SIZES.map((n) => [n, n < LARGE])),
     node: process.version,
     cpus: cpus().length,
@@ -260,6 +297,10 @@ async function main(): Promise<void> {
   const baseline = existsSync(BASELINE) ? (JSON.parse(readFileSync(BASELINE, "utf8")) as Baseline) : undefined;
   const table = render(rows, setup, baseline);
   console.log(table);
+  if (CHOSEN) {
+    console.error(`bench: ${((performance.now() - t0) / 60_000).toFixed(1)} min (BENCH_OPS: docs/bench.md left as it is)`);
+    return;
+  }
   const page = join(REPO, "docs/bench.md");
   const text = readFileSync(page, "utf8");
   const marked = /(<!-- bench:start -->\n)[\s\S]*?(<!-- bench:end -->)/;
