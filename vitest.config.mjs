@@ -1,5 +1,5 @@
 import { BaseSequencer } from "vitest/node";
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * The layers, slowest first: the scenario files (faults alone takes about 100 s) must start at once, or the run
@@ -8,6 +8,10 @@ import { defineConfig } from "vitest/config";
  * One file is a layer of its own: test/cli/package.test.ts (npm pack, an install, tsc: about 40 s of one worker)
  * starts with the slow ones rather than last.
  */
+// Every layer (test/unit, integration, contract, host, scenario, types, cli); `npm run test:<layer>` runs one.
+const ALL = "test/**/*.test.ts";
+// Files that need a process of their own (see `projects` below).
+const ISOLATED = ["test/scenario/**/*.test.ts", "test/integration/**/*.test.ts"];
 const LAYERS = ["scenario", "cli/package.test", "host", "types", "integration", "contract", "cli", "unit"];
 
 class SlowLayersFirst extends BaseSequencer {
@@ -23,8 +27,6 @@ class SlowLayersFirst extends BaseSequencer {
 
 export default defineConfig({
   test: {
-    // Every layer (test/unit, integration, contract, host, scenario, types, cli); `npm run test:<layer>` runs one.
-    include: ["test/**/*.test.ts"],
     // The Pulumi closure serializer uses node:inspector, which worker threads lack.
     pool: "forks",
     // Three test files at a time on 2 cores: much of a host or scenario test is spent waiting (the sandbox's delays,
@@ -36,5 +38,13 @@ export default defineConfig({
     hookTimeout: 60_000,
     // CI reads the JSON results; the default reporter is for people.
     reporters: ["default", ["json", { outputFile: "test-results.json" }]],
+    // A test process serves several files in turn (its modules, @pulumi/pulumi among them, loaded once: about a quarter
+    // of the suite's CPU), except for the scenario files, each running Pulumi programs in its own process as the
+    // language host does (the runtime's process-wide stack, settings and rejection handlers its own), and the
+    // integration files, which replace the provider's process-wide client and clock (`provider/context.ts`).
+    projects: [
+      { extends: true, test: { name: "own-process", include: ISOLATED, isolate: true } },
+      { extends: true, test: { name: "shared-process", include: [ALL], exclude: [...configDefaults.exclude, ...ISOLATED], isolate: false } },
+    ],
   },
 });

@@ -6,7 +6,7 @@
  * the shim's closure) gives all resources of the process one view of it, and through `clientFor` one client,
  * one token and one connection pool per credential set. Credentials never enter the serialized shim.
  */
-import type { ImmyBotClient } from "./client";
+import { clientFor, type ImmyBotClient } from "./client";
 import { resolveSettings, settingKeys, type Settings } from "./client/settings";
 
 const KEYS = Object.entries(settingKeys).map(([key, spec]) => [`immybot:${key}`, spec.env] as const);
@@ -42,8 +42,7 @@ export function settings(): Settings {
 
 /** The shared client for the configured instance. */
 export function client(): ImmyBotClient {
-  return (clientModule ??= require("./client") as typeof import("./client")).clientFor(settings());
+  // A static import: the tests run these sources through vitest, whose loader a lazy `require` of a .ts file
+  // bypasses; undici, the client's heavy part, is loaded by the transport with the first request anyway.
+  return clientFor(settings());
 }
-
-/** The HTTP client's module (transport, auth), loaded with the first request: check and diff, all a no-change up calls, send none. */
-let clientModule: typeof import("./client") | undefined;

@@ -1,6 +1,6 @@
 /**
  * What the provider host loads (dist/provider, in a fresh Node process as the host's first call loads it): each
- * resource type's module when the host first calls for it, the HTTP client with the first request, and zod without
+ * resource type's module when the host first calls for it, undici (the HTTP client's wire) with the first request, and zod without
  * its ~50 message locales, which still load, unchanged, when something reads `z.locales`.
  */
 import { execFileSync } from "node:child_process";
@@ -15,14 +15,14 @@ function inFreshProcess(script: string): Record<string, unknown> {
 }
 
 describe("loading the provider", () => {
-  it("loads a resource type's module on the first call for it, and the HTTP client with the first request", () => {
+  it("loads a resource type's module on the first call for it, and undici with the first request", () => {
     const out = inFreshProcess(`
-      const before = { schedule: loaded("dist/provider/schedule.js"), session: loaded("dist/provider/maintenance-session.js"), client: loaded("dist/provider/client/index.js") };
+      const before = { schedule: loaded("dist/provider/schedule.js"), session: loaded("dist/provider/maintenance-session.js"), undici: loaded("node_modules/undici/") };
       provider.lifecycle("Schedule");
-      const after = { schedule: loaded("dist/provider/schedule.js"), session: loaded("dist/provider/maintenance-session.js"), client: loaded("dist/provider/client/index.js") };
+      const after = { schedule: loaded("dist/provider/schedule.js"), session: loaded("dist/provider/maintenance-session.js"), undici: loaded("node_modules/undici/") };
       provider.lifecycle("MaintenanceSession");
       console.log(JSON.stringify({ before, after, session: loaded("dist/provider/maintenance-session.js") }));`);
-    expect(out).toEqual({ before: { schedule: 0, session: 0, client: 0 }, after: { schedule: 1, session: 0, client: 0 }, session: 1 });
+    expect(out).toEqual({ before: { schedule: 0, session: 0, undici: 0 }, after: { schedule: 1, session: 0, undici: 0 }, session: 1 });
   });
 
   it("loads zod without its locales, which load when z.locales is read, and zod's messages are unchanged", () => {
