@@ -11,7 +11,7 @@ import { configDefaults, defineConfig } from "vitest/config";
 // Every layer (test/unit, integration, contract, host, scenario, types, cli); `npm run test:<layer>` runs one.
 const ALL = "test/**/*.test.ts";
 // Files that need a process of their own (see `projects` below).
-const ISOLATED = ["test/scenario/**/*.test.ts", "test/integration/**/*.test.ts"];
+const ISOLATED = ["test/scenario/**/*.test.ts"];
 const LAYERS = ["scenario", "cli/package.test", "host", "types", "integration", "contract", "cli", "unit"];
 
 class SlowLayersFirst extends BaseSequencer {
@@ -40,8 +40,7 @@ export default defineConfig({
     reporters: ["default", ["json", { outputFile: "test-results.json" }]],
     // A test process serves several files in turn (its modules, @pulumi/pulumi among them, loaded once: about a quarter
     // of the suite's CPU), except for the scenario files, each running Pulumi programs in its own process as the
-    // language host does (the runtime's process-wide stack, settings and rejection handlers its own), and the
-    // integration files, which replace the provider's process-wide client and clock (`provider/context.ts`).
+    // language host does (the runtime's process-wide stack, settings and rejection handlers its own).
     projects: [
       { extends: true, test: { name: "own-process", include: ISOLATED, isolate: true } },
       { extends: true, test: { name: "shared-process", include: [ALL], exclude: [...configDefaults.exclude, ...ISOLATED], isolate: false } },
