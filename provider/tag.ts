@@ -35,7 +35,8 @@ export interface TagArgs {
 const COLOR = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
 
 const tagFields = {
-  name: z.string({ error: 'is required: give the tag\'s name (e.g. "Canary")' }).trim().min(1, { error: 'must not be empty: give the tag\'s name (e.g. "Canary")' }).max(256),
+  // No schema-wide message: it would stand for a wrong type and a too long name as well.
+  name: z.string().trim().min(1, { error: 'must not be empty: give the tag\'s name (e.g. "Canary")' }).max(256),
   description: z.string().min(1, { error: "must not be empty: omit description for none" }).optional(),
   color: z.string().regex(COLOR, { error: (i) => `${JSON.stringify(i.input)} is not a colour ImmyBot shows; write it as "#rrggbb" (e.g. "#f59e0b")` }).optional(),
   adoptId: adoptIdField("tag").optional(),

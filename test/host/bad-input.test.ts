@@ -30,7 +30,7 @@ import { checkRequest, deepValue, encodeStruct } from "../helpers/wire-struct";
 const require = createRequire(__filename);
 const policy: typeof policyModule = require(join(REPO, "dist/sdk/policy/index.js"));
 
-const KINDS: ResourceKind[] = ["Schedule", "Deployment", "MaintenanceSession", "MaintenanceRollout"];
+const KINDS: ResourceKind[] = ["Schedule", "Deployment", "MaintenanceSession", "MaintenanceRollout", "Tag", "TagMembership"];
 const ENV = ["IMMYBOT_BASE_URL", "IMMYBOT_TOKEN_URL", "IMMYBOT_CLIENT_ID", "IMMYBOT_CLIENT_SECRET"] as const;
 
 /**
@@ -137,6 +137,7 @@ describe("the corpus", () => {
 
   it("has at least 40 cases, at least 12 per resource and 8 policy files", () => {
     expect(all.length).toBeGreaterThanOrEqual(40);
+    expect(KINDS).toHaveLength(6);
     for (const kind of KINDS) expect(count(kind), kind).toBeGreaterThanOrEqual(12);
     expect(count("policy")).toBeGreaterThanOrEqual(8);
   });
@@ -145,7 +146,9 @@ describe("the corpus", () => {
     const issue: Category[] = ["wrong type", "unknown enum name", "impossible combination", "bad time", "cron ImmyBot rejects", "unknown time zone", "id of the wrong kind", "oversized string", "missing credentials", "insecure URL", "bad duration"];
     for (const category of issue) expect(all.filter((c) => c.category === category).length, category).toBeGreaterThanOrEqual(3);
     for (const kind of KINDS) {
-      for (const category of ["wrong type", "unknown enum name", "impossible combination", "id of the wrong kind"] as const) expect(count(kind, category), `${kind}: ${category}`).toBeGreaterThanOrEqual(2);
+      // A tag and a membership have no enum and no arguments that exclude each other.
+      const categories = kind === "Tag" || kind === "TagMembership" ? (["wrong type", "id of the wrong kind", "missing argument"] as const) : (["wrong type", "unknown enum name", "impossible combination", "id of the wrong kind"] as const);
+      for (const category of categories) expect(count(kind, category), `${kind}: ${category}`).toBeGreaterThanOrEqual(category === "missing argument" ? 1 : 2);
     }
   });
 
