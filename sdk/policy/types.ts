@@ -190,19 +190,11 @@ export interface PolicyDeployment extends PolicyEntry, Pick<DeploymentArgs, Poli
   parameters?: PolicyParameters;
 }
 
+/** The run options a session and a rollout of a policy file both set as they are. */
+type PolicyRunField = "detectionOnly" | "triggers" | "timeout" | "failOnPartialPassed" | "failOnPostponed" | keyof RebootArgs | keyof EmailArgs | keyof ExecutionArgs;
+
 /** MaintenanceSession fields a policy file sets as they are (see the MaintenanceSession resource). */
-export type PolicySessionField =
-  | "detectionOnly"
-  | "executionTime"
-  | "timeZone"
-  | "triggers"
-  | "waitFor"
-  | "timeout"
-  | "failOnPartialPassed"
-  | "failOnPostponed"
-  | keyof RebootArgs
-  | keyof EmailArgs
-  | keyof ExecutionArgs;
+export type PolicySessionField = PolicyRunField | "executionTime" | "timeZone" | "waitFor";
 
 /** A maintenance run of a deployment of this file, started by `pulumi up`. */
 export interface PolicySession extends PolicyEntry, Pick<MaintenanceSessionArgs, PolicySessionField> {
@@ -242,16 +234,7 @@ export interface PolicyRolloutRing extends Pick<RolloutRingArgs, "name" | "fract
 }
 
 /** MaintenanceRollout fields a policy file sets as they are (see the MaintenanceRollout resource). */
-export type PolicyRolloutField =
-  | "fullMaintenance"
-  | "detectionOnly"
-  | "triggers"
-  | "timeout"
-  | "failOnPartialPassed"
-  | "failOnPostponed"
-  | keyof RebootArgs
-  | keyof EmailArgs
-  | keyof ExecutionArgs;
+export type PolicyRolloutField = PolicyRunField | "fullMaintenance";
 
 /** A deployment of this file (or a full maintenance) run ring by ring, started by `pulumi up`. */
 export interface PolicyRollout extends PolicyEntry, Pick<MaintenanceRolloutArgs, PolicyRolloutField> {

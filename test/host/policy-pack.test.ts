@@ -14,6 +14,7 @@ import { LINT_RULE_IDS } from "../../sdk/policy/schema";
 import { analyzerUrn, PolicyAnalyzer, type AnalyzedResource, type Violation } from "../helpers/analyzer";
 import { REPO, UNKNOWN } from "../helpers/host";
 
+/** The type tokens Pulumi's engine gives the sdk's classes, written out rather than imported: a wrong table in the pack must fail here. */
 const T = {
   Schedule: "pulumi-nodejs:dynamic/immybot:Schedule",
   Deployment: "pulumi-nodejs:dynamic/immybot:Deployment",
