@@ -163,7 +163,7 @@ async function runRing(p: Progress, i: number): Promise<void> {
     if (r.failures > r.allowedFailures) break;
     const recorded = r.batches[k];
     const args = batchArgs(p.v, chunks[k] as number[], r.startedWithTriggers);
-    const doing = recorded ? "waiting again for" : p.resume ? "looking for the interrupted run's batch of" : "starting";
+    const doing = recorded ? "waiting again for" : p.resume && !p.resume.once ? "looking for the interrupted run's batch of" : "starting";
     report(`immybot: rollout ring "${r.name}" (${i + 1}/${p.rings.length}), batch ${k + 1}/${chunks.length}: ${doing} ${(chunks[k] as number[]).length} computer(s)`);
     try {
       const checked = await session.check({}, args);
@@ -286,14 +286,17 @@ export const lifecycle: Lifecycle = {
     const v = checkedValue(model, news);
     const retriggered = !jsonEqual(olds.triggers ?? null, news.triggers ?? null);
     const recorded = ringsOf(olds);
-    if (recorded.length !== v.rings.length || (retriggered && olds.result === "Succeeded")) return { outs: await start(v, id, news, { previous: recorded }) };
+    // An update killed after starting batches left these olds: the same attempts give the same group ids, so each
+    // batch is looked for once before it is started.
+    const startedAt = typeof olds.startedAt === "string" ? olds.startedAt : now();
+    const resume: Resume = { lookBegan: timing.now(), once: true, notBefore: parsed(startedAt) };
+    if (recorded.length !== v.rings.length || (retriggered && olds.result === "Succeeded")) return { outs: await start(v, id, news, { previous: recorded, resume }) };
     const rings = recorded.map((r, i) => {
       if (r.status === "Passed" || !retriggered) return r;
       // The failed ring (and those after it) start again with the new triggers; its old runs are not waited for.
       return freshRing(v, v.rings[i] as RolloutRing, r.computers, nextAttempt(r));
     });
-    const startedAt = typeof olds.startedAt === "string" ? olds.startedAt : now();
-    return { outs: await goOn({ v, id, startedAt, rings, inputs: news }) };
+    return { outs: await goOn({ v, id, startedAt, rings, inputs: news, resume }) };
   },
 
   /** Cancels the sessions of every batch still in progress; finished ones are left alone. */

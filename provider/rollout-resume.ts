@@ -36,6 +36,13 @@ export function batchGroupId(rolloutId: string, ring: number, attempt: number, b
 export interface Resume {
   /** When this up began looking (ms): the earliest the very first batch's window can be counted from. */
   lookBegan: number;
+  /**
+   * One look per batch, no waiting: an update, which cannot tell a retry after a killed update from a new start
+   * (both come with the same state), finds what a killed update started without delaying every new start.
+   */
+  once?: boolean;
+  /** No session created before this (ms, ImmyBot's clock) can be the rollout's: the rollout's recorded start. */
+  notBefore?: number;
 }
 
 export interface BatchToResume {
@@ -58,15 +65,15 @@ export async function resumeBatch(r: Resume, b: BatchToResume, starting: () => v
   const timeoutMs = durationMs(String(b.inputs.timeout ?? "1h")) as number;
   const targets: RunTarget[] = b.computers.map((id) => ({ kind: "computer", id }));
   // The very first batch may have been started any time before this up: every recent session of its computers counts.
-  const since = b.earliestStart === undefined ? 0 : b.earliestStart - CLOCK_SKEW_MS;
+  const since = (b.earliestStart ?? r.notBefore ?? CLOCK_SKEW_MS) - CLOCK_SKEW_MS;
   // The latest the killed run can have sent the start, on our clock: now (it is dead, and this up has just seen the
   // batch before finish), or, for a batch before it finished long ago, its end on ImmyBot's clock plus the skew
   // between the clocks and one poll of the killed run's wait.
   const sentBy = b.earliestStart === undefined ? r.lookBegan : Math.min(timing.now(), b.earliestStart + CLOCK_SKEW_MS + timing.pollMaxMs);
-  const windowEnd = Math.max(sentBy + timeoutMs, timing.now());
+  const windowEnd = r.once ? timing.now() : Math.max(sentBy + timeoutMs, timing.now());
   const found = await discoverSessions(client(), b.sessionGroupId, targets, since, windowEnd);
   if (found.size === 0) {
-    console.log(`immybot: rollout batch ${b.sessionGroupId}: no session of the interrupted run found; starting it`);
+    if (!r.once) console.log(`immybot: rollout batch ${b.sessionGroupId}: no session of the interrupted run found; starting it`);
     starting();
     return startRun(b.inputs, b.sessionGroupId);
   }

@@ -249,6 +249,7 @@ export type PolicyRolloutField =
   | "timeout"
   | "failOnPartialPassed"
   | "failOnPostponed"
+  | "adoptId"
   | keyof RebootArgs
   | keyof EmailArgs
   | keyof ExecutionArgs;

@@ -263,6 +263,35 @@ describe("MaintenanceRollout through the dynamic-provider host", () => {
     }
   });
 
+  it("retried after an update (a new trigger) was killed mid-ring, follows the batch that update started instead of starting it again", async () => {
+    sandbox.clearRequests();
+    // CONTOSO-LT022 (8) fails its installs: ring "a" fails its gate every time.
+    const args = { deploymentId: sevenZip, timeout: "1m", rings: [{ name: "a", computers: [8] }, { name: "b", computers: [3] }] };
+    const { urn, inputs } = await planned("killed-update", args);
+    const f = await initFailure(host.create(urn, inputs));
+    expect(starts()).toHaveLength(1);
+    const retriggered = (await host.check(urn, f.properties, { ...args, triggers: ["fixed"], __provider: provider })).inputs;
+
+    const killed = await ProviderHost.start();
+    const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
+    await killed.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
+    const running = killed.update(urn, f.id, f.properties, retriggered).catch((e: unknown) => e);
+    // Killed once the update's run is under way: its session is visible (the killed host has read it).
+    const made = () => sandbox.sessions().find((s) => starts().length === 2 && groupOf(s) === JSON.parse(starts()[1]!.body!).sessionGroupId);
+    await until(() => made() !== undefined && sandbox.requests.some((r) => r.method === "GET" && r.path === `/api/v1/maintenance-sessions/${made()!.id}` && r.status === 200));
+    await killed.kill();
+    await running;
+    const sent = JSON.parse(starts()[1]!.body!).sessionGroupId as string;
+    expect(sent).not.toBe(ring(f.properties, "a").batches[0].sessionGroupId);
+
+    // The engine retries with the same olds: the same attempt gives the same group id, found and followed.
+    const again = await initFailure(host.update(urn, f.id, f.properties, retriggered));
+    expect(again.message).toMatch(/Ring "a" \(1 of 2\) failed its gate/);
+    expect(starts()).toHaveLength(2);
+    expect(ring(again.properties, "a")).toMatchObject({ attempt: 1, batches: [{ sessionGroupId: sent }] });
+    expect(sandbox.sessions().filter((s) => groupOf(s) === sent)).toHaveLength(1);
+  });
+
   it("runs from the SDK class with a deployment's id", async () => {
     const { registered } = forwardToHost(host);
     const { MaintenanceRollout } = require(join(REPO, "dist/sdk/index.js"));
