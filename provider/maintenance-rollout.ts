@@ -15,6 +15,11 @@
  *   starts nothing new for them) and, if the ring now passes, goes on; changed `triggers` starts the failed ring
  *   again (or, after a finished rollout, the whole rollout);
  * - delete cancels the sessions still in progress, batch by batch.
+ *
+ * Each batch's session group id is derived from the rollout's id, the ring's place and attempt and the batch's place
+ * (`rollout-resume.ts`): create with `adoptId` resumes a rollout whose `up` was killed before the state recorded it,
+ * and an update looks once for each batch before starting it (an update killed midway comes again with the same
+ * state). Read needs the recorded rings: a refresh given only the id (`--import-pending-creates`) is not supported.
  */
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
