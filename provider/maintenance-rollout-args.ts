@@ -71,6 +71,13 @@ export interface MaintenanceRolloutArgs
   rings: RolloutRingArgs[];
   /** The longest wait for one batch of a ring, a duration such as "45m" (at most "24h"). Default "1h". A timeout fails the step. */
   timeout?: string;
+  /**
+   * Resume a rollout whose `pulumi up` was cancelled before it ended (the state never recorded it): its id, from the
+   * line `immybot: rollout <id> starting` of that up. Each batch's runs are found by their session group ids and
+   * followed, never started again; the first batch not found is started only after `timeout` has passed since the
+   * batch before it finished (or since this up began looking, for the first batch). Read only at create.
+   */
+  adoptId?: string;
 }
 
 /** "10%" -> 10; undefined when it is not a percentage between 0 and 100. */
@@ -97,6 +104,9 @@ const ringFields = {
 };
 const _tieRing: Tie<z.input<z.ZodObject<typeof ringFields>>, RolloutRingArgs> = true;
 
+/** A UUID as randomUUID writes it (any case; normalize lowercases it, so the derived group ids match). */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const s = sessionModel.fields;
 const rolloutFields = {
   deploymentId: s.deploymentId,
@@ -122,6 +132,11 @@ const rolloutFields = {
   timeout: s.timeout,
   failOnPartialPassed: s.failOnPartialPassed,
   failOnPostponed: s.failOnPostponed,
+  adoptId: z
+    .string()
+    .trim()
+    .regex(UUID, { error: (i) => `${JSON.stringify(i.input)} is not a rollout id: give the UUID from the line "immybot: rollout <id> starting" of the cancelled up, e.g. "0b5e7c2a-4d1f-4e8a-9c3b-2f6d8e1a7b90"` })
+    .optional(),
 };
 const _tie: Tie<z.input<z.ZodObject<typeof rolloutFields>>, MaintenanceRolloutArgs> = true;
 
@@ -130,7 +145,7 @@ export type MaintenanceRolloutInputs = z.output<z.ZodObject<typeof rolloutFields
 export type RolloutRing = MaintenanceRolloutInputs["rings"][number];
 
 /** The option fields a ring's runs take from the rollout, as MaintenanceSession arguments. */
-export const RUN_OPTION_KEYS: readonly string[] = Object.keys(rolloutFields).filter((k) => k !== "rings");
+export const RUN_OPTION_KEYS: readonly string[] = Object.keys(rolloutFields).filter((k) => k !== "rings" && k !== "adoptId");
 
 /** A computer of a ring whose session failed, with why. */
 export interface RolloutFailedComputer {
@@ -173,6 +188,12 @@ export interface RolloutRingResult {
   batches: RolloutBatch[];
   /** The `triggers` the ring's runs were started with: a change starts a failed ring again. */
   startedWithTriggers: unknown[] | null;
+  /**
+   * How many times the ring was started before these runs (0 the first time; starting it again after a new
+   * `triggers` adds one). With the rollout's id, the ring's and the batch's place, it makes each batch's session
+   * group id, so an interrupted rollout finds its batches again (`adoptId`).
+   */
+  attempt: number;
   /** When the ring's first run started, and when the ring was judged (ISO 8601, UTC). */
   startedAt: string | null;
   finishedAt: string | null;
@@ -236,7 +257,13 @@ export const model: InputModel<typeof rolloutFields> = {
   kind: KIND,
   fields: rolloutFields,
   rules: [runKindRules, ringRules, (ctx) => maintenanceOptionRules(ctx)],
-  normalize: (v) => ({ ...v, rings: Array.isArray(v.rings) ? v.rings.map((r) => ({ ...r, computers: idSet(r.computers) })) : v.rings }),
+  normalize: (v) => ({
+    ...v,
+    rings: Array.isArray(v.rings) ? v.rings.map((r) => ({ ...r, computers: idSet(r.computers) })) : v.rings,
+    adoptId: typeof v.adoptId === "string" ? v.adoptId.toLowerCase() : v.adoptId,
+  }),
   // `triggers` updates in place: a failed ring is started again, the rings that passed are kept (maintenance-rollout.ts).
-  replaceOnChanges: Object.keys(rolloutFields).filter((k) => k !== "triggers"),
+  // adoptId is read only at create; the lifecycle's diff replaces only when it names another rollout.
+  replaceOnChanges: Object.keys(rolloutFields).filter((k) => k !== "triggers" && k !== "adoptId"),
+  createOnly: ["adoptId"],
 };

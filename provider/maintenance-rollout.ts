@@ -15,6 +15,11 @@
  *   starts nothing new for them) and, if the ring now passes, goes on; changed `triggers` starts the failed ring
  *   again (or, after a finished rollout, the whole rollout);
  * - delete cancels the sessions still in progress, batch by batch.
+ *
+ * Each batch's session group id is derived from the rollout's id, the ring's place and attempt and the batch's place
+ * (`rollout-resume.ts`): create with `adoptId` resumes a rollout whose `up` was killed before the state recorded it,
+ * and an update looks once for each batch before starting it (an update killed midway comes again with the same
+ * state). Read needs the recorded rings: a refresh given only the id (`--import-pending-creates`) is not supported.
  */
 import { randomUUID } from "node:crypto";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
@@ -23,7 +28,7 @@ import { checkedValue, checkWith, diffWith, jsonEqual, pick, plainJson } from ".
 import { client } from "./context";
 import { LifecycleError } from "./errors";
 import { keepInState } from "./lifecycle";
-import { deploymentComputers, failureStatuses, lifecycle as session, previewComputers, readDeployment, tagPreviewRequest, type SessionResult } from "./maintenance-session";
+import { deploymentComputers, failureStatuses, lifecycle as session, previewComputers, readDeployment, startRun, tagPreviewRequest, type SessionResult } from "./maintenance-session";
 import { durationMs } from "./maintenance-session-args";
 import {
   RUN_OPTION_KEYS,
@@ -37,6 +42,7 @@ import {
   type RolloutRingResult,
 } from "./maintenance-rollout-args";
 import type { Lifecycle } from "./rest-resource";
+import { batchGroupId, resumeBatch, type Resume } from "./rollout-resume";
 import { countByStatus, timing } from "./session-runs";
 
 export * from "./maintenance-rollout-args";
@@ -94,8 +100,20 @@ function judged(v: MaintenanceRolloutInputs, r: RolloutRingResult): RolloutRingR
   };
 }
 
-function freshRing(v: MaintenanceRolloutInputs, ring: RolloutRing, computers: number[]): RolloutRingResult {
-  return { name: ring.name, computers, status: "NotStarted", allowedFailures: allowedFailures(ring, computers.length), failures: 0, statusCounts: {}, failedComputers: [], batches: [], startedWithTriggers: null, startedAt: null, finishedAt: null, soakUntil: null };
+function freshRing(v: MaintenanceRolloutInputs, ring: RolloutRing, computers: number[], attempt: number): RolloutRingResult {
+  return { name: ring.name, computers, status: "NotStarted", allowedFailures: allowedFailures(ring, computers.length), failures: 0, statusCounts: {}, failedComputers: [], batches: [], startedWithTriggers: null, attempt, startedAt: null, finishedAt: null, soakUntil: null };
+}
+
+/** The attempt a ring starts again with: one more than its record's, if that one was started (state before attempts: 0). */
+const nextAttempt = (r: RolloutRingResult | undefined): number => (r ? (r.attempt ?? 0) + (r.startedAt !== null ? 1 : 0) : 0);
+
+const parsed = (iso: string | null | undefined): number | undefined => (typeof iso === "string" && Number.isFinite(Date.parse(iso)) ? Date.parse(iso) : undefined);
+
+/** The earliest the killed run could have started batch k of ring i: when the batch before finished, or the ring before's soak ended. */
+function earliestStart(p: Progress, i: number, k: number): number | undefined {
+  if (k > 0) return parsed(p.rings[i]?.batches[k - 1]?.finishedAt);
+  const before = p.rings[i - 1];
+  return before ? parsed(before.soakUntil ?? before.finishedAt) : undefined;
 }
 
 function outputs(v: MaintenanceRolloutInputs, id: string, startedAt: string, rings: RolloutRingResult[]): MaintenanceRolloutOutputs {
@@ -121,6 +139,8 @@ interface Progress {
   startedAt: string;
   rings: RolloutRingResult[];
   inputs: Record<string, unknown>;
+  /** Set while an `adoptId` create walks the killed run's batches (rollout-resume.ts). */
+  resume?: Resume;
 }
 
 /** The step's failure, keeping every ring's record in the state. */
@@ -148,13 +168,18 @@ async function runRing(p: Progress, i: number): Promise<void> {
     if (r.failures > r.allowedFailures) break;
     const recorded = r.batches[k];
     const args = batchArgs(p.v, chunks[k] as number[], r.startedWithTriggers);
-    report(`immybot: rollout ring "${r.name}" (${i + 1}/${p.rings.length}), batch ${k + 1}/${chunks.length}: ${recorded ? "waiting again for" : "starting"} ${(chunks[k] as number[]).length} computer(s)`);
+    const doing = recorded ? "waiting again for" : p.resume && !p.resume.once ? "looking for the interrupted run's batch of" : "starting";
+    report(`immybot: rollout ring "${r.name}" (${i + 1}/${p.rings.length}), batch ${k + 1}/${chunks.length}: ${doing} ${(chunks[k] as number[]).length} computer(s)`);
     try {
       const checked = await session.check({}, args);
       const batchInputs = checked.inputs ?? args;
+      const sessionGroupId = batchGroupId(p.id, i, r.attempt ?? 0, k);
+      const resume = p.resume;
       const done = recorded
         ? { id: recorded.sessionGroupId, outs: (await session.update(recorded.sessionGroupId, { ...batchInputs, ...recorded }, batchInputs)).outs ?? {} }
-        : await session.create(batchInputs);
+        : resume
+          ? await resumeBatch(resume, { sessionGroupId, inputs: batchInputs, computers: chunks[k] as number[], earliestStart: earliestStart(p, i, k) }, () => (p.resume = undefined))
+          : await startRun(batchInputs, sessionGroupId);
       set({ ...r, batches: [...r.batches.slice(0, k), batchOf({ ...done.outs, sessionGroupId: done.id }), ...r.batches.slice(k + 1)] });
     } catch (e) {
       const kept = e as { properties?: Record<string, unknown>; code?: string };
@@ -168,7 +193,10 @@ async function runRing(p: Progress, i: number): Promise<void> {
     throw fail(p, new LifecycleError("IMMYBOT_ROLLOUT_GATE_FAILED", gateMessage(p, i)));
   }
   const soakMs = ring.soak && i < p.rings.length - 1 ? (durationMs(ring.soak) as number) : 0;
-  const passedAt = timing.now();
+  // A ring the killed run had finished: its soak counts from its sessions' end, not from now.
+  const ends = r.batches.map((b) => parsed(b.finishedAt));
+  const recordedEnd = p.resume && ends.length > 0 && ends.every((t) => t !== undefined) ? Math.max(...(ends as number[])) : undefined;
+  const passedAt = recordedEnd ?? timing.now();
   set({ ...r, status: "Passed", finishedAt: new Date(passedAt).toISOString(), soakUntil: soakMs > 0 ? new Date(passedAt + soakMs).toISOString() : null });
   if (soakMs > 0) {
     report(`immybot: rollout ring "${r.name}" passed; soaking ${ring.soak} before ring "${p.rings[i + 1]?.name}"`);
@@ -200,11 +228,22 @@ async function goOn(p: Progress): Promise<MaintenanceRolloutOutputs> {
   return outputs(p.v, p.id, p.startedAt, p.rings);
 }
 
-async function start(v: MaintenanceRolloutInputs, id: string, inputs: Record<string, unknown>): Promise<MaintenanceRolloutOutputs> {
+interface StartOptions {
+  /** The rings of the rollout this one follows (same id): each ring's attempt goes on from its record's. */
+  previous?: RolloutRingResult[];
+  /** create: say how to resume the rollout should this up be cancelled. */
+  announce?: boolean;
+  resume?: Resume;
+}
+
+async function start(v: MaintenanceRolloutInputs, id: string, inputs: Record<string, unknown>, o: StartOptions = {}): Promise<MaintenanceRolloutOutputs> {
   const targets = await resolveRings(client(), v);
-  const rings = v.rings.map((ring, i) => freshRing(v, ring, targets[i] as number[]));
+  const rings = v.rings.map((ring, i) => freshRing(v, ring, targets[i] as number[], nextAttempt(o.previous?.[i])));
   report(`immybot: rollout ${id}: ${rings.map((r) => `"${r.name}" ${r.computers.length}`).join(", ")} computer(s)`);
-  return goOn({ v, id, startedAt: now(), rings, inputs });
+  if (o.announce) {
+    report(`immybot: rollout ${id} starting; if this up is cancelled before it ends, set adoptId: "${id}" on this rollout so the next up resumes it instead of starting it again`);
+  }
+  return goOn({ v, id, startedAt: now(), rings, inputs, resume: o.resume });
 }
 
 const ringsOf = (props: Record<string, unknown>): RolloutRingResult[] => (Array.isArray(props.ringResults) ? (props.ringResults as RolloutRingResult[]) : []);
@@ -214,13 +253,17 @@ export const lifecycle: Lifecycle = {
     return checkWith(model, news);
   },
 
-  async diff(_id, olds, news) {
+  /** Like every argument but `triggers`, an adoptId naming another rollout replaces; one naming this rollout is no change. */
+  async diff(id, olds, news) {
+    if (typeof news.adoptId === "string" && news.adoptId.toLowerCase() !== id) return { changes: true, replaces: ["adoptId"], deleteBeforeReplace: false };
     return diffWith(model, olds, news);
   },
 
+  /** A new rollout, or with adoptId the one a cancelled `up` left unrecorded, resumed (rollout-resume.ts). */
   async create(inputs): Promise<dynamic.CreateResult> {
-    const id = randomUUID();
-    return { id, outs: await start(checkedValue(model, inputs), id, inputs) };
+    const v = checkedValue(model, inputs);
+    const id = v.adoptId ?? randomUUID();
+    return { id, outs: await start(v, id, inputs, { announce: true, resume: v.adoptId ? { lookBegan: timing.now() } : undefined }) };
   },
 
   /** The sessions of every recorded batch as ImmyBot has them now; the gates stay as judged. */
@@ -248,14 +291,17 @@ export const lifecycle: Lifecycle = {
     const v = checkedValue(model, news);
     const retriggered = !jsonEqual(olds.triggers ?? null, news.triggers ?? null);
     const recorded = ringsOf(olds);
-    if (recorded.length !== v.rings.length || (retriggered && olds.result === "Succeeded")) return { outs: await start(v, id, news) };
+    // An update killed after starting batches left these olds: the same attempts give the same group ids, so each
+    // batch is looked for once before it is started.
+    const startedAt = typeof olds.startedAt === "string" ? olds.startedAt : now();
+    const resume: Resume = { lookBegan: timing.now(), once: true, notBefore: parsed(startedAt) };
+    if (recorded.length !== v.rings.length || (retriggered && olds.result === "Succeeded")) return { outs: await start(v, id, news, { previous: recorded, resume }) };
     const rings = recorded.map((r, i) => {
       if (r.status === "Passed" || !retriggered) return r;
       // The failed ring (and those after it) start again with the new triggers; its old runs are not waited for.
-      return freshRing(v, v.rings[i] as RolloutRing, r.computers);
+      return freshRing(v, v.rings[i] as RolloutRing, r.computers, nextAttempt(r));
     });
-    const startedAt = typeof olds.startedAt === "string" ? olds.startedAt : now();
-    return { outs: await goOn({ v, id, startedAt, rings, inputs: news }) };
+    return { outs: await goOn({ v, id, startedAt, rings, inputs: news, resume }) };
   },
 
   /** Cancels the sessions of every batch still in progress; finished ones are left alone. */

@@ -55,7 +55,7 @@ export * from "./maintenance-session-wire";
 
 const DEPLOYMENTS = "/api/v1/target-assignments";
 /** Server clocks drift: a session of this run may carry a creation time somewhat before our start. */
-const CLOCK_SKEW_MS = 5 * 60_000;
+export const CLOCK_SKEW_MS = 5 * 60_000;
 
 const checked = (inputs: Record<string, unknown>): MaintenanceSessionInputs => checkedValue(model, inputs);
 
@@ -165,7 +165,7 @@ function describeTarget(t: RunTarget): string {
 }
 
 /** Starts the run and waits for it (create); `secrets` receives the values no error may quote. */
-async function createRun(inputs: Record<string, unknown>, secrets: string[]): Promise<dynamic.CreateResult> {
+async function createRun(inputs: Record<string, unknown>, secrets: string[], sessionGroupId: string): Promise<dynamic.CreateResult> {
   const v = checked(inputs);
   const api = client();
   const s = settings();
@@ -176,7 +176,6 @@ async function createRun(inputs: Record<string, unknown>, secrets: string[]): Pr
   // The deployment's parameter values (passwords) go to ImmyBot with the start: no message may quote them.
   if (deployment) secrets.push(...secretStrings({ parameters: deployment.taskParameterValues }, ["parameters"]));
   const targets = deployment ? await resolveTargets(api, v, deployment) : fullMaintenanceTargets(v);
-  const sessionGroupId = randomUUID();
   const body = toWire(v, deployment, targets, sessionGroupId);
 
   // Sent again only when ImmyBot provably did not take it (a 429, after its Retry-After; a connection never made):
@@ -262,6 +261,19 @@ function unconfirmedMessage(v: MaintenanceSessionInputs, run: RunState, unclear:
   );
 }
 
+/**
+ * create's run under a group id the caller chose: a rollout's batch, whose id is derived from the rollout's, so an
+ * interrupted rollout can find it again (`rollout-resume.ts`).
+ */
+export async function startRun(inputs: Record<string, unknown>, sessionGroupId: string): Promise<dynamic.CreateResult> {
+  const secrets: string[] = [];
+  try {
+    return await createRun(inputs, secrets, sessionGroupId);
+  } catch (e) {
+    throw withoutSecrets(e, secrets);
+  }
+}
+
 export const lifecycle: Lifecycle = {
   async check(_olds, news) {
     return checkWith(model, news);
@@ -272,12 +284,7 @@ export const lifecycle: Lifecycle = {
   },
 
   async create(inputs): Promise<dynamic.CreateResult> {
-    const secrets: string[] = [];
-    try {
-      return await createRun(inputs, secrets);
-    } catch (e) {
-      throw withoutSecrets(e, secrets);
-    }
+    return startRun(inputs, randomUUID());
   },
 
   async read(id, props) {

@@ -16,7 +16,8 @@ export interface MaintenanceRollout extends Outputs<MaintenanceRolloutOutputs> {
  * step, lists the failed computers with their last log line and starts nothing further; the next `pulumi up`
  * resumes from that ring (after a change of `triggers` it starts that ring again) and never repeats rings that
  * passed. Each batch is started at most once, as a MaintenanceSession run; destroying it cancels sessions still in
- * progress. Nothing runs during preview.
+ * progress. Nothing runs during preview. Before its first start, `pulumi up` prints the rollout's id: should the up
+ * be cancelled, set it as `adoptId` and the next `up` resumes the rollout instead of starting it again.
  *
  * @example
  * new immybot.MaintenanceRollout("chrome-rings", { deployment: chrome, triggers: ["2026-11"], rings: [

@@ -176,6 +176,7 @@ export const ROLLOUT_FIELDS = [
   "timeout",
   "failOnPartialPassed",
   "failOnPostponed",
+  "adoptId",
   ...MAINTENANCE_OPTION_FIELDS,
 ] as const satisfies readonly PolicyRolloutField[];
 

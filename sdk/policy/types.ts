@@ -234,7 +234,7 @@ export interface PolicyRolloutRing extends Pick<RolloutRingArgs, "name" | "fract
 }
 
 /** MaintenanceRollout fields a policy file sets as they are (see the MaintenanceRollout resource). */
-export type PolicyRolloutField = PolicyRunField | "fullMaintenance";
+export type PolicyRolloutField = PolicyRunField | "fullMaintenance" | "adoptId";
 
 /** A deployment of this file (or a full maintenance) run ring by ring, started by `pulumi up`. */
 export interface PolicyRollout extends PolicyEntry, Pick<MaintenanceRolloutArgs, PolicyRolloutField> {

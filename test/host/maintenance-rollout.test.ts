@@ -70,6 +70,14 @@ const startedOn = () => starts().map((r) => (JSON.parse(r.body!).computers as { 
 const groupOf = (s: { sessionJobArgs?: unknown }) => (s.sessionJobArgs as { sessionGroupId?: string } | undefined)?.sessionGroupId;
 const ring = (p: Record<string, unknown>, name: string) => (p.ringResults as any[]).find((r) => r.name === name);
 
+async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 describe("MaintenanceRollout through the dynamic-provider host", () => {
   it("runs a tag ring, a fraction and the rest in order, each ring after the one before passed its gate", async () => {
     sandbox.clearRequests();
@@ -210,6 +218,78 @@ describe("MaintenanceRollout through the dynamic-provider host", () => {
       const gid = ring(created.properties, name).batches[0].sessionGroupId;
       expect(sandbox.sessions().filter((s) => groupOf(s) === gid)).toHaveLength(1);
     }
+  });
+
+  it("resumed with adoptId after its host was killed right after a start ImmyBot makes minutes later, does not start that batch again", async () => {
+    sandbox.clearRequests();
+    const args = { fullMaintenance: true, timeout: "30s", rings: [{ name: "a", computers: [3] }, { name: "b", computers: [4] }] };
+    const killed = await ProviderHost.start();
+    const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
+    const config = { "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret };
+    await killed.configure(config);
+    const urn = urnFor("MaintenanceRollout", "resumed");
+    const inputs = (await killed.check(urn, {}, { ...args, __provider: provider })).inputs;
+    const running = killed.create(urn, inputs).catch((e: unknown) => e);
+    try {
+      // Ring b's start: committed, its answer held back, its session made by the background job only 8 s later.
+      await until(() => starts().length === 1);
+      sandbox.setSessionEnqueueDelay(8_000);
+      sandbox.faults.script({ method: "POST", path: START, fault: "slow", delayMs: 60_000 });
+      await until(() => starts().length === 2);
+      await killed.kill();
+      expect(await running).toBeInstanceOf(Error);
+    } finally {
+      sandbox.setSessionEnqueueDelay(300);
+    }
+    const sent = JSON.parse(starts()[1]!.body!).sessionGroupId as string;
+    expect(sandbox.sessions().filter((s) => groupOf(s) === sent)).toHaveLength(1); // made, not yet visible
+    const R = /immybot: rollout ([0-9a-f-]{36}) starting; if this up is cancelled/.exec(killed.logs.stdout)?.[1];
+    expect(R, killed.logs.stdout).toBeDefined();
+
+    const resumedHost = await ProviderHost.start();
+    try {
+      await resumedHost.configure(config);
+      const checked = await resumedHost.check(urn, {}, { ...args, adoptId: R, __provider: provider });
+      expect(checked.failures).toEqual([]);
+      const created = await resumedHost.create(urn, checked.inputs);
+      expect(created.id).toBe(R);
+      expect(created.properties.result).toBe("Succeeded");
+      expect(starts()).toHaveLength(2);
+      expect(ring(created.properties, "b").batches[0].sessionGroupId).toBe(sent);
+      expect(sandbox.sessions().filter((s) => groupOf(s) === sent)).toHaveLength(1);
+      expect(resumedHost.logs.stdout.match(/found the interrupted run's sessions; following them, starting nothing/g)).toHaveLength(2);
+    } finally {
+      await resumedHost.stop();
+    }
+  });
+
+  it("retried after an update (a new trigger) was killed mid-ring, follows the batch that update started instead of starting it again", async () => {
+    sandbox.clearRequests();
+    // CONTOSO-LT022 (8) fails its installs: ring "a" fails its gate every time.
+    const args = { deploymentId: sevenZip, timeout: "1m", rings: [{ name: "a", computers: [8] }, { name: "b", computers: [3] }] };
+    const { urn, inputs } = await planned("killed-update", args);
+    const f = await initFailure(host.create(urn, inputs));
+    expect(starts()).toHaveLength(1);
+    const retriggered = (await host.check(urn, f.properties, { ...args, triggers: ["fixed"], __provider: provider })).inputs;
+
+    const killed = await ProviderHost.start();
+    const { baseUrl, tokenUrl, clientId, clientSecret } = sandbox.info;
+    await killed.configure({ "immybot:baseUrl": baseUrl, "immybot:tokenUrl": tokenUrl, "immybot:clientId": clientId, "immybot:clientSecret": clientSecret });
+    const running = killed.update(urn, f.id, f.properties, retriggered).catch((e: unknown) => e);
+    // Killed once the update's run is under way: its session is visible (the killed host has read it).
+    const made = () => sandbox.sessions().find((s) => starts().length === 2 && groupOf(s) === JSON.parse(starts()[1]!.body!).sessionGroupId);
+    await until(() => made() !== undefined && sandbox.requests.some((r) => r.method === "GET" && r.path === `/api/v1/maintenance-sessions/${made()!.id}` && r.status === 200));
+    await killed.kill();
+    await running;
+    const sent = JSON.parse(starts()[1]!.body!).sessionGroupId as string;
+    expect(sent).not.toBe(ring(f.properties, "a").batches[0].sessionGroupId);
+
+    // The engine retries with the same olds: the same attempt gives the same group id, found and followed.
+    const again = await initFailure(host.update(urn, f.id, f.properties, retriggered));
+    expect(again.message).toMatch(/Ring "a" \(1 of 2\) failed its gate/);
+    expect(starts()).toHaveLength(2);
+    expect(ring(again.properties, "a")).toMatchObject({ attempt: 1, batches: [{ sessionGroupId: sent }] });
+    expect(sandbox.sessions().filter((s) => groupOf(s) === sent)).toHaveLength(1);
   });
 
   it("runs from the SDK class with a deployment's id", async () => {
