@@ -12,8 +12,8 @@
  *   ring's gate that fails, or a batch that cannot be judged (timeout, unconfirmed start), fails the step as a
  *   partial failure keeping every ring's record, and nothing further starts;
  * - update (the next `up`): unchanged `triggers` looks at the failed ring's recorded runs again (waits for them,
- *   starts nothing new for them) and, if the ring now passes, goes on; changed `triggers` starts the failed ring
- *   again (or, after a finished rollout, the whole rollout);
+ *   starts nothing new for them) and, if the ring now passes, goes on; changed `triggers` cancels what still runs of
+ *   the failed ring and starts it again (or, after a finished rollout, the whole rollout);
  * - delete cancels the sessions still in progress, batch by batch.
  *
  * Each batch's session group id is derived from the rollout's id, the ring's place and attempt and the batch's place
@@ -246,6 +246,12 @@ async function start(v: MaintenanceRolloutInputs, id: string, inputs: Record<str
   return goOn({ v, id, startedAt: now(), rings, inputs, resume: o.resume });
 }
 
+/** Cancels the sessions of a ring's batches still in progress (the session lifecycle's delete); finished ones are left alone. */
+async function cancelBatches(props: Record<string, unknown>, r: RolloutRingResult): Promise<void> {
+  const v = props as unknown as MaintenanceRolloutInputs;
+  for (const b of r.batches) await session.delete(b.sessionGroupId, { ...batchArgs(v, b.targets.map((t) => t.id), r.startedWithTriggers), ...b });
+}
+
 const ringsOf = (props: Record<string, unknown>): RolloutRingResult[] => (Array.isArray(props.ringResults) ? (props.ringResults as RolloutRingResult[]) : []);
 
 export const lifecycle: Lifecycle = {
@@ -301,15 +307,19 @@ export const lifecycle: Lifecycle = {
       // The failed ring (and those after it) start again with the new triggers; its old runs are not waited for.
       return freshRing(v, v.rings[i] as RolloutRing, r.computers, nextAttempt(r));
     });
+    // What still runs of a ring started again (a ring that timed out) is cancelled first: its record leaves the
+    // state, and nothing should run that no state holds and no delete would cancel.
+    for (const [i, r] of recorded.entries()) {
+      if (rings[i] === r || r.batches.length === 0) continue;
+      report(`immybot: rollout ring "${r.name}": new triggers; cancelling what still runs of its previous attempt before starting it again`);
+      await cancelBatches(olds, r);
+    }
     return { outs: await goOn({ v, id, startedAt, rings, inputs: news, resume }) };
   },
 
   /** Cancels the sessions of every batch still in progress; finished ones are left alone. */
   async delete(_id, props) {
-    const v = props as unknown as MaintenanceRolloutInputs;
-    for (const r of ringsOf(props)) {
-      for (const b of r.batches) await session.delete(b.sessionGroupId, { ...batchArgs(v, b.targets.map((t) => t.id), r.startedWithTriggers), ...b });
-    }
+    for (const r of ringsOf(props)) await cancelBatches(props, r);
   },
 };
 

@@ -14,8 +14,8 @@ export interface MaintenanceRollout extends Outputs<MaintenanceRolloutOutputs> {
  * fraction of the deployment's computers) runs in batches of at most `maxConcurrent` computers, and the next ring
  * starts only when at most `maxFailures` of its sessions failed (and its `soak` is over). A failed gate fails the
  * step, lists the failed computers with their last log line and starts nothing further; the next `pulumi up`
- * resumes from that ring (after a change of `triggers` it starts that ring again) and never repeats rings that
- * passed. Each batch is started at most once, as a MaintenanceSession run; destroying it cancels sessions still in
+ * resumes from that ring (after a change of `triggers` it cancels what still runs of that ring and starts it
+ * again) and never repeats rings that passed. Each batch is started at most once, as a MaintenanceSession run; destroying it cancels sessions still in
  * progress. Nothing runs during preview. Before its first start, `pulumi up` prints the rollout's id: should the up
  * be cancelled, set it as `adoptId` and the next `up` resumes the rollout instead of starting it again.
  *

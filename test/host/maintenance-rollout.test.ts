@@ -316,4 +316,29 @@ describe("MaintenanceRollout through the dynamic-provider host", () => {
     expect(sandbox.requests.filter((r) => r.path === `/api/v1/maintenance-sessions/${session.id}/cancel`)).toHaveLength(1);
     expect(sandbox.session(session.id)).toMatchObject({ sessionStatus: 4 });
   });
+
+  it("cancels what still runs of a ring that timed out before a new trigger starts it again", async () => {
+    sandbox.clearRequests();
+    const args = { fullMaintenance: true, timeout: "5s", triggers: ["1"], rings: [{ name: "hangs", computers: [12] }, { name: "next", computers: [3] }] };
+    const { urn, inputs } = await planned("retrigger-timed-out", args);
+    const first = await initFailure(host.create(urn, inputs));
+    const [old] = ring(first.properties, "hangs").batches[0].sessions as any[];
+    expect(sandbox.session(old.id)).not.toMatchObject({ sessionStatus: 4 });
+
+    sandbox.clearRequests();
+    const retriggered = await host.check(urn, first.properties, { ...args, triggers: ["2"], __provider: provider });
+    expect(retriggered.failures).toEqual([]);
+    // The new attempt times out too (FAB-WS101 never finishes): the old session was cancelled before it started.
+    const second = await initFailure(host.update(urn, first.id, first.properties, retriggered.inputs));
+    const cancelOld = sandbox.requests.findIndex((r) => r.path === `/api/v1/maintenance-sessions/${old.id}/cancel`);
+    const startNew = sandbox.requests.findIndex((r) => r.method === "POST" && r.path === START);
+    expect(cancelOld).toBeGreaterThanOrEqual(0);
+    expect(startNew).toBeGreaterThan(cancelOld);
+    expect(sandbox.session(old.id)).toMatchObject({ sessionStatus: 4 });
+    const [fresh] = ring(second.properties, "hangs").batches[0].sessions as any[];
+    expect(fresh.id).not.toBe(old.id);
+
+    await host.delete(urn, second.id, second.properties);
+    expect(sandbox.session(fresh.id)).toMatchObject({ sessionStatus: 4 });
+  });
 });
