@@ -12,6 +12,7 @@ import { scheduleClock, type ScheduleClock } from "./clock";
 import { Engine, EngineError, type RunResult, type StateResource } from "./engine";
 import { REPO } from "./host";
 import { useTempDir } from "./temp-dir";
+export { until } from "./until";
 
 export const PROGRAM = join(REPO, "examples/policy-repo/index.ts");
 export const TENANTS = ["Northwind IT", "Contoso", "Contoso Labs", "Fabrikam"];
@@ -214,10 +215,3 @@ export const ops = (run: RunResult) => {
   return counts;
 };
 
-export async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

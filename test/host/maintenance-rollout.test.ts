@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { HostError, ProviderHost, REPO, serializedProvider, urnFor } from "../helpers/host";
 import { forwardToHost, value } from "../helpers/program";
+import { until } from "../helpers/until";
 
 const require = createRequire(__filename);
 
@@ -70,13 +71,6 @@ const startedOn = () => starts().map((r) => (JSON.parse(r.body!).computers as { 
 const groupOf = (s: { sessionJobArgs?: unknown }) => (s.sessionJobArgs as { sessionGroupId?: string } | undefined)?.sessionGroupId;
 const ring = (p: Record<string, unknown>, name: string) => (p.ringResults as any[]).find((r) => r.name === name);
 
-async function until(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("MaintenanceRollout through the dynamic-provider host", () => {
   it("runs a tag ring, a fraction and the rest in order, each ring after the one before passed its gate", async () => {

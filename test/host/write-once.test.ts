@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Sandbox } from "../../sandbox/server";
 import { HostError, ProviderHost, serializedProvider, urnFor } from "../helpers/host";
+import { until as waitUntil } from "../helpers/until";
 
 const START = "/api/v1/run-immy-service-new";
 const SCHEDULES = "/api/v1/schedules";
@@ -206,10 +207,3 @@ describe("maintenance runs: started at most once", () => {
   });
 });
 
-async function waitUntil(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

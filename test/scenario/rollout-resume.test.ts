@@ -11,6 +11,7 @@ import { Engine, EngineError } from "../helpers/engine";
 import { REPO } from "../helpers/host";
 import { useScenario, writeRequests } from "../helpers/scenario";
 import { useTempDir } from "../helpers/temp-dir";
+import { until } from "../helpers/until";
 
 const require = createRequire(__filename);
 const ctx = useScenario({ recordBodies: true });
@@ -23,13 +24,6 @@ const IN_PROGRESS = new Set([1, 3, 6, 8, 11, 12]);
 const starts = () => ctx.sandbox.requests.filter((r) => r.method === "POST" && r.path === START).map((r) => JSON.parse(r.body!) as { sessionGroupId: string; computers: { computerId: number }[] });
 const groupOf = (s: { sessionJobArgs?: unknown }) => (s.sessionJobArgs as { sessionGroupId?: string } | undefined)?.sessionGroupId;
 
-async function until(condition: () => boolean, timeoutMs = 90_000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error("timed out waiting");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("a rollout whose up was killed in ring 2", () => {
   it("is resumed with adoptId: no batch started twice, ring 1 not repeated, then nothing to do", async () => {
@@ -53,7 +47,7 @@ describe("a rollout whose up was killed in ring 2", () => {
     await until(() => {
       const second = starts()[1];
       return second !== undefined && ctx.sandbox.sessions().some((s) => groupOf(s) === second.sessionGroupId && IN_PROGRESS.has(s.sessionStatus as number));
-    });
+    }, 90_000);
     const host = killed.currentHost!;
     await host.kill();
     expect(await running).toBeInstanceOf(EngineError);
