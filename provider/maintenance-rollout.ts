@@ -43,7 +43,7 @@ import {
 } from "./maintenance-rollout-args";
 import type { Lifecycle } from "./rest-resource";
 import { batchGroupId, resumeBatch, type Resume } from "./rollout-resume";
-import { countByStatus, timing } from "./session-runs";
+import { countByStatus, isTerminal, readSession, statusOf, timing, waitForSessions } from "./session-runs";
 
 export * from "./maintenance-rollout-args";
 
@@ -252,6 +252,25 @@ async function cancelBatches(props: Record<string, unknown>, r: RolloutRingResul
   for (const b of r.batches) await session.delete(b.sessionGroupId, { ...batchArgs(v, b.targets.map((t) => t.id), r.startedWithTriggers), ...b });
 }
 
+/**
+ * Waits (at most the rollout's `timeout`) until the sessions of a ring's cancelled attempt have ended: a cancel takes
+ * effect when the agent stops, and ImmyBot does not start a computer's new session while one is in progress (its
+ * start answer names it as already in progress), which the new attempt would then follow and count as failed.
+ */
+async function untilEnded(v: MaintenanceRolloutInputs, r: RolloutRingResult): Promise<void> {
+  const api = client();
+  const ids = r.batches.flatMap((b) => b.sessions.filter((x) => x.startedByThisRun !== false).map((x) => x.id));
+  const wires = (await Promise.all(ids.map((id) => readSession(api, id)))).filter((w) => w !== undefined);
+  const waited = await waitForSessions(api, wires, "completed", timing.now() + (durationMs(v.timeout) as number), report);
+  if (waited.timedOut) {
+    const open = waited.sessions.filter((w) => !isTerminal(statusOf(w))).map((w) => w.id);
+    throw new LifecycleError(
+      "IMMYBOT_RUN_TIMEOUT",
+      `Ring "${r.name}": sessions ${open.join(", ")} of its previous attempt were cancelled but have not ended within ${v.timeout}; nothing was started. Run \`pulumi up\` again to wait for them.`,
+    );
+  }
+}
+
 const ringsOf = (props: Record<string, unknown>): RolloutRingResult[] => (Array.isArray(props.ringResults) ? (props.ringResults as RolloutRingResult[]) : []);
 
 export const lifecycle: Lifecycle = {
@@ -313,6 +332,7 @@ export const lifecycle: Lifecycle = {
       if (rings[i] === r || r.batches.length === 0) continue;
       report(`immybot: rollout ring "${r.name}": new triggers; cancelling what still runs of its previous attempt before starting it again`);
       await cancelBatches(olds, r);
+      await untilEnded(v, r);
     }
     return { outs: await goOn({ v, id, startedAt, rings, inputs: news, resume }) };
   },

@@ -311,6 +311,14 @@ export class Sandbox {
     this.sessionService.setEnqueueDelay(ms);
   }
 
+  /**
+   * How long later cancels take to reach their session (ms of the sandbox's clock): the cancel is answered at once,
+   * and the session runs on until then, as a real one does until its agent stops. Default 0.
+   */
+  setSessionCancelDelay(ms: number): void {
+    this.sessionService.setCancelDelay(ms);
+  }
+
   /** The seed this sandbox serves (a deep copy of what was given, or of the built-in seed). */
   seed(): SeedData {
     return structuredClone(this.seedData.data);

@@ -39,6 +39,11 @@ export interface SessionServiceOptions {
   timeScale: number;
   /** How long run-immy-service-new's sessions stay hidden, in ms of the sandbox's clock (not scaled). */
   enqueueDelayMs: number;
+  /**
+   * How long a cancel takes to reach the session (ms of the sandbox's clock, default 0): ImmyBot answers the cancel
+   * at once, and the session ends when its agent stops, running on until then.
+   */
+  cancelDelayMs?: number;
 }
 
 /** Which start route created the sessions. */
@@ -73,6 +78,12 @@ export class SessionService {
   setEnqueueDelay(ms: number): void {
     if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`the enqueue delay must be a number >= 0, got ${ms}`);
     this.options.enqueueDelayMs = ms;
+  }
+
+  /** How long a cancel takes to reach the session from now on (ms of the sandbox's clock). */
+  setCancelDelay(ms: number): void {
+    if (!(Number.isFinite(ms) && ms >= 0)) throw new RangeError(`the cancel delay must be a number >= 0, got ${ms}`);
+    this.options.cancelDelayMs = ms;
   }
 
   /**
@@ -184,7 +195,10 @@ export class SessionService {
     const s = this.visible(id);
     if (!s) return false;
     const now = this.clock();
-    if (!isTerminal(viewAt(s, now).status)) this.rows.change(id, { cancelledAt: new Date(now).toISOString(), cancelledById: actor.userId });
+    // A second cancel while the first is on its way changes nothing.
+    if (!isTerminal(viewAt(s, now).status) && s.cancelledAt === null) {
+      this.rows.change(id, { cancelledAt: new Date(now + (this.options.cancelDelayMs ?? 0)).toISOString(), cancelledById: actor.userId });
+    }
     return true;
   }
 

@@ -311,23 +311,27 @@ describe("MaintenanceRollout through the dynamic-provider host", () => {
     expect(sandbox.session(session.id)).toMatchObject({ sessionStatus: 4 });
   });
 
-  it("cancels what still runs of a ring that timed out before a new trigger starts it again", async () => {
+  it("cancels what still runs of a ring that timed out, and starts it again with a new trigger only once that has ended", async () => {
     sandbox.clearRequests();
-    const args = { fullMaintenance: true, timeout: "5s", triggers: ["1"], rings: [{ name: "hangs", computers: [12] }, { name: "next", computers: [3] }] };
+    const args = { fullMaintenance: true, timeout: "10s", triggers: ["1"], rings: [{ name: "hangs", computers: [12] }, { name: "next", computers: [3] }] };
     const { urn, inputs } = await planned("retrigger-timed-out", args);
     const first = await initFailure(host.create(urn, inputs));
     const [old] = ring(first.properties, "hangs").batches[0].sessions as any[];
     expect(sandbox.session(old.id)).not.toMatchObject({ sessionStatus: 4 });
 
     sandbox.clearRequests();
+    // A cancel reaches the session 5 s after ImmyBot answered it, as a real agent stops when it gets to it.
+    const CANCEL_DELAY_MS = 5_000;
+    sandbox.setSessionCancelDelay(CANCEL_DELAY_MS);
     const retriggered = await host.check(urn, first.properties, { ...args, triggers: ["2"], __provider: provider });
     expect(retriggered.failures).toEqual([]);
-    // The new attempt times out too (FAB-WS101 never finishes): the old session was cancelled before it started.
-    const second = await initFailure(host.update(urn, first.id, first.properties, retriggered.inputs));
-    const cancelOld = sandbox.requests.findIndex((r) => r.path === `/api/v1/maintenance-sessions/${old.id}/cancel`);
-    const startNew = sandbox.requests.findIndex((r) => r.method === "POST" && r.path === START);
-    expect(cancelOld).toBeGreaterThanOrEqual(0);
-    expect(startNew).toBeGreaterThan(cancelOld);
+    // The new attempt times out too (FAB-WS101 never finishes): the old session was cancelled, and had ended, before it started.
+    const second = await initFailure(host.update(urn, first.id, first.properties, retriggered.inputs)).finally(() => sandbox.setSessionCancelDelay(0));
+    const cancelOld = sandbox.requests.find((r) => r.path === `/api/v1/maintenance-sessions/${old.id}/cancel`);
+    const startNew = sandbox.requests.find((r) => r.method === "POST" && r.path === START);
+    expect(cancelOld).toBeDefined();
+    expect(startNew).toBeDefined();
+    expect(startNew!.at - cancelOld!.at).toBeGreaterThanOrEqual(CANCEL_DELAY_MS);
     expect(sandbox.session(old.id)).toMatchObject({ sessionStatus: 4 });
     const [fresh] = ring(second.properties, "hangs").batches[0].sessions as any[];
     expect(fresh.id).not.toBe(old.id);

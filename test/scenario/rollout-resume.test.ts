@@ -24,7 +24,6 @@ const IN_PROGRESS = new Set([1, 3, 6, 8, 11, 12]);
 const starts = () => ctx.sandbox.requests.filter((r) => r.method === "POST" && r.path === START).map((r) => JSON.parse(r.body!) as { sessionGroupId: string; computers: { computerId: number }[] });
 const groupOf = (s: { sessionJobArgs?: unknown }) => (s.sessionJobArgs as { sessionGroupId?: string } | undefined)?.sessionGroupId;
 
-
 describe("a rollout whose up was killed in ring 2", () => {
   it("is resumed with adoptId: no batch started twice, ring 1 not repeated, then nothing to do", async () => {
     // Ring 2 runs one computer at a time: its second batch is the one the killed run never reached.

@@ -3,7 +3,7 @@
  * config, and again when an IMMYBOT_* variable that can still matter changes (a key the stack config sets never
  * reads its variable).
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { configure, settings } from "../../provider/context";
 
 const CONFIG: Record<string, string> = {
@@ -14,6 +14,9 @@ const CONFIG: Record<string, string> = {
 };
 const VARIABLES = ["IMMYBOT_CLIENT_ID", "IMMYBOT_MAX_CONCURRENCY"];
 const saved = Object.fromEntries(VARIABLES.map((v) => [v, process.env[v]]));
+
+// Test files share a process: the next one finds the provider's context as a fresh host would.
+afterAll(() => configure({ get: () => undefined }));
 
 afterEach(() => {
   for (const v of VARIABLES) {
